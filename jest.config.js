@@ -1,0 +1,15 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
+  },
+  // Fails any socket that leaves loopback, and sets the variables that stop cloud SDKs probing metadata.
+  setupFiles: ['<rootDir>/test/helpers/loopback-guard.js'],
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,61 @@
+/**
+ * The desired-state graph: what both front ends (JSON, cdktf) normalise config into, and what the engine
+ * plans from. Attributes use the config's snake_case names; secrets are SensitiveValue markers.
+ */
+import type { ResourceType } from '../graph/address';
+import type { SecretValues } from './secrets';
+
+export interface Lifecycle {
+  /** Refuse any plan that would destroy (or replace) this resource. */
+  prevent_destroy: boolean;
+  /** What to do when a model attached to active syncs changes what it produces. */
+  on_attached_change: 'fail' | 'pause';
+}
+
+export interface Origin {
+  /** Config file the resource was declared in. */
+  file: string;
+  /** JSON path of the resource object in that file, e.g. `$.models.active_users`. */
+  path: string;
+}
+
+export interface DesiredResource {
+  address: string;
+  type: ResourceType;
+  name: string;
+  /** Normalised attributes, defaults filled in, secrets as SensitiveValue markers (fingerprints empty). */
+  attributes: Record<string, unknown>;
+  lifecycle: Lifecycle;
+  /** Addresses this resource references (and so must exist before it). */
+  dependsOn: string[];
+  origin: Origin;
+  /** Secret values by attribute path. In memory only: never rendered, saved or logged. */
+  secrets: SecretValues;
+}
+
+export interface LocalBackendConfig {
+  type: 'local';
+  /** Absolute path of the state file. */
+  path: string;
+}
+
+export interface PgBackendConfig {
+  type: 'pg';
+  connection_string: string;
+  schema: string;
+  workspace: string;
+}
+
+export type BackendConfig = LocalBackendConfig | PgBackendConfig;
+
+export interface DesiredState {
+  /** Folder the config was read from (relative secret files and state paths resolve against it). */
+  configDir: string;
+  /** Config files read, absolute paths. */
+  files: string[];
+  /** sha256 of the config files' contents, in name order: a saved plan is stale when this moves. */
+  configHash: string;
+  backend: BackendConfig;
+  /** By address, in declaration order. */
+  resources: Map<string, DesiredResource>;
+}

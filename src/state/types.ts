@@ -1,0 +1,75 @@
+/**
+ * The persisted state of a workspace: every managed object with the attributes it was applied with and
+ * what the real world computed for it. Secrets appear only as SensitiveValue markers with fingerprints.
+ */
+import type { ResourceType } from '../graph/address';
+
+export const STATE_FORMAT_VERSION = 1;
+
+export interface ResourceState {
+  type: ResourceType;
+  name: string;
+  /** Attributes as applied (config shape, secrets as fingerprinted markers). */
+  attributes: Record<string, unknown>;
+  /** Values read from the real world: server version, columns, SQL hash, commit SHA, ... */
+  computed: Record<string, unknown>;
+  /** Addresses this resource depended on when applied: destroy runs in the reverse order. */
+  dependencies: string[];
+  /**
+   * Set on a sync that an orchestrated model change paused: the sync is inactive until resumed.
+   * Persisted so that a crash between pause and resume is visible and recoverable.
+   */
+  paused_by?: string;
+}
+
+export interface StateFile {
+  format_version: number;
+  /** Version of Backflow that last wrote the state. */
+  backflow_version: string;
+  /** Random id fixed at creation: two states with different lineages are different workspaces. */
+  lineage: string;
+  /** Incremented on every write. */
+  serial: number;
+  /** Random per-state key (hex) for secret fingerprints. Not a secret value itself. */
+  salt: string;
+  /** By address. */
+  resources: Record<string, ResourceState>;
+}
+
+/** One finished action, appended durably during apply before the next action starts. */
+export type JournalEntry =
+  | { op: 'put'; address: string; resource: ResourceState }
+  | { op: 'delete'; address: string };
+
+export interface LockInfo {
+  /** Random id; `backflow force-unlock ID` takes it. */
+  id: string;
+  /** Who holds it: user@host (pid N). */
+  who: string;
+  operation: string;
+  created: string;
+  /** Link to the CI run holding the lock, when the environment has one. */
+  ci_url?: string;
+}
+
+export interface LockHandle {
+  info: LockInfo;
+  release(): Promise<void>;
+}
+
+/** Storage plus locking for one workspace's state. Every backend passes the same test suite. */
+export interface StateBackend {
+  /** Where the state lives, for messages: a path, or pg schema/workspace. */
+  describe(): string;
+  /** Takes the workspace lock or throws StateLockedError naming the holder. */
+  lock(operation: string): Promise<LockHandle>;
+  /** Removes a lock left by a dead process. Throws when `id` does not match the current lock. */
+  forceUnlock(id: string): Promise<void>;
+  /** The current state with any journal of an interrupted apply folded in; null when there is none. */
+  read(): Promise<StateFile | null>;
+  /** Writes a whole state atomically (serial already bumped by the caller) and clears the journal. */
+  write(state: StateFile): Promise<void>;
+  /** Appends one finished action durably; `base` identifies the state the journal applies to. */
+  appendJournal(base: { lineage: string; serial: number }, entry: JournalEntry): Promise<void>;
+  close(): Promise<void>;
+}
