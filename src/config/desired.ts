@@ -2,6 +2,7 @@
  * The desired-state graph: what both front ends (JSON, cdktf) normalise config into, and what the engine
  * plans from. Attributes use the config's snake_case names; secrets are SensitiveValue markers.
  */
+import type { Diagnostic } from '../diagnostics';
 import type { ResourceType } from '../graph/address';
 import type { SecretValues } from './secrets';
 
@@ -17,6 +18,9 @@ export interface Origin {
   file: string;
   /** JSON path of the resource object in that file, e.g. `$.models.active_users`. */
   path: string;
+  /** 1-based position of the resource's name in the file, when known (JSON config). */
+  line?: number;
+  column?: number;
 }
 
 export interface DesiredResource {
@@ -58,4 +62,6 @@ export interface DesiredState {
   backend: BackendConfig;
   /** By address, in declaration order. */
   resources: Map<string, DesiredResource>;
+  /** Warnings found while loading (errors are thrown as a DiagnosticsError instead). */
+  warnings?: Diagnostic[];
 }

@@ -38,12 +38,18 @@ export function describeRef(ref: SecretRef): string {
 }
 
 /**
- * Reads a secret's value. `baseDir` resolves relative `file` paths (the config folder). Throws a UserError
- * naming the reference (never a value) when it cannot be read.
+ * Reads a secret's value. `baseDir` resolves relative `file` paths (the config folder); `env` is where `env`
+ * references are looked up (the process environment unless a caller, e.g. a test, passes its own). Throws a
+ * UserError naming the reference (never a value) when it cannot be read.
  */
-export function readSecret(ref: SecretRef, baseDir: string, where: string): string {
+export function readSecret(
+  ref: SecretRef,
+  baseDir: string,
+  where: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if ('env' in ref) {
-    const value = process.env[ref.env];
+    const value = env[ref.env];
     if (value === undefined || value === '') {
       throw new UserError(
         `${where}: secret environment variable ${ref.env} is not set`,
@@ -84,7 +90,8 @@ export function revealSecrets(attributes: unknown, values: SecretValues, prefix 
     if (v === undefined) throw new Error(`internal: no secret value loaded for ${prefix}`);
     return v;
   }
-  if (Array.isArray(attributes)) return attributes.map((x, i) => revealSecrets(x, values, join(prefix, String(i))));
+  if (Array.isArray(attributes))
+    return attributes.map((x, i) => revealSecrets(x, values, join(prefix, String(i))));
   if (typeof attributes === 'object' && attributes !== null) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(attributes)) out[k] = revealSecrets(v, values, join(prefix, k));

@@ -95,6 +95,7 @@ export function summarize(changes: readonly ResourceChange[]): PlanSummary {
 }
 
 export function hasChanges(plan: Plan): boolean {
+  if (plan.mode === 'refresh-only') return plan.resource_drift.length > 0;
   return plan.resource_changes.some((c) => c.action !== 'no-op');
 }
 

@@ -36,10 +36,15 @@ export interface StateFile {
   resources: Record<string, ResourceState>;
 }
 
+/**
+ * The state a journal applies to. The salt is recorded too so that a journal over a state that was never
+ * written (the first apply of a workspace) can be recovered with the fingerprints it was made with.
+ */
+export type JournalBase = Pick<StateFile, 'lineage' | 'serial' | 'salt'>;
+
 /** One finished action, appended durably during apply before the next action starts. */
 export type JournalEntry =
-  | { op: 'put'; address: string; resource: ResourceState }
-  | { op: 'delete'; address: string };
+  { op: 'put'; address: string; resource: ResourceState } | { op: 'delete'; address: string };
 
 export interface LockInfo {
   /** Random id; `backflow force-unlock ID` takes it. */
@@ -50,6 +55,25 @@ export interface LockInfo {
   created: string;
   /** Link to the CI run holding the lock, when the environment has one. */
   ci_url?: string;
+  /** Backflow version of the holder (display only). */
+  version?: string;
+}
+
+/** What `readWithRecovery` found. */
+export interface ReadResult {
+  /** Current state with the journal folded in (serial unchanged); null when there is none. */
+  state: StateFile | null;
+  /**
+   * Journal entries of an interrupted apply folded into `state`. When non-zero the caller should write the
+   * state (serial + 1) at the end of the operation, which also clears the journal.
+   */
+  recoveredJournalEntries: number;
+}
+
+/** Payload bytes a backend has written, for benchmarks: journal bytes must not grow with the state. */
+export interface BytesWritten {
+  state: number;
+  journal: number;
 }
 
 export interface LockHandle {
@@ -67,9 +91,13 @@ export interface StateBackend {
   forceUnlock(id: string): Promise<void>;
   /** The current state with any journal of an interrupted apply folded in; null when there is none. */
   read(): Promise<StateFile | null>;
+  /** Like `read`, and says how many journal entries of an interrupted apply were folded in. */
+  readWithRecovery(): Promise<ReadResult>;
   /** Writes a whole state atomically (serial already bumped by the caller) and clears the journal. */
   write(state: StateFile): Promise<void>;
   /** Appends one finished action durably; `base` identifies the state the journal applies to. */
-  appendJournal(base: { lineage: string; serial: number }, entry: JournalEntry): Promise<void>;
+  appendJournal(base: JournalBase, entry: JournalEntry): Promise<void>;
+  /** Counters since this instance was created. */
+  readonly bytesWritten: BytesWritten;
   close(): Promise<void>;
 }

@@ -1,3 +1,21 @@
 'use strict';
-// Placeholder until the Postgres harness lands: starts nothing.
-module.exports = async function globalSetup() {};
+/**
+ * Jest globalSetup: one throw-away Postgres cluster per jest run, shared by every test file (each file
+ * makes its own database on it, see test/helpers/pg.ts). Set BACKFLOW_TEST_DATABASE_URL to use your own
+ * server instead (a superuser URL); nothing is started then.
+ *
+ * The URL reaches the workers through process.env.BACKFLOW_TEST_PG_URL (jest copies the environment set
+ * here into them). The handle lives on globalThis because globalTeardown runs in this same process.
+ */
+const { startPostgres } = require('./postgres-server');
+
+module.exports = async function globalSetup() {
+  const external = process.env.BACKFLOW_TEST_DATABASE_URL;
+  if (external) {
+    process.env.BACKFLOW_TEST_PG_URL = external;
+    return;
+  }
+  const server = await startPostgres();
+  globalThis.__BACKFLOW_PG__ = server;
+  process.env.BACKFLOW_TEST_PG_URL = server.url;
+};

@@ -32,7 +32,9 @@ const originalConnect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function guardedConnect(...args) {
   const target = targetOf(args);
   if (!target.local && !isLoopback(target.host)) {
-    const err = new Error(`loopback guard: refused connection to ${target.host}:${target.port} (tests stay on 127.0.0.1/::1)`);
+    const err = new Error(
+      `loopback guard: refused connection to ${target.host}:${target.port} (tests stay on 127.0.0.1/::1)`,
+    );
     err.code = 'ELOOPBACKGUARD';
     throw err;
   }

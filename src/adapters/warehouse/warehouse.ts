@@ -79,6 +79,8 @@ export interface WarehouseAdapter {
   createSnapshot(schema: string, model: string): Promise<void>;
   resetSnapshot(schema: string, model: string): Promise<void>;
   dropSnapshot(schema: string, model: string): Promise<void>;
+  /** The snapshot table's name for `model` as this warehouse stores it (length limits, case). */
+  snapshotTable(model: string): string;
   /** SQL that selects everything from a relation, quoted in this dialect. */
   selectAll(ref: RelationRef): string;
   close(): Promise<void>;
@@ -95,4 +97,9 @@ export interface WarehouseDialect {
 
 export function relationKey(ref: RelationRef): string {
   return [ref.database ?? '', ref.schema, ref.name].join('\u0000');
+}
+
+/** Name of a model's change-tracking snapshot table inside the managed schema. */
+export function snapshotTableName(model: string): string {
+  return `snapshot_${model}`;
 }

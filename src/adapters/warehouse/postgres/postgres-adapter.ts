@@ -1,0 +1,209 @@
+/**
+ * The Postgres WarehouseAdapter: composes the driver (session, round trips), the SQL helpers (quoting),
+ * the introspector (one-round-trip metadata) and the grants rules. Every failure leaves as a UserError
+ * that names what was being done and never the password.
+ */
+import { UserError } from '../../../errors';
+import type {
+  Column,
+  ConnectionInfo,
+  GrantCheck,
+  IntrospectionRequest,
+  IntrospectionResult,
+  PreviewResult,
+  PrimaryKeyCheck,
+  RelationRef,
+  WarehouseAdapter,
+} from '../warehouse';
+import { snapshotTableName } from '../warehouse';
+import type { PgModule, PostgresSession } from './postgres-driver';
+import { PostgresDriver } from './postgres-driver';
+import { connectionError, queryError } from './postgres-errors';
+import { GRANTS_QUERY, missingGrants, type GrantsRow } from './postgres-grants';
+import { PostgresIntrospector } from './postgres-introspector';
+import type { PostgresSettings } from './postgres-settings';
+import { asSubquery, fitIdentifier, qualifiedName, quoteIdent } from './postgres-sql';
+import { BUILTIN_TYPE_NAMES, jsonSafeTypes } from './postgres-values';
+
+export class PostgresAdapter implements WarehouseAdapter {
+  readonly warehouse: string = 'postgres';
+  private readonly driver: PostgresDriver;
+  private readonly introspector: PostgresIntrospector;
+
+  constructor(
+    private readonly pg: PgModule,
+    private readonly settings: PostgresSettings,
+  ) {
+    this.driver = new PostgresDriver(pg, settings);
+    this.introspector = new PostgresIntrospector(this.driver);
+  }
+
+  get roundTrips(): number {
+    return this.driver.roundTrips;
+  }
+
+  async testConnection(): Promise<ConnectionInfo> {
+    try {
+      const { rows } = await this.driver.query<{
+        version: string;
+        current_user: string;
+        current_database: string;
+      }>(
+        'select pg_catalog.version() as version, current_user::text as current_user, pg_catalog.current_database()::text as current_database',
+      );
+      const row = rows[0];
+      return { server_version: row.version, current_user: row.current_user, database: row.current_database };
+    } catch (err) {
+      throw connectionError(err, this.settings);
+    }
+  }
+
+  async ensureManagedSchema(schema: string): Promise<void> {
+    // Look first: `create schema if not exists` checks CREATE on the database before it checks existence,
+    // so it fails for a role an admin gave a ready-made schema (the least-privilege setup).
+    const exists = await this.run(
+      'checking the managed schema',
+      'select 1 from pg_catalog.pg_namespace where nspname = $1',
+      [schema],
+    );
+    if (exists.rows.length > 0) return;
+    try {
+      await this.driver.query(`create schema if not exists ${quoteIdent(schema)}`);
+    } catch (err) {
+      if ((err as { code?: string }).code === '42501') {
+        throw new UserError(
+          `user ${JSON.stringify(this.settings.user)} may not create the managed schema ${JSON.stringify(schema)} in database ${JSON.stringify(this.settings.database)}`,
+          `Ask an administrator to run:\n  CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)} AUTHORIZATION ${quoteIdent(this.settings.user)};`,
+        );
+      }
+      throw queryError(err, this.settings, `creating the managed schema ${quoteIdent(schema)}`);
+    }
+  }
+
+  async checkGrants(schema: string): Promise<GrantCheck> {
+    const { rows } = await this.run<GrantsRow>('checking grants', GRANTS_QUERY, [schema]);
+    return missingGrants(rows[0], schema);
+  }
+
+  async introspect(request: IntrospectionRequest): Promise<IntrospectionResult> {
+    try {
+      return await this.introspector.introspect(request);
+    } catch (err) {
+      // SQL models are described through temp views: without TEMPORARY only relations can be read.
+      const e = err as { code?: string; message?: string };
+      if (e.code === '42501' && /temporary/i.test(e.message ?? '')) {
+        throw new UserError(
+          `user ${JSON.stringify(this.settings.user)} may not create temporary views, which Backflow uses to describe SQL models without running them`,
+          `Ask an administrator to run:\n  GRANT TEMPORARY ON DATABASE ${quoteIdent(this.settings.database)} TO ${quoteIdent(this.settings.user)};`,
+        );
+      }
+      throw queryError(err, this.settings, 'reading relations and model columns');
+    }
+  }
+
+  async preview(sql: string, limit: number): Promise<PreviewResult> {
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new UserError(`preview limit must be a non-negative integer, got ${limit}`);
+    }
+    const text = `select * from ${asSubquery(sql)} limit $1`;
+    try {
+      // READ ONLY and rolled back: a preview must never change the warehouse, whatever the query calls.
+      return await this.driver.exclusive(async (session) => {
+        await session.query('begin transaction read only');
+        try {
+          const result = await session.query(text, [limit], jsonSafeTypes(this.pg));
+          return { columns: await this.columnsOf(session, result.fields), rows: result.rows };
+        } finally {
+          await session.query('rollback').catch(() => undefined);
+        }
+      });
+    } catch (err) {
+      throw queryError(err, this.settings, 'previewing the query');
+    }
+  }
+
+  async checkPrimaryKey(sql: string, column: string): Promise<PrimaryKeyCheck> {
+    const col = quoteIdent(column);
+    const text = `select count(*)::text as total, count(distinct ${col})::text as distinct, count(*) filter (where ${col} is null)::text as nulls
+  from ${asSubquery(sql)}`;
+    const { rows } = await this.run<{ total: string; distinct: string; nulls: string }>(
+      `checking primary key ${JSON.stringify(column)}`,
+      text,
+    );
+    return { total: Number(rows[0].total), distinct: Number(rows[0].distinct), nulls: Number(rows[0].nulls) };
+  }
+
+  async createSnapshot(schema: string, model: string): Promise<void> {
+    // IF NOT EXISTS: an apply that crashed after this step may be run again.
+    await this.run(
+      `creating the snapshot table of model ${JSON.stringify(model)}`,
+      `create table if not exists ${this.snapshotRelation(schema, model)} (
+  pk text primary key,
+  row_hash text not null,
+  synced_at timestamptz not null default now()
+)`,
+    );
+  }
+
+  async resetSnapshot(schema: string, model: string): Promise<void> {
+    await this.run(
+      `emptying the snapshot table of model ${JSON.stringify(model)}`,
+      `truncate table ${this.snapshotRelation(schema, model)}`,
+    );
+  }
+
+  async dropSnapshot(schema: string, model: string): Promise<void> {
+    await this.run(
+      `dropping the snapshot table of model ${JSON.stringify(model)}`,
+      `drop table if exists ${this.snapshotRelation(schema, model)}`,
+    );
+  }
+
+  selectAll(ref: RelationRef): string {
+    return `select * from ${qualifiedName(ref.schema, ref.name)}`;
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  snapshotTable(model: string): string {
+    // The shared name (snapshot_<model>), made to fit Postgres' identifier limit.
+    return fitIdentifier(snapshotTableName(model));
+  }
+
+  private snapshotRelation(schema: string, model: string): string {
+    return qualifiedName(schema, this.snapshotTable(model));
+  }
+
+  private async run<R extends object = Record<string, unknown>>(
+    doing: string,
+    text: string,
+    params?: unknown[],
+  ) {
+    try {
+      return await this.driver.query<R & Record<string, unknown>>(text, params);
+    } catch (err) {
+      throw queryError(err, this.settings, doing);
+    }
+  }
+
+  /** Column types by name: built-ins from a table, anything else (enums, domains, ...) asked for once. */
+  private async columnsOf(
+    session: PostgresSession,
+    fields: readonly { name: string; dataTypeID: number }[],
+  ): Promise<Column[]> {
+    const unknown = [
+      ...new Set(fields.map((f) => f.dataTypeID).filter((oid) => !BUILTIN_TYPE_NAMES.has(oid))),
+    ];
+    const names = new Map(BUILTIN_TYPE_NAMES);
+    if (unknown.length > 0) {
+      const { rows } = await session.query<{ oid: number; name: string }>(
+        'select oid::int as oid, pg_catalog.format_type(oid, null) as name from pg_catalog.pg_type where oid = any($1::oid[])',
+        [unknown],
+      );
+      for (const row of rows) names.set(row.oid, row.name);
+    }
+    return fields.map((f) => ({ name: f.name, type: names.get(f.dataTypeID) ?? 'unknown' }));
+  }
+}

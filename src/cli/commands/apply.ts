@@ -1,0 +1,122 @@
+/**
+ * `backflow apply [PLANFILE]` and `backflow destroy`: plan (or load a saved plan and check it is not stale),
+ * ask for approval, then apply under the state lock and write the new state.
+ */
+import { resolve } from 'node:path';
+import { applyPlan, type ApplyResult } from '../../engine/apply';
+import { hasChanges, summaryLine, type Plan } from '../../engine/plan';
+import { planWorkspace } from '../../engine/plan-workspace';
+import { UserError } from '../../errors';
+import { applySummary } from '../../render/apply-progress';
+import { loadPlan, verifyPlan } from '../../state/plan-file';
+import { newState } from '../../state/state';
+import { SyncState } from '../../state/sync-state';
+import type { StateFile } from '../../state/types';
+import { BACKFLOW_VERSION } from '../../version';
+import { askApproval } from '../approve';
+import { printError } from '../output';
+import { applyHooks, refreshHooks } from '../progress';
+import { loadDesired, withWorkspace, type Workspace } from '../workspace';
+import { planOptions, renderPlan, type PlanFlags } from './plan';
+
+export interface ApplyFlags extends PlanFlags {
+  autoApprove?: boolean;
+  parallelism?: string;
+}
+
+export async function applyCommand(planFile: string | undefined, flags: ApplyFlags): Promise<number> {
+  const parallelism = parseParallelism(flags.parallelism);
+  if (planFile !== undefined) return applySavedPlan(resolve(planFile), flags, parallelism);
+  const options = planOptions(flags);
+  return withWorkspace(flags, options.mode === 'destroy' ? 'destroy' : 'apply', async (ws) => {
+    const { state: prior, recoveredJournalEntries } = await ws.backend.readWithRecovery();
+    const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
+    process.stdout.write(renderPlan(plan, 'human', flags.color) + '\n');
+    if (plan.errored) return 1;
+    if (!hasChanges(plan)) {
+      // An apply that was killed left finished actions in the journal: make them part of the state now.
+      if (prior && recoveredJournalEntries > 0) await ws.backend.write({ ...prior, serial: prior.serial + 1 });
+      return 0;
+    }
+    if (!flags.autoApprove) {
+      const question =
+        options.mode === 'destroy'
+          ? 'Do you really want to destroy all resources?\n  Backflow will destroy all your managed objects, as shown above.\n  There is no undo.'
+          : 'Do you want to perform these actions?\n  Backflow will perform the actions described above.';
+      if (!(await askApproval(question))) {
+        process.stdout.write('\nApply cancelled.\n');
+        return 1;
+      }
+    }
+    return execute(ws, plan, state, prior, flags, parallelism);
+  });
+}
+
+async function applySavedPlan(path: string, flags: ApplyFlags, parallelism: number): Promise<number> {
+  const saved = loadPlan(path);
+  const desired = await loadDesired(flags);
+  return withWorkspace(
+    flags,
+    'apply',
+    async (ws) => {
+      const prior = await ws.backend.read();
+      verifyPlan(saved, prior, desired.configHash, BACKFLOW_VERSION);
+      const plan = saved.plan;
+      if (!hasChanges(plan)) {
+        process.stdout.write(`${summaryLine(plan)}\n`);
+        return 0;
+      }
+      return execute(ws, plan, prior ?? newState(BACKFLOW_VERSION), prior, flags, parallelism);
+    },
+    desired,
+  );
+}
+
+/** Applies `plan` on top of `base` and writes the resulting state, even after a failure. */
+async function execute(
+  ws: Workspace,
+  plan: Plan,
+  base: StateFile,
+  prior: StateFile | null,
+  flags: ApplyFlags,
+  parallelism: number,
+): Promise<number> {
+  const sync = new SyncState(base, ws.backend);
+  let result: ApplyResult;
+  try {
+    if (plan.mode === 'refresh-only') result = { added: 0, changed: 0, destroyed: 0, failures: [], skipped: [] };
+    else {
+      process.stdout.write('\n');
+      result = await applyPlan({
+        plan,
+        desired: ws.desired,
+        state: sync,
+        salt: base.salt,
+        connections: ws.connections,
+        parallelism,
+        hooks: applyHooks(flags.color),
+      });
+    }
+  } finally {
+    const final = await sync.close();
+    await ws.backend.write({ ...final, serial: (prior?.serial ?? 0) + 1, backflow_version: BACKFLOW_VERSION });
+  }
+  for (const f of result.failures) printError(new UserError(`${f.address}: ${stripAddress(f.message, f.address)}`, f.hint), flags.color);
+  if (result.failures.length > 0) {
+    if (result.skipped.length > 0) process.stderr.write(`Not started because apply stopped: ${result.skipped.join(', ')}\n`);
+    return 1;
+  }
+  process.stdout.write('\n' + applySummary(result, plan.mode, { color: flags.color }) + '\n');
+  return 0;
+}
+
+function stripAddress(message: string, address: string): string {
+  return message.startsWith(`${address}: `) ? message.slice(address.length + 2) : message;
+}
+
+function parseParallelism(text: string | undefined): number {
+  if (text === undefined) return 10;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`-parallelism must be a whole number of at least 1, got "${text}"`);
+  return n;
+}

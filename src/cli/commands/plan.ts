@@ -1,0 +1,67 @@
+/**
+ * `backflow plan`: refresh, diff and show what apply would do, for a terminal, a pull-request comment or a
+ * machine. `-out FILE` saves it for `backflow apply FILE`.
+ */
+import { resolve } from 'node:path';
+import { UserError } from '../../errors';
+import { planWorkspace, type PlanOptions } from '../../engine/plan-workspace';
+import { hasChanges, type Plan, type PlanMode } from '../../engine/plan';
+import { renderHuman } from '../../render/human';
+import { renderJson } from '../../render/json-plan';
+import { renderMarkdown } from '../../render/markdown';
+import { savePlan } from '../../state/plan-file';
+import { refreshHooks } from '../progress';
+import { withWorkspace, type GlobalOptions } from '../workspace';
+
+export interface PlanFlags extends GlobalOptions {
+  out?: string;
+  json?: boolean;
+  format?: string;
+  detailedExitcode?: boolean;
+  target?: string[];
+  refresh?: boolean;
+  refreshOnly?: boolean;
+  destroy?: boolean;
+}
+
+export function planMode(flags: { destroy?: boolean; refreshOnly?: boolean }): PlanMode {
+  if (flags.destroy && flags.refreshOnly) throw new UserError('-destroy and -refresh-only cannot be used together');
+  return flags.destroy ? 'destroy' : flags.refreshOnly ? 'refresh-only' : 'normal';
+}
+
+export function planOptions(flags: PlanFlags): PlanOptions {
+  return { mode: planMode(flags), targets: flags.target ?? [], refresh: flags.refresh !== false };
+}
+
+export function renderPlan(plan: Plan, format: string, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return renderJson(plan);
+    case 'markdown':
+      return renderMarkdown(plan, {});
+    case 'human':
+      return renderHuman(plan, { color });
+    default:
+      throw new UserError(`unknown --format "${format}"`, 'Use one of: human, markdown, json.');
+  }
+}
+
+const FORMATS = ['human', 'markdown', 'json'];
+
+export async function planCommand(flags: PlanFlags): Promise<number> {
+  const format = flags.json ? 'json' : (flags.format ?? 'human');
+  if (!FORMATS.includes(format)) throw new UserError(`unknown --format "${format}"`, 'Use one of: human, markdown, json.');
+  const options = planOptions(flags);
+  return withWorkspace(flags, 'plan', async (ws) => {
+    const prior = await ws.backend.read();
+    const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
+    process.stdout.write(renderPlan(plan, format, flags.color) + '\n');
+    if (plan.errored) return 1;
+    if (flags.out) {
+      const path = resolve(flags.out);
+      savePlan(path, plan, state);
+      if (format === 'human') process.stdout.write(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run:\n  backflow apply ${flags.out}\n`);
+    }
+    return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;
+  });
+}

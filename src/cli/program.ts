@@ -1,0 +1,106 @@
+/**
+ * The command tree. Each action parses flags into a typed object, calls a command function and returns
+ * its exit code; main.ts owns printing errors and exiting.
+ */
+import { Command, Option } from 'commander';
+import { BACKFLOW_VERSION } from '../version';
+import { applyCommand } from './commands/apply';
+import { planCommand } from './commands/plan';
+import { previewCommand } from './commands/preview';
+import { sourceSetupSqlCommand, sourceTestCommand } from './commands/source';
+import { forceUnlockCommand, stateListCommand, stateRmCommand, stateShowCommand } from './commands/state';
+import { validateCommand } from './commands/validate';
+import { useColor } from './output';
+
+export type Run = (code: Promise<number>) => void;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <dir>', 'folder holding backflow.json or *.backflow.json', '.')
+    .option('--no-color', 'no ANSI colours (also: NO_COLOR=1)')
+    .option('--lock-timeout <duration>', 'wait this long for the state lock (e.g. 30s)')
+    .option('--no-lock', 'do not take the state lock (dangerous when others may apply)');
+}
+
+function planning(cmd: Command): Command {
+  return cmd
+    .option('--target <address>', 'limit the plan to this resource and what it needs (repeatable)', collect)
+    .option('--no-refresh', 'skip reading the warehouses; trust state (also: -refresh=false)')
+    .option('--refresh-only', 'only reconcile state with the real world');
+}
+
+/** Global options merged with the command's own; colour decided once. */
+function flagsOf<T>(cmd: Command): T & { color: boolean } {
+  const opts = cmd.optsWithGlobals() as Record<string, unknown>;
+  return { ...opts, color: useColor(opts.color === false) } as T & { color: boolean };
+}
+
+export function buildProgram(run: Run): Command {
+  const program = new Command('backflow')
+    .description('Reverse ETL on dbt as code: plan and apply warehouses, dbt Git syncs, models, destinations and syncs.')
+    .version(BACKFLOW_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  planning(
+    common(program.command('plan').description('show what apply would change')),
+  )
+    .option('--out <file>', 'save the plan for `backflow apply FILE` (no secret values are saved)')
+    .option('--json', 'print the plan as JSON (shaped like `terraform show -json`)')
+    .addOption(new Option('--format <format>', 'output format').choices(['human', 'markdown', 'json']))
+    .option('--detailed-exitcode', 'exit 0 with no changes, 1 on error, 2 with changes')
+    .option('--destroy', 'plan to destroy everything in state')
+    .action((_o, cmd: Command) => run(planCommand(flagsOf(cmd))));
+
+  planning(common(program.command('apply').description('make the real world match the configuration')))
+    .argument('[planfile]', 'a plan saved by `backflow plan --out`')
+    .option('--auto-approve', 'skip the interactive approval')
+    .option('--parallelism <n>', 'at most this many actions at once', '10')
+    .option('--destroy', 'destroy everything in state')
+    .action((planfile: string | undefined, _o, cmd: Command) => run(applyCommand(planfile, flagsOf(cmd))));
+
+  common(program.command('destroy').description('destroy every object Backflow manages in this workspace'))
+    .option('--target <address>', 'destroy only this resource and what depends on it (repeatable)', collect)
+    .option('--auto-approve', 'skip the interactive approval')
+    .option('--parallelism <n>', 'at most this many actions at once', '10')
+    .option('--no-refresh', 'skip reading the warehouses')
+    .action((_o, cmd: Command) => run(applyCommand(undefined, { ...flagsOf(cmd), destroy: true })));
+
+  common(program.command('validate').description('check the configuration: schema, references, rules'))
+    .option('--json', 'machine-readable result')
+    .action((_o, cmd: Command) => run(validateCommand(flagsOf(cmd))));
+
+  common(program.command('preview').description("run a model's SQL on its warehouse with a row limit"))
+    .argument('<model>', 'model name or address')
+    .option('--limit <n>', 'rows to show', '10')
+    .option('--json', 'print rows as JSON')
+    .action((model: string, _o, cmd: Command) => run(previewCommand(model, flagsOf(cmd))));
+
+  const source = program.command('source').description('work with warehouse sources');
+  common(source.command('test').description('connect and check the managed schema and grants'))
+    .argument('<name>')
+    .action((name: string, _o, cmd: Command) => run(sourceTestCommand(name, flagsOf(cmd))));
+  common(source.command('setup-sql').description('print the least-privilege setup SQL for an admin'))
+    .argument('<name>')
+    .action((name: string, _o, cmd: Command) => run(sourceSetupSqlCommand(name, flagsOf(cmd))));
+
+  const state = program.command('state').description('inspect and edit state');
+  common(state.command('list').description('list managed objects')).action((_o, cmd: Command) =>
+    run(stateListCommand(flagsOf(cmd))),
+  );
+  common(state.command('show').description('show one object'))
+    .argument('<address>')
+    .option('--json', 'as JSON')
+    .action((address: string, _o, cmd: Command) => run(stateShowCommand(address, flagsOf(cmd))));
+  common(state.command('rm').description('forget objects without destroying them'))
+    .argument('<addresses...>')
+    .action((addresses: string[], _o, cmd: Command) => run(stateRmCommand(addresses, flagsOf(cmd))));
+
+  common(program.command('force-unlock').description('remove a state lock left by a process that died'))
+    .argument('<id>', 'the lock id printed in the lock error')
+    .action((id: string, _o, cmd: Command) => run(forceUnlockCommand(id, { ...flagsOf(cmd), lock: false })));
+
+  return program;
+}

@@ -1,0 +1,33 @@
+/**
+ * Which files make up a configuration: `backflow.json` and every `*.backflow.json` in one folder.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors';
+
+export const MAIN_CONFIG_FILE = 'backflow.json';
+const CONFIG_SUFFIX = '.backflow.json';
+
+/** Absolute paths of the config files in `dir`, sorted by name (the order their resources are declared in). */
+export async function findConfigFiles(dir: string): Promise<string[]> {
+  const info = await stat(dir).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) {
+    throw new UserError(`Config folder ${dir} does not exist`, 'Pass the folder that holds backflow.json.');
+  }
+  const entries = await readdir(dir, { withFileTypes: true });
+  const names = entries
+    .filter(
+      (e) =>
+        (e.isFile() || e.isSymbolicLink()) && (e.name === MAIN_CONFIG_FILE || e.name.endsWith(CONFIG_SUFFIX)),
+    )
+    .map((e) => e.name)
+    // Code-unit order, not locale order: the same files load in the same order on every machine.
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (names.length === 0) {
+    throw new UserError(
+      `No Backflow configuration found in ${dir}`,
+      `Create ${MAIN_CONFIG_FILE} (or one or more *${CONFIG_SUFFIX} files) in that folder, or run from the folder that has them.`,
+    );
+  }
+  return names.map((n) => join(dir, n));
+}

@@ -1,0 +1,135 @@
+/**
+ * The JSON front end: read → parse → schema → normalise → rules. Every problem found is collected; if any
+ * is an error, one DiagnosticsError carries them all.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { hasErrors, jsonPath, type Diagnostic } from '../diagnostics';
+import { DiagnosticsError } from '../errors';
+import { CONFIG_KEYS, RESOURCE_TYPES } from '../graph/address';
+import { locate, type ConfigFile, type Segment } from './config-file';
+import { collectDeclarations, type Declaration } from './declarations';
+import type { DesiredResource, DesiredState } from './desired';
+import { findConfigFiles } from './find-files';
+import { normaliseBackend } from './normalise/backend';
+import { normaliseResource } from './normalise/resource';
+import { parseConfigFile } from './parse-json';
+import { runConfigRules } from './rules';
+import type { RuleContext } from './rules/context';
+import { validateConfigValue } from './schema';
+import { schemaProblems } from './schema-errors';
+
+export interface LoadConfigOptions {
+  /** Folder holding backflow.json or *.backflow.json (relative to `cwd`). */
+  dir: string;
+  /** Working directory: file names in messages are shown relative to it. Default: process.cwd(). */
+  cwd?: string;
+  /** Where `{ "env": ... }` secrets are read. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Read secret values (default true). False validates without credentials: `secrets` maps stay empty. */
+  readSecrets?: boolean;
+}
+
+export async function loadConfig(opts: LoadConfigOptions): Promise<DesiredState> {
+  const cwd = opts.cwd ?? process.cwd();
+  const configDir = resolve(cwd, opts.dir);
+  const env = opts.env ?? process.env;
+  const readSecrets = opts.readSecrets ?? true;
+
+  const paths = await findConfigFiles(configDir);
+  const texts = await Promise.all(paths.map((p) => readFile(p, 'utf8')));
+  const diagnostics: Diagnostic[] = [];
+  const invalid = new Set<string>();
+  let syntaxErrors = false;
+
+  const files: ConfigFile[] = paths.map((path, i) => {
+    const parsed = parseConfigFile(path, displayPath(path, cwd), texts[i]);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.file.value === undefined) {
+      syntaxErrors = true;
+      return parsed.file;
+    }
+    for (const problem of schemaProblems(validateConfigValue(parsed.file.value), parsed.file)) {
+      const owner = ownerOf(problem.segments);
+      diagnostics.push(owner.includes('.') ? { ...problem.diagnostic, address: owner } : problem.diagnostic);
+      invalid.add(owner);
+    }
+    return parsed.file;
+  });
+  const configHash = hashFiles(paths, texts);
+  // Without every file's declarations, references would be reported missing when they are merely unread.
+  if (syntaxErrors) throw new DiagnosticsError(diagnostics, summaryOf(diagnostics));
+
+  const collected = collectDeclarations(files);
+  diagnostics.push(...collected.diagnostics);
+  const byAddress = new Map(collected.declarations.map((d) => [d.address, d]));
+
+  const resources = new Map<string, DesiredResource>();
+  for (const decl of collected.declarations) {
+    if (invalid.has(decl.address)) continue;
+    const { resource, diagnostics: found } = normaliseResource(decl, { configDir, env, readSecrets });
+    diagnostics.push(...found);
+    resources.set(decl.address, resource);
+  }
+  const backendDecl = invalid.has('backend') ? undefined : collected.backend;
+  const { backend, diagnostics: backendProblems } = normaliseBackend(backendDecl, {
+    configDir,
+    env,
+    readSecrets,
+  });
+  diagnostics.push(...backendProblems);
+
+  diagnostics.push(...runConfigRules(ruleContext(resources, byAddress)));
+  if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics, summaryOf(diagnostics));
+  return { configDir, files: paths, configHash, backend, resources, warnings: diagnostics };
+}
+
+function ruleContext(
+  resources: Map<string, DesiredResource>,
+  declarations: Map<string, Declaration>,
+): RuleContext {
+  return {
+    resources,
+    declared: new Set(declarations.keys()),
+    at(address, attrPath = []) {
+      const decl = declarations.get(address);
+      if (decl === undefined) return { address };
+      const segments = [...decl.segments, ...attrPath];
+      return {
+        address,
+        file: decl.file.displayPath,
+        path: jsonPath(segments),
+        ...locate(decl.file, segments, attrPath.length === 0),
+      };
+    },
+  };
+}
+
+const TYPE_OF_KEY = new Map<Segment, string>(RESOURCE_TYPES.map((t) => [CONFIG_KEYS[t], t]));
+
+/** The resource (`model.x`) or block (`backend`) a schema problem at `segments` belongs to. */
+function ownerOf(segments: readonly Segment[]): string {
+  const type = TYPE_OF_KEY.get(segments[0]);
+  if (type !== undefined && segments.length >= 2) return `${type}.${String(segments[1])}`;
+  return String(segments[0] ?? '');
+}
+
+/** sha256 over file names (not folders: moving a checkout keeps its plans valid) and contents, in name order. */
+export function hashFiles(paths: readonly string[], texts: readonly string[]): string {
+  const hash = createHash('sha256');
+  const order = paths.map((p, i) => ({ name: basename(p), text: texts[i] }));
+  order.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { name, text } of order) hash.update(name).update('\0').update(text).update('\0');
+  return hash.digest('hex');
+}
+
+function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+function summaryOf(diagnostics: readonly Diagnostic[]): string {
+  const n = diagnostics.filter((d) => d.severity === 'error').length;
+  return `Invalid configuration: ${n} error${n === 1 ? '' : 's'}`;
+}

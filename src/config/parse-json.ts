@@ -1,0 +1,134 @@
+/**
+ * Reads a config file's text as strict JSON (no comments, no trailing commas), keeping the syntax tree so
+ * that later problems can point at a line and column. Syntax errors come back as diagnostics.
+ */
+import { getLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { error, jsonPath, type Diagnostic } from '../diagnostics';
+import { lineStartsOf, positionAt, type ConfigFile } from './config-file';
+
+export function parseConfigFile(
+  path: string,
+  displayPath: string,
+  raw: string,
+): {
+  file: ConfigFile;
+  diagnostics: Diagnostic[];
+} {
+  // A byte-order mark (some Windows editors write one) is not JSON; a space keeps every offset in place.
+  const text = raw.startsWith('\uFEFF') ? ' ' + raw.slice(1) : raw;
+  const file: ConfigFile = { path, displayPath, text, lineStarts: lineStartsOf(text) };
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
+  const at = (offset: number, summary: string, detail?: string): Diagnostic =>
+    error(summary, {
+      detail,
+      file: displayPath,
+      path: jsonPath(trimEmpty(getLocation(text, offset).path)),
+      ...positionAt(file, offset),
+    });
+
+  // Every comment is its own mistake; after any other syntax error the parser's follow-on errors are noise.
+  const comments = errors.filter((e) => isComment(e));
+  const firstOther = errors.find((e) => !isComment(e));
+  const diagnostics = comments.map((e) =>
+    at(
+      e.offset,
+      'invalid JSON: comments are not allowed',
+      'Config files are JSON; put notes in a `description`.',
+    ),
+  );
+  if (firstOther !== undefined)
+    diagnostics.push(at(firstOther.offset, `invalid JSON: ${describe(firstOther, text)}`));
+  if (tree === undefined || diagnostics.length > 0) return { file, diagnostics };
+
+  file.tree = tree;
+  for (const { node, key } of duplicateKeys(tree)) {
+    const offset = node.offset;
+    diagnostics.push(
+      key === '__proto__'
+        ? at(offset, 'invalid JSON: "__proto__" is not allowed as a key')
+        : at(
+            offset,
+            `duplicate key ${JSON.stringify(key)}`,
+            'JSON would keep only the last value; remove or rename one.',
+          ),
+    );
+  }
+  // JSON.parse gives plain own properties for every key; jsonc-parser's value builder assigns them.
+  file.value = JSON.parse(text);
+  return { file, diagnostics };
+}
+
+/** Between properties jsonc-parser reports an empty-named one; the object holding it is the place. */
+function trimEmpty(path: (string | number)[]): (string | number)[] {
+  const out = [...path];
+  while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return out;
+}
+
+function isComment(e: ParseError): boolean {
+  const code = printParseErrorCode(e.error);
+  return code === 'InvalidCommentToken' || code === 'UnexpectedEndOfComment';
+}
+
+function describe(e: ParseError, text: string): string {
+  const char = text[e.offset];
+  const trailingComma = (char === '}' || char === ']') && /,\s*$/.test(text.slice(0, e.offset));
+  switch (printParseErrorCode(e.error)) {
+    case 'PropertyNameExpected':
+      if (trailingComma) return `trailing comma before "${char}"`;
+      if (char === "'") return 'property names need double quotes, not single quotes';
+      return 'expected a property name in double quotes';
+    case 'ValueExpected':
+      if (trailingComma) return `trailing comma before "${char}"`;
+      if (e.offset >= text.length) return 'unexpected end of file: expected a value';
+      return 'expected a value';
+    case 'ColonExpected':
+      return 'expected ":" after the property name';
+    case 'CommaExpected':
+      return 'expected "," between values';
+    case 'CloseBraceExpected':
+      return e.offset >= text.length ? 'unexpected end of file: expected "}"' : 'expected "," or "}"';
+    case 'CloseBracketExpected':
+      return e.offset >= text.length ? 'unexpected end of file: expected "]"' : 'expected "," or "]"';
+    case 'EndOfFileExpected':
+      return 'unexpected text after the end of the JSON value';
+    case 'UnexpectedEndOfString':
+      return 'unterminated string';
+    case 'InvalidNumberFormat':
+    case 'UnexpectedEndOfNumber':
+      return 'invalid number';
+    case 'InvalidUnicode':
+      return 'invalid \\u escape in string';
+    case 'InvalidEscapeCharacter':
+      return 'invalid escape sequence in string';
+    case 'InvalidCharacter':
+      return 'invalid character in string (control characters such as newlines must be escaped)';
+    case 'InvalidSymbol':
+      return char === "'"
+        ? 'strings need double quotes, not single quotes'
+        : `unexpected ${JSON.stringify(char ?? '')}`;
+    default:
+      return 'syntax error';
+  }
+}
+
+/** Key nodes of properties that repeat an earlier key of the same object (and any `__proto__` key). */
+function duplicateKeys(root: Node): { node: Node; key: string }[] {
+  const found: { node: Node; key: string }[] = [];
+  const walk = (node: Node): void => {
+    if (node.type === 'object') {
+      const seen = new Set<string>();
+      for (const prop of node.children ?? []) {
+        const keyNode = prop.children?.[0];
+        const key = keyNode?.value as string | undefined;
+        if (keyNode === undefined || key === undefined) continue;
+        if (seen.has(key) || key === '__proto__') found.push({ node: keyNode, key });
+        seen.add(key);
+      }
+    }
+    for (const child of node.children ?? []) walk(child);
+  };
+  walk(root);
+  return found;
+}

@@ -1,0 +1,27 @@
+/**
+ * The dependency graph has no cycles (e.g. syncs scheduled after each other in a ring).
+ */
+import { error, type Diagnostic } from '../../diagnostics';
+import { topoSort } from '../../graph/order';
+import { referenceAt, REFERENCE_FIELDS } from '../../graph/references';
+import type { RuleContext } from './context';
+
+export function noDependencyCycles(ctx: RuleContext): Diagnostic[] {
+  const nodes = [...ctx.resources.keys()];
+  const { cycles } = topoSort(nodes, (a) => ctx.resources.get(a)?.dependsOn ?? []);
+  return cycles.map(({ chain }) => {
+    const [from, to] = chain;
+    const resource = ctx.resources.get(from);
+    // Point at the reference that makes the first edge of the cycle.
+    const field =
+      resource === undefined
+        ? undefined
+        : REFERENCE_FIELDS[resource.type].find(
+            (f) => `${f.target}.${referenceAt(resource.attributes, f.path) ?? ''}` === to,
+          );
+    return error(`dependency cycle: ${chain.join(' -> ')}`, {
+      ...ctx.at(from, field?.path),
+      detail: 'Resources in a cycle can never run after one another. Break one of the references.',
+    });
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Models: before a model is created or its output changes, the warehouse must describe its SQL and prove
+ * the primary key unique and non-null; then its change-tracking snapshot is created (or reset, since the
+ * old snapshot describes rows the new SQL no longer produces). Delete drops the snapshot.
+ */
+import { UserError } from '../../errors';
+import type { ResourceState } from '../../state/types';
+import { MODEL_OUTPUT_ATTRIBUTES } from '../resource-rules';
+import { modelSql, sourceAddressOf, sqlHash } from '../model-sql';
+import type { ActionContext, ResourceActions } from './types';
+
+function sourceOf(ctx: ActionContext, attributes: Record<string, unknown>): { address: string; resource: ResourceState } {
+  const address = sourceAddressOf(attributes);
+  const resource = ctx.state.get(address);
+  if (!resource) throw new UserError(`${ctx.change.address}: ${address} is not in state; apply it first`);
+  return { address, resource };
+}
+
+async function describeAndCheck(ctx: ActionContext): Promise<Record<string, unknown>> {
+  const r = ctx.desired!;
+  const sql = modelSql(r.attributes);
+  if (sql === undefined) {
+    throw new UserError(
+      `${r.address}: dbt-backed models need the Git sync and dbt loader, which this version of Backflow does not include yet`,
+      'Use a SQL model ("query") for now.',
+    );
+  }
+  const source = sourceOf(ctx, r.attributes);
+  const adapter = await ctx.connections.get(source.address, source.resource.attributes);
+  const described = (await adapter.introspect({ relations: [], queries: [{ id: r.address, sql }] })).queries.get(r.address);
+  if (!described || 'error' in described) {
+    throw new UserError(`${r.address}: the query fails on ${source.address}: ${described && 'error' in described ? described.error : 'no result'}`);
+  }
+  const pk = String(r.attributes.primary_key);
+  if (!described.columns.some((c) => c.name === pk)) {
+    throw new UserError(
+      `${r.address}: primary key "${pk}" is not a column of the model (columns: ${described.columns.map((c) => c.name).join(', ')})`,
+    );
+  }
+  const check = await adapter.checkPrimaryKey(sql, pk);
+  if (check.nulls > 0 || check.distinct !== check.total - check.nulls) {
+    throw new UserError(
+      `${r.address}: primary key "${pk}" is not unique and non-null (${check.total} rows, ${check.distinct} distinct, ${check.nulls} null)`,
+    );
+  }
+  return { columns: described.columns, sql_hash: sqlHash(sql), primary_key_check: check };
+}
+
+async function create(ctx: ActionContext): Promise<Record<string, unknown>> {
+  const computed = await describeAndCheck(ctx);
+  const source = sourceOf(ctx, ctx.desired!.attributes);
+  const adapter = await ctx.connections.get(source.address, source.resource.attributes);
+  await adapter.createSnapshot(String(source.resource.attributes.managed_schema), ctx.desired!.name);
+  return { ...computed, snapshot_exists: true };
+}
+
+async function update(ctx: ActionContext): Promise<Record<string, unknown>> {
+  const outputChanged = ctx.change.changed.some((a) => MODEL_OUTPUT_ATTRIBUTES.includes(a));
+  const source = sourceOf(ctx, ctx.desired!.attributes);
+  const adapter = await ctx.connections.get(source.address, source.resource.attributes);
+  const schema = String(source.resource.attributes.managed_schema);
+  let computed = ctx.prior?.computed ?? {};
+  if (outputChanged) {
+    computed = await describeAndCheck(ctx);
+    // The snapshot describes rows of the old SQL: change tracking starts over from an empty one.
+    await adapter.createSnapshot(schema, ctx.desired!.name);
+    await adapter.resetSnapshot(schema, ctx.desired!.name);
+  } else if (ctx.prior?.computed.snapshot_exists === false) {
+    await adapter.createSnapshot(schema, ctx.desired!.name);
+  }
+  return { ...computed, snapshot_exists: true };
+}
+
+async function remove(ctx: ActionContext): Promise<void> {
+  const prior = ctx.prior!;
+  const source = ctx.state.get(sourceAddressOf(prior.attributes));
+  if (!source) return; // the source is already gone from state, and its snapshots with it
+  const adapter = await ctx.connections.get(sourceAddressOf(prior.attributes), source.attributes);
+  await adapter.dropSnapshot(String(source.attributes.managed_schema), prior.name);
+}
+
+export const modelActions: ResourceActions = { create, update, delete: remove };

@@ -1,0 +1,30 @@
+/**
+ * What an action handler gets and returns. One handler per resource type; the apply walker picks it.
+ */
+import type { DesiredResource, DesiredState } from '../../config/desired';
+import type { ResourceState } from '../../state/types';
+import type { Connections } from '../connections';
+import type { ResourceChange } from '../plan';
+
+/** Read access to the state as the apply has left it so far. */
+export interface StateReader {
+  get(address: string): ResourceState | undefined;
+}
+
+export interface ActionContext {
+  change: ResourceChange;
+  /** The resource in config (create, update, the create half of replace). */
+  desired?: DesiredResource;
+  /** The resource in state before this action (update, delete, the delete half of replace). */
+  prior?: ResourceState;
+  desiredState: DesiredState;
+  state: StateReader;
+  connections: Connections;
+}
+
+export interface ResourceActions {
+  /** Makes the object exist; returns its computed values. Must be idempotent: a crashed apply re-runs it. */
+  create(ctx: ActionContext): Promise<Record<string, unknown>>;
+  update(ctx: ActionContext): Promise<Record<string, unknown>>;
+  delete(ctx: ActionContext): Promise<void>;
+}

@@ -1,0 +1,56 @@
+/**
+ * One warehouse connection per source per run, opened on first use and closed at the end. Settings come
+ * from the source's attributes (config, or state for a source removed from config) with secrets read
+ * again from their references, so destroy works for sources that are no longer in config.
+ */
+import type { WarehouseAdapter } from '../adapters/warehouse/warehouse';
+import { getDialect } from '../adapters/warehouse/registry';
+import { isSensitive, readSecret } from '../config/secrets';
+
+export class Connections {
+  private readonly open = new Map<string, Promise<WarehouseAdapter>>();
+
+  constructor(private readonly configDir: string) {}
+
+  /** Connection for `address` (a source), opened once. */
+  get(address: string, attributes: Record<string, unknown>): Promise<WarehouseAdapter> {
+    let adapter = this.open.get(address);
+    if (adapter === undefined) {
+      const warehouse = String(attributes.warehouse);
+      const settings = revealSettings(attributes.settings, this.configDir, address);
+      adapter = getDialect(warehouse).connect(settings);
+      // A failed connection is not cached: the next caller gets the same clear error, not a stale promise.
+      adapter.catch(() => this.open.delete(address));
+      this.open.set(address, adapter);
+    }
+    return adapter;
+  }
+
+  /** Round trips made by every connection so far (benchmarks report this). */
+  async roundTrips(): Promise<number> {
+    let total = 0;
+    for (const a of this.open.values()) {
+      try {
+        total += (await a).roundTrips;
+      } catch {
+        // a connection that never opened made no round trips worth counting
+      }
+    }
+    return total;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(all.map(async (p) => p.then((a) => a.close()).catch(() => undefined)));
+  }
+}
+
+/** Settings with every SensitiveValue replaced by the secret it references. */
+export function revealSettings(settings: unknown, configDir: string, address: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((settings ?? {}) as Record<string, unknown>)) {
+    out[k] = isSensitive(v) ? readSecret(v.$sensitive.ref, configDir, `${address}.settings.${k}`) : v;
+  }
+  return out;
+}

@@ -1,0 +1,34 @@
+/**
+ * Fills SensitiveValue markers with keyed fingerprints (HMAC with the state's salt), so diff sees a rotated
+ * secret as a change while no value is ever stored.
+ */
+import type { DesiredResource } from '../config/desired';
+import { fingerprint, isSensitive, join, type SecretValues } from '../config/secrets';
+
+export function fingerprintAttributes(
+  attributes: Record<string, unknown>,
+  secrets: SecretValues,
+  salt: string,
+): Record<string, unknown> {
+  return walk(attributes, secrets, salt, '') as Record<string, unknown>;
+}
+
+function walk(value: unknown, secrets: SecretValues, salt: string, path: string): unknown {
+  if (isSensitive(value)) {
+    const secret = secrets.get(path);
+    if (secret === undefined) throw new Error(`internal: no secret value loaded for ${path}`);
+    return { $sensitive: { ref: value.$sensitive.ref, fingerprint: fingerprint(salt, secret) } };
+  }
+  if (Array.isArray(value)) return value.map((v, i) => walk(v, secrets, salt, join(path, String(i))));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = walk(v, secrets, salt, join(path, k));
+    return out;
+  }
+  return value;
+}
+
+/** The resource's attributes as they will be stored: fingerprinted with `salt`. */
+export function storedAttributes(resource: DesiredResource, salt: string): Record<string, unknown> {
+  return fingerprintAttributes(resource.attributes, resource.secrets, salt);
+}

@@ -1,0 +1,65 @@
+/**
+ * Plan one workspace: refresh (unless turned off), build the plan, then run the pushed-down primary-key
+ * checks of the models it creates or changes. The caller holds the state lock.
+ */
+import type { DesiredState } from '../config/desired';
+import { hasErrors } from '../diagnostics';
+import { newState } from '../state/state';
+import type { StateFile } from '../state/types';
+import { BACKFLOW_VERSION } from '../version';
+import type { Connections } from './connections';
+import type { EngineHooks } from './hooks';
+import type { Plan, PlanMode } from './plan';
+import { buildPlan } from './planner';
+import { checkPrimaryKeys } from './primary-keys';
+import { refresh } from './refresh';
+import { modelsToCheck } from './validate-models';
+import { emptyWorld } from './world';
+
+export interface PlanOptions {
+  mode: PlanMode;
+  targets: string[];
+  refresh: boolean;
+}
+
+export interface PlannedWorkspace {
+  plan: Plan;
+  /** The state plan was made against (refreshed when refresh ran; a fresh state when there was none). */
+  state: StateFile;
+}
+
+export async function planWorkspace(
+  desired: DesiredState,
+  prior: StateFile | null,
+  options: PlanOptions,
+  connections: Connections,
+  hooks: EngineHooks = {},
+  now: Date = new Date(),
+): Promise<PlannedWorkspace> {
+  const base = prior ?? newState(BACKFLOW_VERSION);
+  const doRefresh = options.refresh || options.mode === 'refresh-only';
+  const refreshed = doRefresh
+    ? await refresh(desired, base, connections, hooks)
+    : { world: emptyWorld(), state: base, drift: [], diagnostics: [] };
+
+  const plan = buildPlan({
+    desired,
+    state: refreshed.state,
+    prior: prior ? { lineage: prior.lineage, serial: prior.serial } : null,
+    world: refreshed.world,
+    drift: refreshed.drift,
+    diagnostics: refreshed.diagnostics,
+    mode: options.mode,
+    targets: options.targets,
+    version: BACKFLOW_VERSION,
+    now,
+  });
+
+  // Run even when other rules failed: a user should see every problem of the plan in one run.
+  if (doRefresh && options.mode === 'normal') {
+    const extra = await checkPrimaryKeys(modelsToCheck(plan.resource_changes), refreshed.world, desired, connections);
+    plan.diagnostics.push(...extra);
+    plan.errored = hasErrors(plan.diagnostics);
+  }
+  return { plan, state: refreshed.state };
+}

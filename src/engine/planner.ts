@@ -1,0 +1,156 @@
+/**
+ * The planner: a pure function from desired state, refreshed state and what refresh saw to a Plan. It
+ * diffs, applies the rules (detachment, prevent_destroy, model checks), restricts to targets and orders
+ * the changes by the dependency graph.
+ */
+import type { DesiredState } from '../config/desired';
+import { error, hasErrors, warning, type Diagnostic } from '../diagnostics';
+import { topoSort } from '../graph/order';
+import type { StateFile } from '../state/types';
+import { applyDetachmentRule } from './detachment';
+import { deleteChange, diffResource } from './diff-resources';
+import { summarize, type DriftEntry, type Plan, type PlanMode, type ResourceChange } from './plan';
+import { validateModels, modelsToCheck } from './validate-models';
+import type { World } from './world';
+
+export interface PlanInput {
+  desired: DesiredState;
+  /** Refreshed state (or prior state with refresh off). */
+  state: StateFile;
+  /** The state as read before refresh: a saved plan records its lineage and serial. */
+  prior: { lineage: string; serial: number } | null;
+  world: World;
+  drift: DriftEntry[];
+  /** Diagnostics found before planning (refresh, primary-key checks). */
+  diagnostics: Diagnostic[];
+  mode: PlanMode;
+  targets: string[];
+  version: string;
+  now: Date;
+}
+
+export function buildPlan(input: PlanInput): Plan {
+  const { desired, state, mode } = input;
+  const diagnostics = [...input.diagnostics];
+  const changes = new Map<string, ResourceChange>();
+
+  if (mode === 'destroy') {
+    for (const [address, r] of Object.entries(state.resources)) changes.set(address, deleteChange(address, r, 'delete_because_destroy'));
+  } else if (mode === 'normal') {
+    for (const [address, r] of desired.resources) changes.set(address, diffResource(r, state.resources[address], state.salt, address));
+    for (const [address, r] of Object.entries(state.resources)) {
+      if (!desired.resources.has(address)) changes.set(address, diffResource(undefined, r, state.salt, address));
+    }
+  }
+
+  let selected = changes;
+  if (input.targets.length > 0) {
+    const unknown = input.targets.filter((t) => !changes.has(t));
+    for (const t of unknown) diagnostics.push(error(`-target ${t}: no such resource in configuration or state`, { address: t }));
+    selected = restrictToTargets(changes, input.targets, desired, state, mode);
+    diagnostics.push(
+      warning('Resource targeting is in effect', {
+        detail:
+          'This plan may not include every change the configuration calls for. Use -target only to recover from mistakes, not as routine.',
+      }),
+    );
+  }
+
+  addDependencyEdges(selected, desired, state);
+  diagnostics.push(...applyDetachmentRule(selected, state, desired));
+  diagnostics.push(...preventDestroy(selected, desired));
+  diagnostics.push(...validateModels(modelsToCheck(selected.values()), input.world, desired));
+
+  const { order, cycles } = topoSort([...selected.keys()], (a) => selected.get(a)!.depends_on);
+  for (const c of cycles) diagnostics.push(error(`Dependency cycle between planned changes: ${c.chain.join(' -> ')}`));
+  const ordered = order.map((a) => selected.get(a)!);
+  const resourceChanges = mode === 'refresh-only' ? [] : ordered;
+
+  return {
+    format_version: '1.0',
+    backflow_version: input.version,
+    created_at: input.now.toISOString(),
+    mode,
+    options: { targets: input.targets, refresh: input.world.refreshed },
+    prior_state: input.prior,
+    config_hash: desired.configHash,
+    resource_changes: resourceChanges,
+    resource_drift: input.drift,
+    diagnostics,
+    summary: summarize(resourceChanges),
+    errored: hasErrors(diagnostics),
+  };
+}
+
+/**
+ * Creates and updates wait for the changes of what they reference; deletes wait for the deletes of what
+ * references them (reverse order); a replace waits for both.
+ */
+function addDependencyEdges(changes: Map<string, ResourceChange>, desired: DesiredState, state: StateFile): void {
+  const dependents = new Map<string, string[]>();
+  for (const [address, r] of Object.entries(state.resources)) {
+    for (const d of r.dependencies) dependents.set(d, [...(dependents.get(d) ?? []), address]);
+  }
+  for (const change of changes.values()) {
+    if (change.action === 'no-op') continue;
+    const deps = new Set(change.depends_on);
+    if (change.action === 'create' || change.action === 'update' || change.action === 'replace') {
+      for (const d of desired.resources.get(change.address)?.dependsOn ?? []) {
+        const dc = changes.get(d);
+        if (dc && dc.action !== 'no-op' && dc.action !== 'delete') deps.add(d);
+      }
+    }
+    if (change.action === 'delete' || change.action === 'replace') {
+      for (const d of dependents.get(change.address) ?? []) {
+        const dc = changes.get(d);
+        if (dc && (dc.action === 'delete' || dc.action === 'replace') && d !== change.address) deps.add(d);
+      }
+    }
+    change.depends_on = [...deps].sort();
+  }
+}
+
+function preventDestroy(changes: Map<string, ResourceChange>, desired: DesiredState): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const c of changes.values()) {
+    if (c.action !== 'delete' && c.action !== 'replace') continue;
+    const r = desired.resources.get(c.address);
+    if (!r?.lifecycle.prevent_destroy) continue;
+    out.push(
+      error(`Instance cannot be destroyed: ${c.address}`, {
+        address: c.address,
+        file: r.origin.file,
+        path: `${r.origin.path}.lifecycle.prevent_destroy`,
+        detail: `${c.address} has lifecycle.prevent_destroy set, but the plan calls for it to be ${c.action === 'replace' ? 'replaced' : 'destroyed'}. To continue, set prevent_destroy to false, or narrow the plan with -target.`,
+      }),
+    );
+  }
+  return out;
+}
+
+/** Targets plus what they need: their dependencies (create/update) or their dependents (destroy). */
+function restrictToTargets(
+  changes: Map<string, ResourceChange>,
+  targets: string[],
+  desired: DesiredState,
+  state: StateFile,
+  mode: PlanMode,
+): Map<string, ResourceChange> {
+  const keep = new Set<string>();
+  const stack = targets.filter((t) => changes.has(t));
+  const next = (a: string): string[] => {
+    if (mode === 'destroy') {
+      return Object.entries(state.resources)
+        .filter(([, r]) => r.dependencies.includes(a))
+        .map(([x]) => x);
+    }
+    return desired.resources.get(a)?.dependsOn ?? state.resources[a]?.dependencies ?? [];
+  };
+  while (stack.length > 0) {
+    const a = stack.pop()!;
+    if (keep.has(a)) continue;
+    keep.add(a);
+    stack.push(...next(a).filter((x) => changes.has(x)));
+  }
+  return new Map([...changes].filter(([a]) => keep.has(a)));
+}

@@ -1,0 +1,198 @@
+/**
+ * Refresh: read the real world for every source in config or state, in a fixed number of round trips per
+ * source (connection check, grants check, one introspection of every model), and report drift.
+ */
+import pLimit from 'p-limit';
+import { relationKey, type RelationRef, type QueryRef, type WarehouseAdapter } from '../adapters/warehouse/warehouse';
+import type { DesiredState } from '../config/desired';
+import { error, warning, type Diagnostic } from '../diagnostics';
+import type { ResourceState, StateFile } from '../state/types';
+import type { Connections } from './connections';
+import { deepEqual, cloneJson } from './diff';
+import type { EngineHooks } from './hooks';
+import { modelSql, sourceAddressOf } from './model-sql';
+import type { DriftEntry } from './plan';
+import type { ModelObservation, SourceObservation, World } from './world';
+
+export interface RefreshResult {
+  world: World;
+  /** State with computed values replaced by what the world has now. */
+  state: StateFile;
+  drift: DriftEntry[];
+  diagnostics: Diagnostic[];
+}
+
+interface ModelWork {
+  address: string;
+  sql?: string;
+  /** Snapshot table to look for (schema and model name), for models already in state. */
+  snapshot?: { schema: string; model: string };
+}
+
+export async function refresh(
+  desired: DesiredState,
+  prior: StateFile,
+  connections: Connections,
+  hooks: EngineHooks = {},
+): Promise<RefreshResult> {
+  const state = cloneJson(prior);
+  const world: World = { refreshed: true, sources: new Map(), models: new Map() };
+  const diagnostics: Diagnostic[] = [];
+  const drift: DriftEntry[] = [];
+
+  const sourceAddresses = uniq([
+    ...[...desired.resources.values()].filter((r) => r.type === 'source').map((r) => r.address),
+    ...Object.keys(state.resources).filter((a) => state.resources[a].type === 'source'),
+  ]);
+  const work = groupModelsBySource(desired, state);
+  hooks.refreshStarted?.(sourceAddresses.length);
+  let done = 0;
+
+  const limit = pLimit(10);
+  await Promise.all(
+    sourceAddresses.map((address) =>
+      limit(async () => {
+        const attributes = desired.resources.get(address)?.attributes ?? state.resources[address].attributes;
+        const observation = await observeSource(address, attributes, work.get(address) ?? [], connections, world);
+        world.sources.set(address, observation);
+        if (observation.error) {
+          diagnostics.push(
+            error(`${address}: cannot read the warehouse: ${observation.error}`, {
+              address,
+              detail: 'Plan needs every source reachable. Fix the connection, or plan with -refresh=false to trust state.',
+            }),
+          );
+        }
+        hooks.refreshProgress?.(++done, sourceAddresses.length, address);
+      }),
+    ),
+  );
+
+  for (const [address, resource] of Object.entries(state.resources)) {
+    if (resource.type === 'source') sourceDrift(address, resource, world.sources.get(address), drift);
+    if (resource.type === 'model') {
+      modelDrift(address, resource, desired.resources.get(address)?.attributes, world.models.get(address), drift, diagnostics);
+    }
+  }
+  return { world, state, drift, diagnostics };
+}
+
+function groupModelsBySource(desired: DesiredState, state: StateFile): Map<string, ModelWork[]> {
+  const bySource = new Map<string, ModelWork[]>();
+  const add = (source: string, w: ModelWork): void => {
+    const list = bySource.get(source) ?? [];
+    list.push(w);
+    bySource.set(source, list);
+  };
+  const seen = new Set<string>();
+  for (const r of desired.resources.values()) {
+    if (r.type !== 'model') continue;
+    seen.add(r.address);
+    const inState = state.resources[r.address];
+    add(sourceAddressOf(r.attributes), {
+      address: r.address,
+      sql: modelSql(r.attributes, inState?.computed),
+      snapshot: inState ? snapshotOf(inState, state) : undefined,
+    });
+  }
+  for (const [address, r] of Object.entries(state.resources)) {
+    if (r.type !== 'model' || seen.has(address)) continue;
+    add(sourceAddressOf(r.attributes), {
+      address,
+      sql: modelSql(r.attributes, r.computed),
+      snapshot: snapshotOf(r, state),
+    });
+  }
+  return bySource;
+}
+
+function snapshotOf(model: ResourceState, state: StateFile): ModelWork['snapshot'] {
+  const source = state.resources[sourceAddressOf(model.attributes)];
+  if (!source) return undefined;
+  return { schema: String(source.attributes.managed_schema), model: model.name };
+}
+
+async function observeSource(
+  address: string,
+  attributes: Record<string, unknown>,
+  models: ModelWork[],
+  connections: Connections,
+  world: World,
+): Promise<SourceObservation> {
+  try {
+    const adapter = await connections.get(address, attributes);
+    const info = await adapter.testConnection();
+    const grants = await adapter.checkGrants(String(attributes.managed_schema));
+    const queries: QueryRef[] = models.filter((m) => m.sql !== undefined).map((m) => ({ id: m.address, sql: m.sql! }));
+    const snapshotRef = (adapter: WarehouseAdapter, s: { schema: string; model: string }): RelationRef => ({
+      schema: s.schema,
+      name: adapter.snapshotTable(s.model),
+    });
+    const snapshots: RelationRef[] = models.flatMap((m) => (m.snapshot ? [snapshotRef(adapter, m.snapshot)] : []));
+    const result = await adapter.introspect({ relations: snapshots, queries });
+    for (const m of models) {
+      const obs: ModelObservation = { source: address };
+      const q = result.queries.get(m.address);
+      if (q && 'columns' in q) obs.columns = q.columns;
+      if (q && 'error' in q) obs.error = q.error;
+      if (m.snapshot) {
+        obs.snapshotExists = result.relations.has(relationKey(snapshotRef(adapter, m.snapshot)));
+      }
+      world.models.set(m.address, obs);
+    }
+    return { info, grants };
+  } catch (err) {
+    for (const m of models) world.models.set(m.address, { source: address, error: 'source unreachable' });
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function sourceDrift(address: string, r: ResourceState, obs: SourceObservation | undefined, drift: DriftEntry[]): void {
+  if (!obs || !obs.info) return;
+  const changes: DriftEntry['attributes'] = [];
+  if (r.computed.server_version !== undefined && r.computed.server_version !== obs.info.server_version) {
+    changes.push({ path: 'server_version', before: r.computed.server_version, after: obs.info.server_version });
+  }
+  const exists = obs.grants?.schema_exists ?? true;
+  if (r.computed.managed_schema_exists !== false && !exists) {
+    changes.push({ path: 'managed_schema_exists', before: true, after: false });
+  }
+  r.computed.server_version = obs.info.server_version;
+  r.computed.managed_schema_exists = exists;
+  if (changes.length > 0) drift.push({ address, type: r.type, name: r.name, kind: 'changed', attributes: changes });
+}
+
+function modelDrift(
+  address: string,
+  r: ResourceState,
+  desiredAttributes: Record<string, unknown> | undefined,
+  obs: ModelObservation | undefined,
+  drift: DriftEntry[],
+  diagnostics: Diagnostic[],
+): void {
+  if (!obs) return;
+  const changes: DriftEntry['attributes'] = [];
+  // Columns only drift when the model's SQL is the one state knows; a new query is a change, not drift.
+  const sameSql = desiredAttributes === undefined || modelSql(desiredAttributes, r.computed) === modelSql(r.attributes, r.computed);
+  if (sameSql && obs.error && obs.error !== 'source unreachable') {
+    changes.push({ path: 'columns', before: r.computed.columns, after: null });
+    diagnostics.push(
+      warning(`${address}: the model's SQL no longer runs on the warehouse`, {
+        address,
+        detail: `The warehouse said: ${obs.error}`,
+      }),
+    );
+  } else if (sameSql && obs.columns && !deepEqual(obs.columns, r.computed.columns)) {
+    changes.push({ path: 'columns', before: r.computed.columns, after: obs.columns });
+    r.computed.columns = obs.columns;
+  }
+  if (obs.snapshotExists === false && r.computed.snapshot_exists !== false) {
+    changes.push({ path: 'snapshot_exists', before: true, after: false });
+  }
+  if (obs.snapshotExists !== undefined) r.computed.snapshot_exists = obs.snapshotExists;
+  if (changes.length > 0) drift.push({ address, type: r.type, name: r.name, kind: 'changed', attributes: changes });
+}
+
+function uniq<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}

@@ -1,0 +1,111 @@
+/**
+ * The terminal view of a plan, in Terraform's words and layout, so people who read `terraform plan`
+ * output every day read this without thinking. Rendered from the JSON plan (like Terraform's own
+ * renderer); the last line is always `summaryLine(plan)`, byte for byte.
+ */
+import { createColors } from 'picocolors';
+import { summaryLine, type Plan } from '../engine/plan';
+import {
+  ACTION_ORDER,
+  ACTION_STYLES,
+  actionFromList,
+  DRIFT_STYLES,
+  driftKindFromList,
+  type LineSymbol,
+} from './actions';
+import { formatDiagnostic } from '../config/format-diagnostic';
+import type { Diagnostic } from '../diagnostics';
+import { resourceBlock, type DiffLine } from './diff-lines';
+import { toJsonPlan, type JsonResourceChange } from './json-plan';
+import { pauseNote, reasonNote, sanitize } from './text';
+
+type Colors = ReturnType<typeof createColors>;
+
+export interface HumanOptions {
+  /** ANSI colours; the CLI decides from NO_COLOR, --no-color and whether stdout is a TTY. */
+  color: boolean;
+}
+
+export function renderHuman(plan: Plan, opts: HumanOptions): string {
+  const c = createColors(opts.color);
+  const json = toJsonPlan(plan);
+  const sections: string[] = [];
+
+  if (json.resource_drift.length > 0) sections.push(...driftSection(c, json.resource_drift, plan.mode));
+
+  const changes = json.resource_changes.filter((rc) => actionFromList(rc.change.actions) !== 'no-op');
+  if (changes.length > 0) {
+    const used = new Set(changes.map((rc) => actionFromList(rc.change.actions)));
+    const legend = ACTION_ORDER.filter((a) => used.has(a)).map(
+      (a) => `${symbol(c, ACTION_STYLES[a].symbol)} ${ACTION_STYLES[a].legend}`,
+    );
+    sections.push(['Resource actions are indicated with the following symbols:', ...legend].join('\n'));
+    sections.push(c.bold('Backflow will perform the following actions:'));
+    for (const rc of changes) sections.push(changeSection(c, rc));
+  }
+
+  // The same formatter as config errors, so every problem reads alike; fields sanitised first.
+  for (const d of plan.diagnostics) sections.push(formatDiagnostic(sanitizeDiagnostic(d), opts));
+  // Uncoloured even with colour on: scripts and people grep CI logs for this exact line.
+  sections.push(summaryLine(plan));
+  return sections.join('\n\n');
+}
+
+function changeSection(c: Colors, rc: JsonResourceChange): string {
+  const style = ACTION_STYLES[actionFromList(rc.change.actions)];
+  const head = [`  ${c.bold(`# ${sanitize(rc.address)}`)} ${style.phrase}`];
+  const reason = rc.action_reason === undefined ? undefined : reasonNote(rc.address, rc.action_reason);
+  if (reason !== undefined) head.push(`  # (${sanitize(reason)})`);
+  if (rc.pause_syncs !== undefined) head.push(`  # (${sanitize(pauseNote(rc.pause_syncs))})`);
+  return [...head, ...resourceBlock(rc, style.symbol).map((l) => line(c, l))].join('\n');
+}
+
+function driftSection(c: Colors, drift: JsonResourceChange[], mode: Plan['mode']): string[] {
+  const out = [
+    c.bold('Note: Objects have changed outside of Backflow'),
+    'Backflow detected the following changes made outside of Backflow since the last "backflow apply" which may have affected this plan:',
+  ];
+  for (const rc of drift) {
+    const style = DRIFT_STYLES[driftKindFromList(rc.change.actions)];
+    const head = `  ${c.bold(`# ${sanitize(rc.address)}`)} ${style.phrase}`;
+    out.push([head, ...resourceBlock(rc, style.symbol).map((l) => line(c, l))].join('\n'));
+  }
+  out.push(
+    mode === 'refresh-only'
+      ? 'This is a refresh-only plan, so Backflow will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the Backflow state without changing any remote objects.'
+      : 'Unless you have made equivalent changes to your configuration, the following plan may include actions to undo or respond to these changes.',
+  );
+  return out;
+}
+
+/** Terraform's layout: the symbol right-aligned in three columns after four spaces per level. */
+function line(c: Colors, l: DiffLine): string {
+  const text = l.note === undefined ? l.text : `${l.text} ${c.red(l.note)}`;
+  const out = `${'    '.repeat(l.depth)}${symbol(c, l.symbol)} ${text}`;
+  return l.text === '' ? out.trimEnd() : out;
+}
+
+function symbol(c: Colors, s: LineSymbol): string {
+  const padded = s.padStart(3);
+  switch (s) {
+    case '+':
+      return padded.replace('+', c.green('+'));
+    case '-':
+      return padded.replace('-', c.red('-'));
+    case '~':
+      return padded.replace('~', c.yellow('~'));
+    case '-/+':
+      return `${c.red('-')}/${c.green('+')}`;
+    case ' ':
+      return padded;
+  }
+}
+
+function sanitizeDiagnostic(d: Diagnostic): Diagnostic {
+  const out: Diagnostic = { ...d, summary: sanitize(d.summary) };
+  for (const key of ['detail', 'address', 'file', 'path'] as const) {
+    const value = d[key];
+    if (value !== undefined) out[key] = sanitize(value);
+  }
+  return out;
+}

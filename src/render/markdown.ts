@@ -1,0 +1,204 @@
+/**
+ * The plan as a pull-request comment (Atlantis/tfcmt style), rendered from the JSON plan. The first line
+ * is a hidden marker so a bot can find and update its own comment; what is dangerous (errors, destroys,
+ * replacements) is loud and near the top; each resource's diff folds away in <details>. The comment is
+ * kept under GitHub's limit by dropping diffs from the middle (markdown-fit.ts) and, failing that, by
+ * shortening lists.
+ */
+import type { Action, Plan } from '../engine/plan';
+import { summaryLine } from '../engine/plan';
+import { ACTION_ORDER, ACTION_STYLES, actionFromList, DRIFT_STYLES, driftKindFromList } from './actions';
+import { resourceBlock, type DiffLine } from './diff-lines';
+import { toJsonPlan, type JsonDiagnostic, type JsonPlan, type JsonResourceChange } from './json-plan';
+import { fitSegments, type BlockList, type Segment } from './markdown-fit';
+import { blockquote, code, escapeHtml, fenced, inline } from './markdown-text';
+import { groupDigits, pauseNote, plural, reasonNote } from './text';
+
+/** Hidden first line a bot searches for to update its previous comment instead of adding one. */
+export const MARKDOWN_MARKER = '<!-- backflow-plan -->';
+/** GitHub's maximum comment body, in characters. */
+export const GITHUB_COMMENT_LIMIT = 65536;
+
+export interface MarkdownOptions {
+  title?: string;
+  maxLength?: number;
+}
+
+/** How terse lists are at each attempt: the first level that fits wins. */
+interface Level {
+  /** Items listed in the table cells and alert blocks before `… and N more`. */
+  listCap: number;
+  /** Characters of a diagnostic's detail kept. */
+  detailChars: number;
+}
+
+const LEVELS: readonly Level[] = [
+  { listCap: Infinity, detailChars: Infinity },
+  { listCap: 20, detailChars: 1000 },
+  { listCap: 3, detailChars: 200 },
+];
+
+export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
+  const maxLength = opts.maxLength ?? GITHUB_COMMENT_LIMIT;
+  const json = toJsonPlan(plan);
+  const title = (opts.title ?? 'Backflow plan').replace(/\s+/g, ' ');
+  for (const level of LEVELS) {
+    const out = fitSegments(document(plan, json, title, level, maxLength), maxLength);
+    if (out !== undefined) return out;
+  }
+  // Not even the short lists fit (a tiny limit or thousands of diagnostics): counts only.
+  return minimal(plan, json, title).slice(0, maxLength);
+}
+
+function document(plan: Plan, json: JsonPlan, title: string, level: Level, maxLength: number): Segment[] {
+  const changes = json.resource_changes.filter((rc) => actionOf(rc) !== 'no-op');
+  const segments: Segment[] = [header(title), `**${summaryLine(plan)}**`];
+  const [errors, warnings] = diagnosticBlocks(json.diagnostics, level);
+  segments.push(...errors);
+  const destructive = changes.filter((rc) => ACTION_STYLES[actionOf(rc)].destructive);
+  if (destructive.length > 0) {
+    const items = destructive.map((rc) => `- ${code(rc.address)} ${ACTION_STYLES[actionOf(rc)].phrase}`);
+    const head = `**${plural(destructive.length, 'resource')} will be destroyed or replaced:**`;
+    segments.push(blockquote(['[!CAUTION]', head, ...capList(items, level.listCap)].join('\n')));
+  }
+  segments.push(...warnings);
+  if (changes.length > 0) segments.push(table(changes, level));
+  if (json.resource_drift.length > 0) {
+    segments.push('### Changed outside of Backflow');
+    segments.push(details(json.resource_drift.map(driftDetails), 'object', maxLength));
+  }
+  if (changes.length > 0) {
+    segments.push('### Changes');
+    segments.push(details(changes.map(changeDetails), 'resource', maxLength));
+  }
+  return segments;
+}
+
+function header(title: string): string {
+  return `${MARKDOWN_MARKER}\n## ${inline(title)}`;
+}
+
+function minimal(plan: Plan, json: JsonPlan, title: string): string {
+  const counts = ACTION_ORDER.filter((a) => a !== 'no-op')
+    .map((a) => [a, json.resource_changes.filter((rc) => actionOf(rc) === a).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([a, n]) => `- ${ACTION_STYLES[a].label}: ${groupDigits(n)}`);
+  const errors = json.diagnostics.filter((d) => d.severity === 'error').length;
+  return [
+    header(title),
+    `**${summaryLine(plan)}**`,
+    ...(errors > 0 ? [`> [!CAUTION]\n> **${plural(errors, 'error')}: this plan cannot be applied.**`] : []),
+    counts.join('\n'),
+    'This plan is too large to show here. Run `backflow plan` locally, or see the JSON plan (`backflow plan --json`).',
+  ]
+    .filter((s) => s !== '')
+    .join('\n\n');
+}
+
+/** Error and warning alerts, apart: errors go first of all, warnings after the destroy alert. */
+function diagnosticBlocks(diagnostics: JsonDiagnostic[], level: Level): [string[], string[]] {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const warnings = diagnostics.filter((d) => d.severity === 'warning');
+  const errorHead = `**${plural(errors.length, 'error')}: this plan cannot be applied.**`;
+  const warningHead = `**${plural(warnings.length, 'warning')}:**`;
+  return [
+    errors.length > 0 ? [alert('CAUTION', errorHead, errors, level)] : [],
+    warnings.length > 0 ? [alert('WARNING', warningHead, warnings, level)] : [],
+  ];
+}
+
+function alert(kind: 'CAUTION' | 'WARNING', head: string, list: JsonDiagnostic[], level: Level): string {
+  const items = list.map((d) => diagnostic(d, level));
+  return blockquote(
+    [`[!${kind}]`, head, ...capList(items, level.listCap).flatMap((item) => ['', item])].join('\n'),
+  );
+}
+
+/** One diagnostic: its summary, where it is, and its detail verbatim in a text block. */
+function diagnostic(d: JsonDiagnostic, level: Level): string {
+  const word = d.severity === 'error' ? 'Error' : 'Warning';
+  const lines = [`**${word}: ${inline(d.summary)}**`];
+  const where: string[] = [];
+  if (d.address !== undefined) where.push(code(d.address));
+  if (d.range !== undefined)
+    where.push(code(d.range.filename) + (d.range.start ? ` line ${d.range.start.line}` : ''));
+  if (d.path !== undefined) where.push(code(d.path));
+  if (where.length > 0) lines.push(where.join(' · '));
+  if (d.detail.trim() !== '') {
+    const detail =
+      d.detail.length > level.detailChars ? d.detail.slice(0, level.detailChars) + '…' : d.detail;
+    lines.push(fenced('text', detail));
+  }
+  return lines.join('\n');
+}
+
+function table(changes: JsonResourceChange[], level: Level): string {
+  const rows = ['| Action | Count | Resources |', '| --- | ---: | --- |'];
+  for (const action of ACTION_ORDER) {
+    const addresses = changes.filter((rc) => actionOf(rc) === action).map((rc) => code(rc.address));
+    if (addresses.length === 0) continue;
+    const shown = capList(addresses, level.listCap, (n) => `… and ${groupDigits(n)} more`);
+    rows.push(`| ${ACTION_STYLES[action].label} | ${groupDigits(addresses.length)} | ${shown.join(', ')} |`);
+  }
+  return rows.join('\n');
+}
+
+function changeDetails(rc: JsonResourceChange): string {
+  const style = ACTION_STYLES[actionOf(rc)];
+  const notes: string[] = [];
+  const reason = rc.action_reason === undefined ? undefined : reasonNote(rc.address, rc.action_reason);
+  if (reason !== undefined) notes.push(`_(${inline(reason)})_`);
+  if (rc.pause_syncs !== undefined) notes.push(`⏸️ ${pauseNote(rc.pause_syncs.map(code))}.`);
+  return detailsBlock(`${summaryCode(rc.address)} ${style.phrase}`, notes, resourceBlock(rc, style.symbol));
+}
+
+function driftDetails(rc: JsonResourceChange): string {
+  const style = DRIFT_STYLES[driftKindFromList(rc.change.actions)];
+  return detailsBlock(`${summaryCode(rc.address)} ${style.phrase}`, [], resourceBlock(rc, style.symbol));
+}
+
+/** The blank line after <summary> is what lets GitHub render Markdown (the fence) inside <details>. */
+function detailsBlock(summary: string, notes: string[], lines: DiffLine[]): string {
+  const body = fenced('diff', lines.map(diffLine).join('\n'));
+  return [
+    `<details><summary>${summary}</summary>`,
+    '',
+    ...notes.flatMap((n) => [n, '']),
+    body,
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+/** The symbol first, at column 0, which is what GitHub's `diff` highlighting keys on. */
+function diffLine(l: DiffLine): string {
+  const text = l.note === undefined ? l.text : `${l.text} ${l.note}`;
+  const out = `${l.symbol.padEnd(3)} ${'    '.repeat(l.depth)}${text}`;
+  return l.text === '' ? out.trimEnd() : out;
+}
+
+function details(blocks: string[], noun: 'resource' | 'object', maxLength: number): BlockList {
+  return {
+    blocks,
+    note: (omitted, total) =>
+      `_… ${groupDigits(omitted)} of ${groupDigits(total)} ${total === 1 ? noun : noun + 's'} omitted here ` +
+      `to keep this comment under the ${groupDigits(maxLength)}-character limit. Run \`backflow plan\` locally, ` +
+      `or see the JSON plan (\`backflow plan --json\`), for the full diff._`,
+  };
+}
+
+function capList(
+  items: string[],
+  cap: number,
+  more = (n: number) => `- … and ${groupDigits(n)} more`,
+): string[] {
+  return items.length <= cap ? items : [...items.slice(0, cap), more(items.length - cap)];
+}
+
+function summaryCode(address: string): string {
+  return `<code>${escapeHtml(address)}</code>`;
+}
+
+function actionOf(rc: JsonResourceChange): Action {
+  return actionFromList(rc.change.actions);
+}

@@ -1,0 +1,253 @@
+/**
+ * State in a local file (`.backflow/state.json` by default), next to which live:
+ *   `<path>.backup`  the previous state, kept by every write;
+ *   `<path>.lock`    the lock, created exclusively, naming its holder;
+ *   `<path>.journal` actions of the apply in progress (see journal.ts), removed by the next write.
+ *
+ * File operations are synchronous on purpose: each journal line goes out in one write with nothing
+ * interleaved, and the async methods of StateBackend stay trivially ordered.
+ */
+import * as fs from 'node:fs';
+import { dirname } from 'node:path';
+import type { LocalBackendConfig } from '../config/desired';
+import { UserError } from '../errors';
+import { BACKFLOW_VERSION } from '../version';
+import { fsyncDir, replaceFileDurably, writeAll } from './durable-fs';
+import {
+  foreignJournalError,
+  journalEntryLine,
+  journalFit,
+  journalHeaderLine,
+  parseJournal,
+  recoverFromJournal,
+  sameBase,
+} from './journal';
+import { newLockInfo, stateLockedError } from './lock-info';
+import { backupHint, parseState, serializeState } from './state';
+import {
+  STATE_FORMAT_VERSION,
+  type BytesWritten,
+  type JournalBase,
+  type JournalEntry,
+  type LockHandle,
+  type LockInfo,
+  type ReadResult,
+  type StateBackend,
+  type StateFile,
+} from './types';
+export interface LocalBackendOptions {
+  /** Keep trying to take the lock this long before failing (default 0: fail at once). */
+  lockTimeoutMs?: number;
+  /** Pause between attempts while waiting for the lock. */
+  lockRetryMs?: number;
+}
+
+export class LocalBackend implements StateBackend {
+  readonly path: string;
+  readonly backupPath: string;
+  readonly lockPath: string;
+  readonly journalPath: string;
+  readonly bytesWritten: BytesWritten = { state: 0, journal: 0 };
+  private readonly lockTimeoutMs: number;
+  private readonly lockRetryMs: number;
+  /** Open between appends of one apply, so an append is one write plus one fdatasync. */
+  private journal: { fd: number; base: JournalBase } | undefined;
+
+  constructor(config: Pick<LocalBackendConfig, 'path'>, options: LocalBackendOptions = {}) {
+    this.path = config.path;
+    this.backupPath = `${config.path}.backup`;
+    this.lockPath = `${config.path}.lock`;
+    this.journalPath = `${config.path}.journal`;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 0;
+    this.lockRetryMs = options.lockRetryMs ?? 100;
+  }
+
+  describe(): string {
+    return this.path;
+  }
+
+  async lock(operation: string): Promise<LockHandle> {
+    fs.mkdirSync(dirname(this.lockPath), { recursive: true });
+    const info = newLockInfo(operation);
+    const deadline = Date.now() + this.lockTimeoutMs;
+    while (!this.tryCreateLock(info)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw stateLockedError(this.path, this.readLock());
+      await sleep(Math.min(this.lockRetryMs, left));
+    }
+    return { info, release: async () => this.releaseIfOurs(info.id) };
+  }
+
+  async forceUnlock(id: string): Promise<void> {
+    if (!fs.existsSync(this.lockPath)) {
+      throw new UserError(`No lock is held on the state in ${this.path}`, 'There is nothing to unlock.');
+    }
+    const current = this.readLock();
+    if (current === undefined) {
+      throw new UserError(
+        `The lock file ${this.lockPath} cannot be read, so its ID cannot be checked`,
+        `If you are sure its holder is gone, remove it by hand: rm ${this.lockPath}`,
+      );
+    }
+    if (current.id !== id) {
+      throw new UserError(
+        `Lock ID ${id} does not match the lock on ${this.path}, whose ID is ${current.id} (held by ${current.who})`,
+        'Copy the ID from the "Error acquiring the state lock" message of the run that met the lock.',
+      );
+    }
+    fs.rmSync(this.lockPath, { force: true });
+  }
+
+  async read(): Promise<StateFile | null> {
+    return (await this.readWithRecovery()).state;
+  }
+
+  async readWithRecovery(): Promise<ReadResult> {
+    const state = this.readStateFile();
+    const journal = readIfExists(this.journalPath);
+    if (journal === undefined) return { state, recoveredJournalEntries: 0 };
+    const parsed = parseJournal(journal.toString('utf8'), this.journalPath);
+    return recoverFromJournal(state, parsed, this.journalPath, this.path);
+  }
+
+  async write(state: StateFile): Promise<void> {
+    this.closeJournal();
+    const current = this.readStateFile();
+    if (current !== null) checkSuccessor(current, state, this.path);
+    const text = serializeState({
+      ...state,
+      format_version: STATE_FORMAT_VERSION,
+      backflow_version: BACKFLOW_VERSION,
+    });
+    this.bytesWritten.state += replaceFileDurably(this.path, text, { backupPath: this.backupPath });
+    // Only now is the journal folded in durably. Should its removal be lost to a crash, the journal is
+    // behind the new serial and reads ignore it (journal.ts).
+    fs.rmSync(this.journalPath, { force: true });
+  }
+
+  async appendJournal(base: JournalBase, entry: JournalEntry): Promise<void> {
+    if (this.journal === undefined || !sameBase(this.journal.base, base)) this.openJournal(base);
+    const fd = (this.journal as { fd: number }).fd;
+    const line = Buffer.from(journalEntryLine(entry), 'utf8');
+    writeAll(fd, line);
+    fs.fdatasyncSync(fd);
+    this.bytesWritten.journal += line.length;
+  }
+
+  async close(): Promise<void> {
+    this.closeJournal();
+  }
+
+  // --- internals ---
+
+  private readStateFile(): StateFile | null {
+    const text = readIfExists(this.path);
+    if (text === undefined) return null;
+    const hint = fs.existsSync(this.backupPath)
+      ? backupHint(this.path)
+      : `There is no backup (${this.backupPath} does not exist): the state was written only once. ` +
+        'Fix the file by hand, or move it aside and import the objects again.';
+    return parseState(text.toString('utf8'), this.path, hint);
+  }
+
+  /**
+   * Continues the journal when it belongs to `base` (an apply resuming after a crash recovered it), and
+   * starts a new one when there is none or it is stale.
+   */
+  private openJournal(base: JournalBase): void {
+    this.closeJournal();
+    const existing = readIfExists(this.journalPath);
+    if (existing !== undefined) {
+      // Drop a torn last line, so the next line does not start in the middle of it.
+      const complete = existing.lastIndexOf(0x0a) + 1;
+      const parsed = parseJournal(existing.subarray(0, complete).toString('utf8'), this.journalPath);
+      const fit = parsed.header === null ? 'stale' : journalFit(parsed.header, base);
+      if (fit === 'foreign') throw foreignJournalError(this.journalPath, parsed.header!, base, this.path);
+      if (fit === 'applies') {
+        if (complete < existing.length) fs.truncateSync(this.journalPath, complete);
+        this.journal = { fd: fs.openSync(this.journalPath, 'a'), base };
+        return;
+      }
+    }
+    // The header goes in atomically: a journal is either absent or has a whole header.
+    this.bytesWritten.journal += replaceFileDurably(this.journalPath, journalHeaderLine(base));
+    this.journal = { fd: fs.openSync(this.journalPath, 'a'), base };
+  }
+
+  private closeJournal(): void {
+    if (this.journal === undefined) return;
+    fs.closeSync(this.journal.fd);
+    this.journal = undefined;
+  }
+
+  private tryCreateLock(info: LockInfo): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.lockPath, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    try {
+      writeAll(fd, Buffer.from(JSON.stringify(info, null, 2) + '\n', 'utf8'));
+      fs.fsyncSync(fd);
+    } catch (err) {
+      // A lock nobody can identify would block everyone: take it back.
+      fs.closeSync(fd);
+      fs.rmSync(this.lockPath, { force: true });
+      throw err;
+    }
+    fs.closeSync(fd);
+    fsyncDir(dirname(this.lockPath));
+    return true;
+  }
+
+  /** The holder, or undefined when the lock is absent, half-written or damaged. */
+  private readLock(): LockInfo | undefined {
+    const text = readIfExists(this.lockPath);
+    if (text === undefined) return undefined;
+    try {
+      const info = JSON.parse(text.toString('utf8')) as LockInfo;
+      return typeof info.id === 'string' ? info : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** After a force-unlock someone else may hold the lock now: never remove theirs. */
+  private releaseIfOurs(id: string): void {
+    if (this.readLock()?.id === id) fs.rmSync(this.lockPath, { force: true });
+  }
+}
+
+/**
+ * Refuses a write that would replace a different workspace's state or go back in time: both mean two runs
+ * wrote without a common lock, and the later one would silently lose the other's work.
+ */
+function checkSuccessor(current: StateFile, next: StateFile, where: string): void {
+  if (current.lineage !== next.lineage) {
+    throw new UserError(
+      `Refusing to write state to ${where}: it holds lineage ${current.lineage}, not ${next.lineage}`,
+      'The state file was replaced while this command ran. Run the command again.',
+    );
+  }
+  if (current.serial >= next.serial) {
+    throw new UserError(
+      `Refusing to write state serial ${next.serial} to ${where}: it is already at serial ${current.serial}`,
+      'Another run wrote the state while this command ran (was it run without the lock?). Run the command again.',
+    );
+  }
+}
+
+function readIfExists(path: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,138 @@
+/**
+ * The state value: create, parse (with validation), serialize, and read accessors. No I/O here: backends
+ * own storage, and hand the text they read to `parseState`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { UserError } from '../errors';
+import { isResourceType, type ResourceType } from '../graph/address';
+import { BACKFLOW_VERSION } from '../version';
+import { sortKeysDeep } from './stable-json';
+import { STATE_FORMAT_VERSION, type ResourceState, type StateFile } from './types';
+
+/** A state for a workspace that has none yet. It is written (serial 1) by the first apply. */
+export function newState(version: string = BACKFLOW_VERSION): StateFile {
+  return {
+    format_version: STATE_FORMAT_VERSION,
+    backflow_version: version,
+    lineage: randomUUID(),
+    serial: 0,
+    salt: randomBytes(32).toString('hex'),
+    resources: {},
+  };
+}
+
+/** The hint of a corrupt-state error when the storage keeps the previous version at `<where>.backup`. */
+export function backupHint(where: string): string {
+  return (
+    `The previous version of the state is kept in ${where}.backup. Inspect it, then restore it with:\n` +
+    `  cp ${where}.backup ${where}\n` +
+    'Changes made by the last apply are then missing from state: run `backflow plan` to see them.'
+  );
+}
+
+/**
+ * Parses and validates a state. `where` names the storage in messages; `corruptHint` says how to recover
+ * (by default: restore `<where>.backup`).
+ */
+export function parseState(text: string, where: string, corruptHint: string = backupHint(where)): StateFile {
+  const corrupt = (reason: string): UserError =>
+    new UserError(`State file ${where} is corrupt: ${reason}`, corruptHint);
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(`it is not valid JSON (${(err as Error).message})`);
+  }
+  if (!isObject(raw)) throw corrupt('it is not a JSON object');
+
+  // Checked before the shape: a newer format may have a different shape, and "upgrade" is the useful answer.
+  const format = raw.format_version;
+  if (typeof format === 'number' && format > STATE_FORMAT_VERSION) {
+    const by = typeof raw.backflow_version === 'string' ? raw.backflow_version : 'a newer version';
+    throw new UserError(
+      `State file ${where} was written by Backflow ${by} (format ${format}); ` +
+        `this is Backflow ${BACKFLOW_VERSION} (format ${STATE_FORMAT_VERSION}): upgrade Backflow to use it`,
+      `Install Backflow ${by} or later. Older versions never rewrite a newer state, so it is safe as it is.`,
+    );
+  }
+  if (format !== STATE_FORMAT_VERSION) throw corrupt(`format_version is ${JSON.stringify(format)}`);
+  if (typeof raw.backflow_version !== 'string') throw corrupt('backflow_version is not a string');
+  if (typeof raw.lineage !== 'string' || raw.lineage === '') throw corrupt('lineage is missing');
+  if (!Number.isSafeInteger(raw.serial) || (raw.serial as number) < 0) throw corrupt('serial is not a count');
+  if (typeof raw.salt !== 'string' || !/^[0-9a-f]{2,}$/i.test(raw.salt)) throw corrupt('salt is not hex');
+  if (!isObject(raw.resources)) throw corrupt('resources is not an object');
+  for (const [address, resource] of Object.entries(raw.resources)) {
+    const problem = resourceProblem(address, resource);
+    if (problem !== undefined) throw corrupt(`resource ${address}: ${problem}`);
+  }
+  return raw as unknown as StateFile;
+}
+
+/** Why `value` is not a valid ResourceState stored under `address`; undefined when it is. */
+export function resourceProblem(address: string, value: unknown): string | undefined {
+  if (!isObject(value)) return 'not an object';
+  if (typeof value.type !== 'string' || !isResourceType(value.type)) return 'unknown type';
+  if (typeof value.name !== 'string' || `${value.type}.${value.name}` !== address) {
+    return `type and name do not match the address`;
+  }
+  if (!isObject(value.attributes)) return 'attributes is not an object';
+  if (!isObject(value.computed)) return 'computed is not an object';
+  if (!Array.isArray(value.dependencies) || !value.dependencies.every((d) => typeof d === 'string')) {
+    return 'dependencies is not a list of addresses';
+  }
+  if (value.paused_by !== undefined && typeof value.paused_by !== 'string')
+    return 'paused_by is not a string';
+  return undefined;
+}
+
+/**
+ * Text for storage: header fields first in a fixed order, resources by address, every nested key sorted, so
+ * that two writes of the same state are byte-identical and state diffs in review are minimal.
+ */
+export function serializeState(state: StateFile): string {
+  const resources: Record<string, unknown> = {};
+  for (const address of resourceAddresses(state)) {
+    // Type and name lead for readability; every other field (known or not) follows with sorted keys.
+    const { type, name, ...rest } = state.resources[address];
+    resources[address] = { type, name, ...(sortKeysDeep(rest) as object) };
+  }
+  const { format_version, backflow_version, lineage, serial, salt, resources: _, ...extra } = state;
+  const ordered = {
+    format_version,
+    backflow_version,
+    lineage,
+    serial,
+    salt,
+    ...(sortKeysDeep(extra) as object),
+    resources,
+  };
+  return JSON.stringify(ordered, null, 2) + '\n';
+}
+
+// --- read accessors ---
+
+/** Every address in state, sorted. */
+export function resourceAddresses(state: StateFile): string[] {
+  return Object.keys(state.resources).sort();
+}
+
+export function getResource(state: StateFile, address: string): ResourceState | undefined {
+  return Object.prototype.hasOwnProperty.call(state.resources, address)
+    ? state.resources[address]
+    : undefined;
+}
+
+export function resourcesOfType(state: StateFile, type: ResourceType): ResourceState[] {
+  return resourceAddresses(state)
+    .map((a) => state.resources[a])
+    .filter((r) => r.type === type);
+}
+
+export function isEmptyState(state: StateFile | null): boolean {
+  return state === null || Object.keys(state.resources).length === 0;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+describe('generated config types', () => {
+  it('are up to date with schemas/ (npm run generate:types)', () => {
+    const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'generate-types.js'), '--check'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+});

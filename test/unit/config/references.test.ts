@@ -1,0 +1,96 @@
+import { DESIGN_EXAMPLE } from './example';
+import { baseConfig, cleanFixtures, fixture, load, positionOf, problems, summaries } from './fixtures';
+
+afterEach(cleanFixtures);
+
+describe('references', () => {
+  it('reports a reference to nothing, with the closest name', async () => {
+    const dir = fixture({
+      'backflow.json': DESIGN_EXAMPLE.replace(
+        '"source": "warehouse", "name": "Active users"',
+        '"source": "warehose", "name": "Active users"',
+      ),
+    });
+    const found = await problems(dir);
+    expect(summaries(found)).toEqual([
+      'model.active_users: source "warehose" does not exist; did you mean "warehouse"?',
+    ]);
+    expect(found[0]).toMatchObject({
+      path: '$.models.active_users.source',
+      address: 'model.active_users',
+      ...positionOf(dir, 'backflow.json', '"warehose"'),
+    });
+  });
+
+  it('lists what is declared when nothing is close', async () => {
+    const c = baseConfig();
+    (c.syncs.orders as Record<string, unknown>).destination = 'zzz';
+    const [d] = await problems(fixture({ 'backflow.json': c }));
+    expect(d.summary).toBe('sync.orders: destination "zzz" does not exist');
+    expect(d.detail).toBe('Declared: destination.crm.');
+  });
+
+  it('reports a name that belongs to another type', async () => {
+    const c = baseConfig();
+    (c.syncs.orders as Record<string, unknown>).model = 'crm';
+    const [d] = await problems(fixture({ 'backflow.json': c }));
+    expect(d.summary).toBe('sync.orders: model "crm" does not exist');
+    expect(d.detail).toBe('"crm" is a destination, not a model.');
+  });
+
+  it('accepts an address of the right type and keeps the name', async () => {
+    const c = baseConfig();
+    (c.syncs.orders as Record<string, unknown>).model = 'model.big_orders';
+    const sync = (await load(fixture({ 'backflow.json': c }))).resources.get('sync.orders')!;
+    expect(sync.attributes.model).toBe('big_orders');
+    expect(sync.dependsOn).toEqual(['model.big_orders', 'destination.crm']);
+  });
+
+  it('reports an address of the wrong type', async () => {
+    const c = baseConfig();
+    (c.syncs.orders as Record<string, unknown>).destination = 'source.warehouse';
+    expect(summaries(await problems(fixture({ 'backflow.json': c })))).toEqual([
+      'sync.orders: destination must reference a destination, but "source.warehouse" is a source',
+    ]);
+  });
+
+  it('does not report references to a resource that has schema errors of its own', async () => {
+    const c = baseConfig();
+    (c.destinations.crm as Record<string, unknown>).url = 42;
+    expect(summaries(await problems(fixture({ 'backflow.json': c })))).toEqual([
+      'wrong type for "url": expected string, got integer',
+    ]);
+  });
+
+  it('requires a dbt model to come from a Git sync of the same source', async () => {
+    const text = DESIGN_EXAMPLE.replace(
+      '"sources": {',
+      '"sources": {\n    "other": { "warehouse": "bigquery", "settings": { "project_id": "p" } },',
+    ).replace('"source": "warehouse", "name": "Active users"', '"source": "other", "name": "Active users"');
+    expect(summaries(await problems(fixture({ 'backflow.json': text })))).toEqual([
+      'model.active_users: git_sync "analytics" belongs to source "warehouse", but the model reads source "other"',
+    ]);
+  });
+});
+
+describe('cycles', () => {
+  it('reports a cycle through after_sync schedules with the whole chain', async () => {
+    const c = baseConfig();
+    c.syncs = {
+      a: { model: 'big_orders', destination: 'crm', schedule: { strategy: 'after_sync', sync: 'b' } },
+      b: { model: 'big_orders', destination: 'crm', schedule: { strategy: 'after_sync', sync: 'c' } },
+      c: { model: 'big_orders', destination: 'crm', schedule: { strategy: 'after_sync', sync: 'a' } },
+    };
+    const found = await problems(fixture({ 'backflow.json': c }));
+    expect(summaries(found)).toEqual(['dependency cycle: sync.a -> sync.b -> sync.c -> sync.a']);
+    expect(found[0]).toMatchObject({ address: 'sync.a', path: '$.syncs.a.schedule.sync' });
+  });
+
+  it('reports a sync scheduled after itself once, not as a cycle', async () => {
+    const c = baseConfig();
+    (c.syncs.orders as Record<string, unknown>).schedule = { strategy: 'after_sync', sync: 'orders' };
+    expect(summaries(await problems(fixture({ 'backflow.json': c })))).toEqual([
+      'sync.orders: schedule.sync points at the sync itself',
+    ]);
+  });
+});
