@@ -38,7 +38,8 @@ function step(title, args, expectCode) {
   });
   process.stdout.write(r.stdout);
   process.stdout.write(r.stderr);
-  if (r.status !== expectCode) throw new Error(`demo step "${title}" exited ${r.status}, expected ${expectCode}`);
+  if (r.status !== expectCode)
+    throw new Error(`demo step "${title}" exited ${r.status}, expected ${expectCode}`);
   return r;
 }
 
@@ -76,7 +77,8 @@ try {
   step('Preview a model (runs on the warehouse, 5 rows)', ['preview', 'big_orders', '--limit', '5'], 0);
   step('Plan again: nothing to do', ['plan', '-detailed-exitcode'], 0);
 
-  config.models.big_orders.query = 'select order_id, user_id, amount from analytics.orders where amount > 2000';
+  config.models.big_orders.query =
+    'select order_id, user_id, amount from analytics.orders where amount > 2000';
   writeFileSync(path.join(work, 'backflow.json'), JSON.stringify(config, null, 2));
   step('Change the SQL of a model that an active sync uses: refused', ['plan'], 1);
 

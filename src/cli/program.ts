@@ -39,14 +39,14 @@ function flagsOf<T>(cmd: Command): T & { color: boolean } {
 
 export function buildProgram(run: Run): Command {
   const program = new Command('backflow')
-    .description('Reverse ETL on dbt as code: plan and apply warehouses, dbt Git syncs, models, destinations and syncs.')
+    .description(
+      'Reverse ETL on dbt as code: plan and apply warehouses, dbt Git syncs, models, destinations and syncs.',
+    )
     .version(BACKFLOW_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  planning(
-    common(program.command('plan').description('show what apply would change')),
-  )
+  planning(common(program.command('plan').description('show what apply would change')))
     .option('--out <file>', 'save the plan for `backflow apply FILE` (no secret values are saved)')
     .option('--json', 'print the plan as JSON (shaped like `terraform show -json`)')
     .addOption(new Option('--format <format>', 'output format').choices(['human', 'markdown', 'json']))

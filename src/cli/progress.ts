@@ -3,13 +3,21 @@
  * line on stderr for long refreshes (so `plan --json > plan.json` stays clean).
  */
 import type { EngineHooks } from '../engine/hooks';
-import { applyFailed, applyFinished, applyStarted, applyPausedSyncs, applyResumedSyncs } from '../render/apply-progress';
+import {
+  applyFailed,
+  applyFinished,
+  applyStarted,
+  applyPausedSyncs,
+  applyResumedSyncs,
+} from '../render/apply-progress';
 
 export function applyHooks(color: boolean): EngineHooks {
   return {
     applyStarted: (address, action) => process.stdout.write(applyStarted(address, action, { color }) + '\n'),
-    applyFinished: (address, action, seconds) => process.stdout.write(applyFinished(address, action, seconds, { color }) + '\n'),
-    applyFailed: (address, action, message) => process.stdout.write(applyFailed(address, action, message, { color }) + '\n'),
+    applyFinished: (address, action, seconds) =>
+      process.stdout.write(applyFinished(address, action, seconds, { color }) + '\n'),
+    applyFailed: (address, action, message) =>
+      process.stdout.write(applyFailed(address, action, message, { color }) + '\n'),
     syncPaused: (sync, model) => process.stdout.write(applyPausedSyncs(sync, model, { color }) + '\n'),
     syncResumed: (sync, model) => process.stdout.write(applyResumedSyncs(sync, model, { color }) + '\n'),
   };

@@ -14,6 +14,8 @@ export interface GlobalOptions {
   color: boolean;
   lockTimeout?: string;
   lock?: boolean;
+  /** False for commands that never touch a warehouse (state, force-unlock): secrets need not be set. */
+  readSecrets?: boolean;
 }
 
 export interface Workspace {
@@ -23,7 +25,11 @@ export interface Workspace {
 }
 
 export async function loadDesired(opts: GlobalOptions): Promise<DesiredState> {
-  return loadConfig({ dir: resolve(opts.config ?? '.'), cwd: process.cwd() });
+  return loadConfig({
+    dir: resolve(opts.config ?? '.'),
+    cwd: process.cwd(),
+    readSecrets: opts.readSecrets !== false,
+  });
 }
 
 /**

@@ -100,11 +100,16 @@ function count(result: ApplyResult, action: Action): void {
   }
 }
 
-async function runOne(change: ResourceChange, opts: ApplyOptions, hooks: EngineHooks): Promise<ApplyFailure | undefined> {
+async function runOne(
+  change: ResourceChange,
+  opts: ApplyOptions,
+  hooks: EngineHooks,
+): Promise<ApplyFailure | undefined> {
   const t0 = Date.now();
   hooks.applyStarted?.(change.address, change.action);
   try {
-    if (change.pause_syncs && change.pause_syncs.length > 0) await withSyncsPaused(change, opts, hooks, () => perform(change, opts));
+    if (change.pause_syncs && change.pause_syncs.length > 0)
+      await withSyncsPaused(change, opts, hooks, () => perform(change, opts));
     else await perform(change, opts);
     hooks.applyFinished?.(change.address, change.action, (Date.now() - t0) / 1000);
     return undefined;
@@ -112,7 +117,12 @@ async function runOne(change: ResourceChange, opts: ApplyOptions, hooks: EngineH
     const message = err instanceof Error ? err.message : String(err);
     hooks.applyFailed?.(change.address, change.action, message);
     if (!(err instanceof UserError) && process.env.BACKFLOW_DEBUG) console.error(err);
-    return { address: change.address, action: change.action, message, hint: err instanceof UserError ? err.hint : undefined };
+    return {
+      address: change.address,
+      action: change.action,
+      message,
+      hint: err instanceof UserError ? err.hint : undefined,
+    };
   }
 }
 
@@ -136,7 +146,9 @@ async function perform(change: ResourceChange, opts: ApplyOptions): Promise<void
   }
   if (!desired) throw new Error(`internal: ${change.address} has no configuration to ${change.action}`);
   const computed =
-    change.action === 'update' ? await actions.update(ctx) : await actions.create({ ...ctx, prior: undefined });
+    change.action === 'update'
+      ? await actions.update(ctx)
+      : await actions.create({ ...ctx, prior: undefined });
   const record: ResourceState = {
     type: desired.type,
     name: desired.name,

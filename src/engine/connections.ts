@@ -47,7 +47,11 @@ export class Connections {
 }
 
 /** Settings with every SensitiveValue replaced by the secret it references. */
-export function revealSettings(settings: unknown, configDir: string, address: string): Record<string, unknown> {
+export function revealSettings(
+  settings: unknown,
+  configDir: string,
+  address: string,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries((settings ?? {}) as Record<string, unknown>)) {
     out[k] = isSensitive(v) ? readSecret(v.$sensitive.ref, configDir, `${address}.settings.${k}`) : v;

@@ -14,7 +14,13 @@ import { MODEL_OUTPUT_ATTRIBUTES } from './resource-rules';
 /** Syncs in `state` that are active (enabled and not paused) and use model `name`. */
 export function activeSyncsOf(state: StateFile, modelName: string): string[] {
   return Object.entries(state.resources)
-    .filter(([, r]) => r.type === 'sync' && r.attributes.model === modelName && r.attributes.enabled === true && !r.paused_by)
+    .filter(
+      ([, r]) =>
+        r.type === 'sync' &&
+        r.attributes.model === modelName &&
+        r.attributes.enabled === true &&
+        !r.paused_by,
+    )
     .map(([address]) => address)
     .sort();
 }

@@ -37,7 +37,15 @@ export function diffResource(
   const changed = changedAttributes(before, after);
   const replacePaths = changed.filter((k) => FORCE_NEW[type].includes(k));
   if (replacePaths.length > 0) {
-    return { ...base, action: 'replace', before, after, changed, replace_paths: replacePaths, reason: 'replace_because_cannot_update' };
+    return {
+      ...base,
+      action: 'replace',
+      before,
+      after,
+      changed,
+      replace_paths: replacePaths,
+      reason: 'replace_because_cannot_update',
+    };
   }
   const repair = repairReason(prior!);
   if (changed.length > 0 || repair) {
@@ -67,8 +75,10 @@ export function deleteChange(address: string, prior: ResourceState, reason: stri
  * even though config did not change.
  */
 function repairReason(prior: ResourceState): string | undefined {
-  if (prior.type === 'source' && prior.computed.managed_schema_exists === false) return 'update_because_managed_schema_missing';
-  if (prior.type === 'model' && prior.computed.snapshot_exists === false) return 'update_because_snapshot_missing';
+  if (prior.type === 'source' && prior.computed.managed_schema_exists === false)
+    return 'update_because_managed_schema_missing';
+  if (prior.type === 'model' && prior.computed.snapshot_exists === false)
+    return 'update_because_snapshot_missing';
   if (prior.type === 'sync' && prior.paused_by) return 'update_because_sync_left_paused';
   return undefined;
 }

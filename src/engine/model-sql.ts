@@ -4,7 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 
-export function modelSql(attributes: Record<string, unknown>, computed?: Record<string, unknown>): string | undefined {
+export function modelSql(
+  attributes: Record<string, unknown>,
+  computed?: Record<string, unknown>,
+): string | undefined {
   if (typeof attributes.query === 'string') return attributes.query;
   if (computed && typeof computed.effective_sql === 'string') return computed.effective_sql;
   return undefined;

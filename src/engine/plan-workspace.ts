@@ -57,7 +57,12 @@ export async function planWorkspace(
 
   // Run even when other rules failed: a user should see every problem of the plan in one run.
   if (doRefresh && options.mode === 'normal') {
-    const extra = await checkPrimaryKeys(modelsToCheck(plan.resource_changes), refreshed.world, desired, connections);
+    const extra = await checkPrimaryKeys(
+      modelsToCheck(plan.resource_changes),
+      refreshed.world,
+      desired,
+      connections,
+    );
     plan.diagnostics.push(...extra);
     plan.errored = hasErrors(plan.diagnostics);
   }

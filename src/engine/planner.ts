@@ -35,18 +35,22 @@ export function buildPlan(input: PlanInput): Plan {
   const changes = new Map<string, ResourceChange>();
 
   if (mode === 'destroy') {
-    for (const [address, r] of Object.entries(state.resources)) changes.set(address, deleteChange(address, r, 'delete_because_destroy'));
+    for (const [address, r] of Object.entries(state.resources))
+      changes.set(address, deleteChange(address, r, 'delete_because_destroy'));
   } else if (mode === 'normal') {
-    for (const [address, r] of desired.resources) changes.set(address, diffResource(r, state.resources[address], state.salt, address));
+    for (const [address, r] of desired.resources)
+      changes.set(address, diffResource(r, state.resources[address], state.salt, address));
     for (const [address, r] of Object.entries(state.resources)) {
-      if (!desired.resources.has(address)) changes.set(address, diffResource(undefined, r, state.salt, address));
+      if (!desired.resources.has(address))
+        changes.set(address, diffResource(undefined, r, state.salt, address));
     }
   }
 
   let selected = changes;
   if (input.targets.length > 0) {
     const unknown = input.targets.filter((t) => !changes.has(t));
-    for (const t of unknown) diagnostics.push(error(`-target ${t}: no such resource in configuration or state`, { address: t }));
+    for (const t of unknown)
+      diagnostics.push(error(`-target ${t}: no such resource in configuration or state`, { address: t }));
     selected = restrictToTargets(changes, input.targets, desired, state, mode);
     diagnostics.push(
       warning('Resource targeting is in effect', {
@@ -62,7 +66,8 @@ export function buildPlan(input: PlanInput): Plan {
   diagnostics.push(...validateModels(modelsToCheck(selected.values()), input.world, desired));
 
   const { order, cycles } = topoSort([...selected.keys()], (a) => selected.get(a)!.depends_on);
-  for (const c of cycles) diagnostics.push(error(`Dependency cycle between planned changes: ${c.chain.join(' -> ')}`));
+  for (const c of cycles)
+    diagnostics.push(error(`Dependency cycle between planned changes: ${c.chain.join(' -> ')}`));
   const ordered = order.map((a) => selected.get(a)!);
   const resourceChanges = mode === 'refresh-only' ? [] : ordered;
 
@@ -86,7 +91,11 @@ export function buildPlan(input: PlanInput): Plan {
  * Creates and updates wait for the changes of what they reference; deletes wait for the deletes of what
  * references them (reverse order); a replace waits for both.
  */
-function addDependencyEdges(changes: Map<string, ResourceChange>, desired: DesiredState, state: StateFile): void {
+function addDependencyEdges(
+  changes: Map<string, ResourceChange>,
+  desired: DesiredState,
+  state: StateFile,
+): void {
   const dependents = new Map<string, string[]>();
   for (const [address, r] of Object.entries(state.resources)) {
     for (const d of r.dependencies) dependents.set(d, [...(dependents.get(d) ?? []), address]);

@@ -39,16 +39,23 @@ export async function checkPrimaryKeys(
           change.computed = { ...change.computed, primary_key_check: r };
           if (problems.length > 0) {
             diagnostics.push(
-              error(`${change.address}: primary key "${pk}" is not unique and non-null: ${problems.join(' and ')} in ${r.total} rows`, {
-                address: change.address,
-                file: resource.origin.file,
-                path: `${resource.origin.path}.primary_key`,
-                detail: `Reverse ETL tracks changes by primary key, so each row needs a distinct, non-null "${pk}". Choose another column, or fix the model's SQL.`,
-              }),
+              error(
+                `${change.address}: primary key "${pk}" is not unique and non-null: ${problems.join(' and ')} in ${r.total} rows`,
+                {
+                  address: change.address,
+                  file: resource.origin.file,
+                  path: `${resource.origin.path}.primary_key`,
+                  detail: `Reverse ETL tracks changes by primary key, so each row needs a distinct, non-null "${pk}". Choose another column, or fix the model's SQL.`,
+                },
+              ),
             );
           }
         } catch (err) {
-          diagnostics.push(error(`${change.address}: primary key check failed: ${(err as Error).message}`, { address: change.address }));
+          diagnostics.push(
+            error(`${change.address}: primary key check failed: ${(err as Error).message}`, {
+              address: change.address,
+            }),
+          );
         }
       }),
     ),

@@ -3,7 +3,12 @@
  * source (connection check, grants check, one introspection of every model), and report drift.
  */
 import pLimit from 'p-limit';
-import { relationKey, type RelationRef, type QueryRef, type WarehouseAdapter } from '../adapters/warehouse/warehouse';
+import {
+  relationKey,
+  type RelationRef,
+  type QueryRef,
+  type WarehouseAdapter,
+} from '../adapters/warehouse/warehouse';
 import type { DesiredState } from '../config/desired';
 import { error, warning, type Diagnostic } from '../diagnostics';
 import type { ResourceState, StateFile } from '../state/types';
@@ -53,13 +58,20 @@ export async function refresh(
     sourceAddresses.map((address) =>
       limit(async () => {
         const attributes = desired.resources.get(address)?.attributes ?? state.resources[address].attributes;
-        const observation = await observeSource(address, attributes, work.get(address) ?? [], connections, world);
+        const observation = await observeSource(
+          address,
+          attributes,
+          work.get(address) ?? [],
+          connections,
+          world,
+        );
         world.sources.set(address, observation);
         if (observation.error) {
           diagnostics.push(
             error(`${address}: cannot read the warehouse: ${observation.error}`, {
               address,
-              detail: 'Plan needs every source reachable. Fix the connection, or plan with -refresh=false to trust state.',
+              detail:
+                'Plan needs every source reachable. Fix the connection, or plan with -refresh=false to trust state.',
             }),
           );
         }
@@ -71,7 +83,14 @@ export async function refresh(
   for (const [address, resource] of Object.entries(state.resources)) {
     if (resource.type === 'source') sourceDrift(address, resource, world.sources.get(address), drift);
     if (resource.type === 'model') {
-      modelDrift(address, resource, desired.resources.get(address)?.attributes, world.models.get(address), drift, diagnostics);
+      modelDrift(
+        address,
+        resource,
+        desired.resources.get(address)?.attributes,
+        world.models.get(address),
+        drift,
+        diagnostics,
+      );
     }
   }
   return { world, state, drift, diagnostics };
@@ -123,12 +142,16 @@ async function observeSource(
     const adapter = await connections.get(address, attributes);
     const info = await adapter.testConnection();
     const grants = await adapter.checkGrants(String(attributes.managed_schema));
-    const queries: QueryRef[] = models.filter((m) => m.sql !== undefined).map((m) => ({ id: m.address, sql: m.sql! }));
+    const queries: QueryRef[] = models
+      .filter((m) => m.sql !== undefined)
+      .map((m) => ({ id: m.address, sql: m.sql! }));
     const snapshotRef = (adapter: WarehouseAdapter, s: { schema: string; model: string }): RelationRef => ({
       schema: s.schema,
       name: adapter.snapshotTable(s.model),
     });
-    const snapshots: RelationRef[] = models.flatMap((m) => (m.snapshot ? [snapshotRef(adapter, m.snapshot)] : []));
+    const snapshots: RelationRef[] = models.flatMap((m) =>
+      m.snapshot ? [snapshotRef(adapter, m.snapshot)] : [],
+    );
     const result = await adapter.introspect({ relations: snapshots, queries });
     for (const m of models) {
       const obs: ModelObservation = { source: address };
@@ -147,11 +170,20 @@ async function observeSource(
   }
 }
 
-function sourceDrift(address: string, r: ResourceState, obs: SourceObservation | undefined, drift: DriftEntry[]): void {
+function sourceDrift(
+  address: string,
+  r: ResourceState,
+  obs: SourceObservation | undefined,
+  drift: DriftEntry[],
+): void {
   if (!obs || !obs.info) return;
   const changes: DriftEntry['attributes'] = [];
   if (r.computed.server_version !== undefined && r.computed.server_version !== obs.info.server_version) {
-    changes.push({ path: 'server_version', before: r.computed.server_version, after: obs.info.server_version });
+    changes.push({
+      path: 'server_version',
+      before: r.computed.server_version,
+      after: obs.info.server_version,
+    });
   }
   const exists = obs.grants?.schema_exists ?? true;
   if (r.computed.managed_schema_exists !== false && !exists) {
@@ -159,7 +191,8 @@ function sourceDrift(address: string, r: ResourceState, obs: SourceObservation |
   }
   r.computed.server_version = obs.info.server_version;
   r.computed.managed_schema_exists = exists;
-  if (changes.length > 0) drift.push({ address, type: r.type, name: r.name, kind: 'changed', attributes: changes });
+  if (changes.length > 0)
+    drift.push({ address, type: r.type, name: r.name, kind: 'changed', attributes: changes });
 }
 
 function modelDrift(
@@ -173,7 +206,9 @@ function modelDrift(
   if (!obs) return;
   const changes: DriftEntry['attributes'] = [];
   // Columns only drift when the model's SQL is the one state knows; a new query is a change, not drift.
-  const sameSql = desiredAttributes === undefined || modelSql(desiredAttributes, r.computed) === modelSql(r.attributes, r.computed);
+  const sameSql =
+    desiredAttributes === undefined ||
+    modelSql(desiredAttributes, r.computed) === modelSql(r.attributes, r.computed);
   if (sameSql && obs.error && obs.error !== 'source unreachable') {
     changes.push({ path: 'columns', before: r.computed.columns, after: null });
     diagnostics.push(
@@ -190,7 +225,8 @@ function modelDrift(
     changes.push({ path: 'snapshot_exists', before: true, after: false });
   }
   if (obs.snapshotExists !== undefined) r.computed.snapshot_exists = obs.snapshotExists;
-  if (changes.length > 0) drift.push({ address, type: r.type, name: r.name, kind: 'changed', attributes: changes });
+  if (changes.length > 0)
+    drift.push({ address, type: r.type, name: r.name, kind: 'changed', attributes: changes });
 }
 
 function uniq<T>(xs: T[]): T[] {

@@ -16,7 +16,8 @@ export function modelsToCheck(changes: Iterable<ResourceChange>): ResourceChange
       c.type === 'model' &&
       (c.action === 'create' ||
         c.action === 'replace' ||
-        (c.action === 'update' && c.changed.some((a) => a === 'query' || a === 'dbt_model' || a === 'primary_key'))),
+        (c.action === 'update' &&
+          c.changed.some((a) => a === 'query' || a === 'dbt_model' || a === 'primary_key'))),
   );
 }
 
@@ -47,11 +48,14 @@ export function validateModels(changes: ResourceChange[], world: World, desired:
       const names = columns.map((c) => c.name);
       const guess = names.length > 0 ? closest(pk, names) : undefined;
       diagnostics.push(
-        error(`${change.address}: primary key "${pk}" is not a column of the model${guess ? `; did you mean "${guess}"?` : ''}`, {
-          ...where,
-          path: `${resource.origin.path}.primary_key`,
-          detail: `The model's columns are: ${names.join(', ') || '(none)'}.`,
-        }),
+        error(
+          `${change.address}: primary key "${pk}" is not a column of the model${guess ? `; did you mean "${guess}"?` : ''}`,
+          {
+            ...where,
+            path: `${resource.origin.path}.primary_key`,
+            detail: `The model's columns are: ${names.join(', ') || '(none)'}.`,
+          },
+        ),
       );
     }
   }

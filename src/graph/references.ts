@@ -31,7 +31,10 @@ export const REFERENCE_FIELDS: Record<ResourceType, ReferenceField[]> = {
 };
 
 /** The value at `path` of `attributes` when it is a string (a reference by name), else undefined. */
-export function referenceAt(attributes: Record<string, unknown>, path: readonly string[]): string | undefined {
+export function referenceAt(
+  attributes: Record<string, unknown>,
+  path: readonly string[],
+): string | undefined {
   let cur: unknown = attributes;
   for (const key of path) {
     if (typeof cur !== 'object' || cur === null) return undefined;

@@ -37,11 +37,23 @@ function config(overrides: (c: Record<string, any>) => void = () => undefined): 
       },
     },
     destinations: {
-      crm: { type: 'webhook', url: 'https://hooks.example.com/crm', headers: { Authorization: { env: 'CRM_TOKEN' } } },
+      crm: {
+        type: 'webhook',
+        url: 'https://hooks.example.com/crm',
+        headers: { Authorization: { env: 'CRM_TOKEN' } },
+      },
     },
     syncs: {
-      users_to_crm: { model: 'active_users', destination: 'crm', schedule: { strategy: 'periodic', interval: '1h' } },
-      orders_to_crm: { model: 'big_orders', destination: 'crm', schedule: { strategy: 'cron', expression: '0 6 * * *', timezone: 'UTC' } },
+      users_to_crm: {
+        model: 'active_users',
+        destination: 'crm',
+        schedule: { strategy: 'periodic', interval: '1h' },
+      },
+      orders_to_crm: {
+        model: 'big_orders',
+        destination: 'crm',
+        schedule: { strategy: 'cron', expression: '0 6 * * *', timezone: 'UTC' },
+      },
     },
   };
   overrides(c);
@@ -70,7 +82,11 @@ afterAll(async () => {
 });
 
 const snapshotTables = async (): Promise<string[]> =>
-  (await db.query<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = '__segment_reverse_etl' order by 1`)).map((r) => r.t);
+  (
+    await db.query<{ t: string }>(
+      `select table_name as t from information_schema.tables where table_schema = '__segment_reverse_etl' order by 1`,
+    )
+  ).map((r) => r.t);
 
 describe('backflow end to end', () => {
   it('validates the configuration', async () => {
@@ -127,7 +143,11 @@ describe('backflow end to end', () => {
       'sync.orders_to_crm',
       'sync.users_to_crm',
     ]);
-    expect(state.resources['model.big_orders'].computed.columns.map((c: any) => c.name)).toEqual(['order_id', 'user_id', 'amount']);
+    expect(state.resources['model.big_orders'].computed.columns.map((c: any) => c.name)).toEqual([
+      'order_id',
+      'user_id',
+      'amount',
+    ]);
   });
 
   it('plans no changes afterwards, byte for byte', async () => {
@@ -155,7 +175,14 @@ describe('backflow end to end', () => {
   });
 
   it('refuses a query change on a model attached to an active sync, naming the sync', async () => {
-    writeConfig(dir, config((c) => (c.models.big_orders.query = 'select order_id, user_id, amount from analytics.orders where amount > 200')));
+    writeConfig(
+      dir,
+      config(
+        (c) =>
+          (c.models.big_orders.query =
+            'select order_id, user_id, amount from analytics.orders where amount > 200'),
+      ),
+    );
     const r = await cli(['plan']);
     expect(r.code).toBe(1);
     expect(r.output).toContain('model.big_orders is attached to 1 active sync; its query cannot change');
@@ -167,22 +194,28 @@ describe('backflow end to end', () => {
     writeConfig(
       dir,
       config((c) => {
-        c.models.big_orders.query = 'select order_id, user_id, amount from analytics.orders where amount > 200';
+        c.models.big_orders.query =
+          'select order_id, user_id, amount from analytics.orders where amount > 200';
         c.syncs.orders_to_crm.enabled = false;
       }),
     );
     const r = await cli(['apply', '-auto-approve']);
     expect(r.code).toBe(0);
-    expect(r.stdout.indexOf('sync.orders_to_crm: Modifying')).toBeLessThan(r.stdout.indexOf('model.big_orders: Modifying'));
+    expect(r.stdout.indexOf('sync.orders_to_crm: Modifying')).toBeLessThan(
+      r.stdout.indexOf('model.big_orders: Modifying'),
+    );
     expect(r.stdout).toContain('Apply complete! Resources: 0 added, 2 changed, 0 destroyed.');
   });
 
   it('with on_attached_change "pause" pauses, changes, resets and resumes in one apply', async () => {
-    await db.query(`insert into "__segment_reverse_etl"."snapshot_active_users" (pk, row_hash) values ('1', 'h')`);
+    await db.query(
+      `insert into "__segment_reverse_etl"."snapshot_active_users" (pk, row_hash) values ('1', 'h')`,
+    );
     writeConfig(
       dir,
       config((c) => {
-        c.models.big_orders.query = 'select order_id, user_id, amount from analytics.orders where amount > 200';
+        c.models.big_orders.query =
+          'select order_id, user_id, amount from analytics.orders where amount > 200';
         c.syncs.orders_to_crm.enabled = false;
         c.models.active_users.query = 'select user_id, email from analytics.users';
         c.models.active_users.lifecycle = { on_attached_change: 'pause' };
@@ -205,7 +238,10 @@ describe('backflow end to end', () => {
   };
 
   it('saves a plan and applies exactly it; refuses it once stale or modified', async () => {
-    writeConfig(dir, config((c) => (base(c), (c.models.big_orders.description = 'v2'))));
+    writeConfig(
+      dir,
+      config((c) => (base(c), (c.models.big_orders.description = 'v2'))),
+    );
     expect((await cli(['plan', '-out=p1.plan'])).code).toBe(0);
     expect((await cli(['plan', '--out', 'p2.plan'])).code).toBe(0);
     const applied = await cli(['apply', 'p1.plan']);
@@ -215,7 +251,10 @@ describe('backflow end to end', () => {
     expect(stale.code).toBe(1);
     expect(stale.output).toContain('Saved plan is stale');
 
-    writeConfig(dir, config((c) => (base(c), (c.models.big_orders.description = 'v3'))));
+    writeConfig(
+      dir,
+      config((c) => (base(c), (c.models.big_orders.description = 'v3'))),
+    );
     expect((await cli(['plan', '-out=p3.plan'])).code).toBe(0);
     const text = readFileSync(join(dir, 'p3.plan'), 'utf8');
     writeFileSync(join(dir, 'p3.plan'), text.replace('"v3"', '"v4"'));
@@ -223,7 +262,10 @@ describe('backflow end to end', () => {
     expect(tampered.code).toBe(1);
     expect(tampered.output).toMatch(/modified/);
 
-    writeConfig(dir, config((c) => (base(c), (c.models.big_orders.description = 'v5'))));
+    writeConfig(
+      dir,
+      config((c) => (base(c), (c.models.big_orders.description = 'v5'))),
+    );
     const changedConfig = await cli(['apply', join(dir, 'p3.plan')]);
     expect(changedConfig.code).toBe(1);
     expect(changedConfig.output).toMatch(/stale|modified/);
@@ -231,7 +273,15 @@ describe('backflow end to end', () => {
 
   it('reports a held lock with its holder, and force-unlock removes it', async () => {
     const lockPath = join(dir, '.backflow', 'state.json.lock');
-    writeFileSync(lockPath, JSON.stringify({ id: 'lock-123', who: 'ci@runner (pid 1)', operation: 'apply', created: '2026-01-01T00:00:00Z' }));
+    writeFileSync(
+      lockPath,
+      JSON.stringify({
+        id: 'lock-123',
+        who: 'ci@runner (pid 1)',
+        operation: 'apply',
+        created: '2026-01-01T00:00:00Z',
+      }),
+    );
     const r = await cli(['plan']);
     expect(r.code).toBe(1);
     expect(r.output).toContain('Error acquiring the state lock');
@@ -252,19 +302,52 @@ describe('backflow end to end', () => {
   });
 
   it('refuses a primary key that is not a column, or not unique', async () => {
-    writeConfig(dir, config((c) => (base(c), (c.models.extra = { source: 'warehouse', name: 'Extra', query: 'select user_id from analytics.orders', primary_key: 'usr_id' }))));
+    writeConfig(
+      dir,
+      config(
+        (c) => (
+          base(c),
+          (c.models.extra = {
+            source: 'warehouse',
+            name: 'Extra',
+            query: 'select user_id from analytics.orders',
+            primary_key: 'usr_id',
+          })
+        ),
+      ),
+    );
     const notColumn = await cli(['plan']);
     expect(notColumn.code).toBe(1);
-    expect(notColumn.output).toContain('primary key "usr_id" is not a column of the model; did you mean "user_id"?');
-    writeConfig(dir, config((c) => (base(c), (c.models.extra = { source: 'warehouse', name: 'Extra', query: 'select user_id % 5 as user_id from analytics.orders', primary_key: 'user_id' }))));
+    expect(notColumn.output).toContain(
+      'primary key "usr_id" is not a column of the model; did you mean "user_id"?',
+    );
+    writeConfig(
+      dir,
+      config(
+        (c) => (
+          base(c),
+          (c.models.extra = {
+            source: 'warehouse',
+            name: 'Extra',
+            query: 'select user_id % 5 as user_id from analytics.orders',
+            primary_key: 'user_id',
+          })
+        ),
+      ),
+    );
     const notUnique = await cli(['plan']);
     expect(notUnique.code).toBe(1);
-    expect(notUnique.output).toContain('model.extra: primary key "user_id" is not unique and non-null: 35 duplicate values in 40 rows');
+    expect(notUnique.output).toContain(
+      'model.extra: primary key "user_id" is not unique and non-null: 35 duplicate values in 40 rows',
+    );
   });
 
   it('names an unreachable warehouse and wrong credentials, exit 1, no secret shown', async () => {
     const before = readFileSync(join(dir, '.backflow', 'state.json'), 'utf8');
-    writeConfig(dir, config((c) => (c.sources.warehouse.settings.port = 1)));
+    writeConfig(
+      dir,
+      config((c) => (c.sources.warehouse.settings.port = 1)),
+    );
     const down = await cli(['plan']);
     expect(down.code).toBe(1);
     expect(down.output).toMatch(/source\.warehouse/);
@@ -289,7 +372,10 @@ describe('backflow end to end', () => {
 
   it('rejects malformed config with file, line and column, writing nothing', async () => {
     const before = readFileSync(join(dir, '.backflow', 'state.json'), 'utf8');
-    writeFileSync(join(dir, 'backflow.json'), '{\n  "sources": {\n    "warehouse": { "warehouse": "postgres", }\n  }\n}\n');
+    writeFileSync(
+      join(dir, 'backflow.json'),
+      '{\n  "sources": {\n    "warehouse": { "warehouse": "postgres", }\n  }\n}\n',
+    );
     const r = await cli(['apply', '-auto-approve']);
     expect(r.code).toBe(1);
     expect(r.output).toMatch(/backflow\.json/);
@@ -308,7 +394,12 @@ describe('backflow end to end', () => {
   });
 
   it('never shows or stores a secret value', () => {
-    const everything = outputs.join('\n') + persistedText(dir, ['p1.plan', 'p2.plan', 'p3.plan'].map((f) => join(dir, f)));
+    const everything =
+      outputs.join('\n') +
+      persistedText(
+        dir,
+        ['p1.plan', 'p2.plan', 'p3.plan'].map((f) => join(dir, f)),
+      );
     for (const secret of Object.values(SECRETS)) expect(everything).not.toContain(secret);
     expect(everything.length).toBeGreaterThan(1000);
   });

@@ -45,7 +45,10 @@ export function desired(...resources: DesiredResource[]): DesiredState {
 }
 
 /** State holding exactly what applying `d` would have stored. */
-export function stateFrom(d: DesiredState, computed: Record<string, Record<string, unknown>> = {}): StateFile {
+export function stateFrom(
+  d: DesiredState,
+  computed: Record<string, Record<string, unknown>> = {},
+): StateFile {
   const resources: Record<string, ResourceState> = {};
   for (const r of d.resources.values()) {
     resources[r.address] = {
@@ -67,7 +70,12 @@ export const pgSource = (name = 'warehouse', extra: Record<string, unknown> = {}
     ...extra,
   });
 
-export const sqlModel = (name: string, query: string, extra: Record<string, unknown> = {}, lifecycle = {}): DesiredResource =>
+export const sqlModel = (
+  name: string,
+  query: string,
+  extra: Record<string, unknown> = {},
+  lifecycle = {},
+): DesiredResource =>
   resource(
     'model',
     name,

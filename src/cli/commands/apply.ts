@@ -35,7 +35,8 @@ export async function applyCommand(planFile: string | undefined, flags: ApplyFla
     if (plan.errored) return 1;
     if (!hasChanges(plan)) {
       // An apply that was killed left finished actions in the journal: make them part of the state now.
-      if (prior && recoveredJournalEntries > 0) await ws.backend.write({ ...prior, serial: prior.serial + 1 });
+      if (prior && recoveredJournalEntries > 0)
+        await ws.backend.write({ ...prior, serial: prior.serial + 1 });
       return 0;
     }
     if (!flags.autoApprove) {
@@ -84,7 +85,8 @@ async function execute(
   const sync = new SyncState(base, ws.backend);
   let result: ApplyResult;
   try {
-    if (plan.mode === 'refresh-only') result = { added: 0, changed: 0, destroyed: 0, failures: [], skipped: [] };
+    if (plan.mode === 'refresh-only')
+      result = { added: 0, changed: 0, destroyed: 0, failures: [], skipped: [] };
     else {
       process.stdout.write('\n');
       result = await applyPlan({
@@ -99,11 +101,17 @@ async function execute(
     }
   } finally {
     const final = await sync.close();
-    await ws.backend.write({ ...final, serial: (prior?.serial ?? 0) + 1, backflow_version: BACKFLOW_VERSION });
+    await ws.backend.write({
+      ...final,
+      serial: (prior?.serial ?? 0) + 1,
+      backflow_version: BACKFLOW_VERSION,
+    });
   }
-  for (const f of result.failures) printError(new UserError(`${f.address}: ${stripAddress(f.message, f.address)}`, f.hint), flags.color);
+  for (const f of result.failures)
+    printError(new UserError(`${f.address}: ${stripAddress(f.message, f.address)}`, f.hint), flags.color);
   if (result.failures.length > 0) {
-    if (result.skipped.length > 0) process.stderr.write(`Not started because apply stopped: ${result.skipped.join(', ')}\n`);
+    if (result.skipped.length > 0)
+      process.stderr.write(`Not started because apply stopped: ${result.skipped.join(', ')}\n`);
     return 1;
   }
   process.stdout.write('\n' + applySummary(result, plan.mode, { color: flags.color }) + '\n');
@@ -117,6 +125,7 @@ function stripAddress(message: string, address: string): string {
 function parseParallelism(text: string | undefined): number {
   if (text === undefined) return 10;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`-parallelism must be a whole number of at least 1, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UserError(`-parallelism must be a whole number of at least 1, got "${text}"`);
   return n;
 }

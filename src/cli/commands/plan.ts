@@ -25,7 +25,8 @@ export interface PlanFlags extends GlobalOptions {
 }
 
 export function planMode(flags: { destroy?: boolean; refreshOnly?: boolean }): PlanMode {
-  if (flags.destroy && flags.refreshOnly) throw new UserError('-destroy and -refresh-only cannot be used together');
+  if (flags.destroy && flags.refreshOnly)
+    throw new UserError('-destroy and -refresh-only cannot be used together');
   return flags.destroy ? 'destroy' : flags.refreshOnly ? 'refresh-only' : 'normal';
 }
 
@@ -50,7 +51,8 @@ const FORMATS = ['human', 'markdown', 'json'];
 
 export async function planCommand(flags: PlanFlags): Promise<number> {
   const format = flags.json ? 'json' : (flags.format ?? 'human');
-  if (!FORMATS.includes(format)) throw new UserError(`unknown --format "${format}"`, 'Use one of: human, markdown, json.');
+  if (!FORMATS.includes(format))
+    throw new UserError(`unknown --format "${format}"`, 'Use one of: human, markdown, json.');
   const options = planOptions(flags);
   return withWorkspace(flags, 'plan', async (ws) => {
     const prior = await ws.backend.read();
@@ -60,7 +62,10 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     if (flags.out) {
       const path = resolve(flags.out);
       savePlan(path, plan, state);
-      if (format === 'human') process.stdout.write(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run:\n  backflow apply ${flags.out}\n`);
+      if (format === 'human')
+        process.stdout.write(
+          `\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run:\n  backflow apply ${flags.out}\n`,
+        );
     }
     return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;
   });

@@ -12,7 +12,10 @@ function findSource(resources: Map<string, DesiredResource>, name: string): Desi
   const r = resources.get(name.startsWith('source.') ? name : `source.${name}`);
   if (!r) {
     const names = [...resources.values()].filter((x) => x.type === 'source').map((x) => x.name);
-    throw new UserError(`No source "${name}" in the configuration`, names.length ? `Sources: ${names.join(', ')}` : undefined);
+    throw new UserError(
+      `No source "${name}" in the configuration`,
+      names.length ? `Sources: ${names.join(', ')}` : undefined,
+    );
   }
   return r;
 }
@@ -24,14 +27,20 @@ export async function sourceTestCommand(name: string, flags: GlobalOptions): Pro
     const info = await adapter.testConnection();
     const schema = String(r.attributes.managed_schema);
     const grants = await adapter.checkGrants(schema);
-    process.stdout.write(`${r.address}: connected to ${String(r.attributes.warehouse)} ${info.server_version}\n`);
+    process.stdout.write(
+      `${r.address}: connected to ${String(r.attributes.warehouse)} ${info.server_version}\n`,
+    );
     process.stdout.write(`  user ${info.current_user}, database ${info.database}\n`);
-    process.stdout.write(`  managed schema ${schema}: ${grants.schema_exists ? 'exists' : 'not created yet (apply creates it)'}\n`);
+    process.stdout.write(
+      `  managed schema ${schema}: ${grants.schema_exists ? 'exists' : 'not created yet (apply creates it)'}\n`,
+    );
     if (grants.missing_grants.length === 0) {
       process.stdout.write('  grants: all present\n');
       return 0;
     }
-    process.stdout.write(`  grants: missing — ask an admin to run:\n${grants.missing_grants.map((g) => `    ${g}`).join('\n')}\n`);
+    process.stdout.write(
+      `  grants: missing — ask an admin to run:\n${grants.missing_grants.map((g) => `    ${g}`).join('\n')}\n`,
+    );
     return 1;
   });
 }
@@ -43,6 +52,8 @@ export async function sourceSetupSqlCommand(name: string, flags: GlobalOptions):
   const settings = Object.fromEntries(
     Object.entries(r.attributes.settings as Record<string, unknown>).filter(([, v]) => !isSensitive(v)),
   );
-  process.stdout.write(getDialect(String(r.attributes.warehouse)).setupSql(settings, String(r.attributes.managed_schema)) + '\n');
+  process.stdout.write(
+    getDialect(String(r.attributes.warehouse)).setupSql(settings, String(r.attributes.managed_schema)) + '\n',
+  );
   return 0;
 }

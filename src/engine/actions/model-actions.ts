@@ -9,7 +9,10 @@ import { MODEL_OUTPUT_ATTRIBUTES } from '../resource-rules';
 import { modelSql, sourceAddressOf, sqlHash } from '../model-sql';
 import type { ActionContext, ResourceActions } from './types';
 
-function sourceOf(ctx: ActionContext, attributes: Record<string, unknown>): { address: string; resource: ResourceState } {
+function sourceOf(
+  ctx: ActionContext,
+  attributes: Record<string, unknown>,
+): { address: string; resource: ResourceState } {
   const address = sourceAddressOf(attributes);
   const resource = ctx.state.get(address);
   if (!resource) throw new UserError(`${ctx.change.address}: ${address} is not in state; apply it first`);
@@ -27,9 +30,13 @@ async function describeAndCheck(ctx: ActionContext): Promise<Record<string, unkn
   }
   const source = sourceOf(ctx, r.attributes);
   const adapter = await ctx.connections.get(source.address, source.resource.attributes);
-  const described = (await adapter.introspect({ relations: [], queries: [{ id: r.address, sql }] })).queries.get(r.address);
+  const described = (
+    await adapter.introspect({ relations: [], queries: [{ id: r.address, sql }] })
+  ).queries.get(r.address);
   if (!described || 'error' in described) {
-    throw new UserError(`${r.address}: the query fails on ${source.address}: ${described && 'error' in described ? described.error : 'no result'}`);
+    throw new UserError(
+      `${r.address}: the query fails on ${source.address}: ${described && 'error' in described ? described.error : 'no result'}`,
+    );
   }
   const pk = String(r.attributes.primary_key);
   if (!described.columns.some((c) => c.name === pk)) {

@@ -20,7 +20,14 @@ function plan(d: DesiredState, state: StateFile) {
 }
 
 const attached = (lifecycle = {}, model = sqlModel('orders', 'select id from t', {}, lifecycle)) =>
-  desired(pgSource(), webhook(), model, sync('a', 'orders'), sync('b', 'orders', { schedule: { strategy: 'periodic', interval: '1h' } }), sync('off', 'orders', { enabled: false }));
+  desired(
+    pgSource(),
+    webhook(),
+    model,
+    sync('a', 'orders'),
+    sync('b', 'orders', { schedule: { strategy: 'periodic', interval: '1h' } }),
+    sync('off', 'orders', { enabled: false }),
+  );
 
 describe('the detachment rule', () => {
   const state = stateFrom(attached());
@@ -40,19 +47,40 @@ describe('the detachment rule', () => {
   });
 
   it('refuses a primary key change and a source change too', () => {
-    expect(plan(attached({}, sqlModel('orders', 'select id from t', { primary_key: 'other' })), state).errored).toBe(true);
-    const moved = desired(pgSource(), pgSource('w2'), webhook(), sqlModel('orders', 'select id from t', { source: 'w2' }), sync('a', 'orders'), sync('b', 'orders', { schedule: { strategy: 'periodic', interval: '1h' } }), sync('off', 'orders', { enabled: false }));
+    expect(
+      plan(attached({}, sqlModel('orders', 'select id from t', { primary_key: 'other' })), state).errored,
+    ).toBe(true);
+    const moved = desired(
+      pgSource(),
+      pgSource('w2'),
+      webhook(),
+      sqlModel('orders', 'select id from t', { source: 'w2' }),
+      sync('a', 'orders'),
+      sync('b', 'orders', { schedule: { strategy: 'periodic', interval: '1h' } }),
+      sync('off', 'orders', { enabled: false }),
+    );
     const p = plan(moved, state);
-    expect(p.diagnostics.find((x) => x.address === 'model.orders')?.summary).toMatch(/its source cannot change/);
+    expect(p.diagnostics.find((x) => x.address === 'model.orders')?.summary).toMatch(
+      /its source cannot change/,
+    );
   });
 
   it('allows a display name or description change', () => {
-    const p = plan(attached({}, sqlModel('orders', 'select id from t', { name: 'New name', description: 'x' })), state);
+    const p = plan(
+      attached({}, sqlModel('orders', 'select id from t', { name: 'New name', description: 'x' })),
+      state,
+    );
     expect(p.errored).toBe(false);
   });
 
   it('allows the change when the same plan disables or removes every active sync, and orders those first', () => {
-    const d = desired(pgSource(), webhook(), sqlModel('orders', 'select id from t2'), sync('a', 'orders', { enabled: false }), sync('off', 'orders', { enabled: false }));
+    const d = desired(
+      pgSource(),
+      webhook(),
+      sqlModel('orders', 'select id from t2'),
+      sync('a', 'orders', { enabled: false }),
+      sync('off', 'orders', { enabled: false }),
+    );
     const p = plan(d, state);
     expect(p.errored).toBe(false);
     const order = p.resource_changes.map((c) => c.address);
@@ -64,7 +92,14 @@ describe('the detachment rule', () => {
   });
 
   it('still refuses when only some of the syncs are disabled', () => {
-    const d = desired(pgSource(), webhook(), sqlModel('orders', 'select id from t2'), sync('a', 'orders', { enabled: false }), sync('b', 'orders', { schedule: { strategy: 'periodic', interval: '1h' } }), sync('off', 'orders', { enabled: false }));
+    const d = desired(
+      pgSource(),
+      webhook(),
+      sqlModel('orders', 'select id from t2'),
+      sync('a', 'orders', { enabled: false }),
+      sync('b', 'orders', { schedule: { strategy: 'periodic', interval: '1h' } }),
+      sync('off', 'orders', { enabled: false }),
+    );
     const p = plan(d, state);
     const e = p.diagnostics.find((x) => x.address === 'model.orders')!;
     expect(e.summary).toMatch(/1 active sync;/);
@@ -73,16 +108,32 @@ describe('the detachment rule', () => {
   });
 
   it('with on_attached_change "pause" plans an orchestrated pause of the active syncs', () => {
-    const p = plan(attached({ on_attached_change: 'pause' }, sqlModel('orders', 'select id from t2', {}, { on_attached_change: 'pause' })), state);
+    const p = plan(
+      attached(
+        { on_attached_change: 'pause' },
+        sqlModel('orders', 'select id from t2', {}, { on_attached_change: 'pause' }),
+      ),
+      state,
+    );
     expect(p.errored).toBe(false);
-    expect(p.resource_changes.find((c) => c.address === 'model.orders')!.pause_syncs).toEqual(['sync.a', 'sync.b']);
+    expect(p.resource_changes.find((c) => c.address === 'model.orders')!.pause_syncs).toEqual([
+      'sync.a',
+      'sync.b',
+    ]);
   });
 
   it('ignores syncs that are already paused in state', () => {
     const s = stateFrom(attached());
     s.resources['sync.a'].paused_by = 'model.orders';
     s.resources['sync.b'].attributes.enabled = false;
-    const d = desired(pgSource(), webhook(), sqlModel('orders', 'select id from t2'), sync('a', 'orders'), sync('b', 'orders', { enabled: false, schedule: { strategy: 'periodic', interval: '1h' } }), sync('off', 'orders', { enabled: false }));
+    const d = desired(
+      pgSource(),
+      webhook(),
+      sqlModel('orders', 'select id from t2'),
+      sync('a', 'orders'),
+      sync('b', 'orders', { enabled: false, schedule: { strategy: 'periodic', interval: '1h' } }),
+      sync('off', 'orders', { enabled: false }),
+    );
     expect(plan(d, s).diagnostics.filter((x) => x.address === 'model.orders')).toEqual([]);
   });
 });

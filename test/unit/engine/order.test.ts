@@ -7,7 +7,11 @@ describe('topoSort', () => {
   });
 
   it('reports a cycle with its chain, once', () => {
-    const deps: Record<string, string[]> = { 'sync.a': ['sync.b'], 'sync.b': ['sync.c'], 'sync.c': ['sync.a'] };
+    const deps: Record<string, string[]> = {
+      'sync.a': ['sync.b'],
+      'sync.b': ['sync.c'],
+      'sync.c': ['sync.a'],
+    };
     const { cycles } = topoSort(Object.keys(deps), (n) => deps[n]);
     expect(cycles).toEqual([{ chain: ['sync.a', 'sync.b', 'sync.c', 'sync.a'] }]);
   });

@@ -3,12 +3,28 @@ import { summaryLine } from '../../../src/engine/plan';
 import { emptyWorld } from '../../../src/engine/world';
 import type { DesiredState } from '../../../src/config/desired';
 import type { StateFile } from '../../../src/state/types';
-import { SALT, desired, pgSource, resource, sqlModel, stateFrom, sync, webhook } from '../../helpers/builders';
+import {
+  SALT,
+  desired,
+  pgSource,
+  resource,
+  sqlModel,
+  stateFrom,
+  sync,
+  webhook,
+} from '../../helpers/builders';
 
 function plan(d: DesiredState, state: StateFile | null, extra: Partial<PlanInput> = {}) {
   return buildPlan({
     desired: d,
-    state: state ?? { format_version: 1, backflow_version: 't', lineage: 'new', serial: 0, salt: SALT, resources: {} },
+    state: state ?? {
+      format_version: 1,
+      backflow_version: 't',
+      lineage: 'new',
+      serial: 0,
+      salt: SALT,
+      resources: {},
+    },
     prior: state ? { lineage: state.lineage, serial: state.serial } : null,
     world: emptyWorld(),
     drift: [],
@@ -32,7 +48,10 @@ describe('planner', () => {
       ['model.orders', 'create'],
       ['sync.s1', 'create'],
     ]);
-    expect(p.resource_changes.find((c) => c.address === 'sync.s1')!.depends_on).toEqual(['destination.crm', 'model.orders']);
+    expect(p.resource_changes.find((c) => c.address === 'sync.s1')!.depends_on).toEqual([
+      'destination.crm',
+      'model.orders',
+    ]);
     expect(summaryLine(p)).toBe('Plan: 4 to add, 0 to change, 0 to destroy.');
   });
 
@@ -46,7 +65,12 @@ describe('planner', () => {
   it('updates display attributes in place and lists what changed', () => {
     const d = desired(...base());
     const state = stateFrom(d);
-    const d2 = desired(pgSource(), webhook(), sqlModel('orders', 'select id from t', { name: 'Orders!', description: 'new' }), sync('s1', 'orders'));
+    const d2 = desired(
+      pgSource(),
+      webhook(),
+      sqlModel('orders', 'select id from t', { name: 'Orders!', description: 'new' }),
+      sync('s1', 'orders'),
+    );
     const c = plan(d2, state).resource_changes.find((x) => x.address === 'model.orders')!;
     expect(c.action).toBe('update');
     expect(c.changed).toEqual(['description', 'name']);
@@ -79,7 +103,11 @@ describe('planner', () => {
   });
 
   it('destroy mode deletes everything in state and honours prevent_destroy', () => {
-    const d = desired(pgSource(), webhook(), sqlModel('orders', 'select id from t', {}, { prevent_destroy: true }));
+    const d = desired(
+      pgSource(),
+      webhook(),
+      sqlModel('orders', 'select id from t', {}, { prevent_destroy: true }),
+    );
     const p = plan(d, stateFrom(d), { mode: 'destroy' });
     expect(p.resource_changes.every((c) => c.action === 'delete')).toBe(true);
     expect(p.errored).toBe(true);
@@ -89,7 +117,16 @@ describe('planner', () => {
 
   it('shows a rotated secret as an update without exposing it', () => {
     const secret = (v: string) =>
-      resource('destination', 'crm', { type: 'webhook', url: 'https://x.example', headers: { Authorization: { $sensitive: { ref: { env: 'T' }, fingerprint: '' } } } }, { secrets: { 'headers.Authorization': v } });
+      resource(
+        'destination',
+        'crm',
+        {
+          type: 'webhook',
+          url: 'https://x.example',
+          headers: { Authorization: { $sensitive: { ref: { env: 'T' }, fingerprint: '' } } },
+        },
+        { secrets: { 'headers.Authorization': v } },
+      );
     const state = stateFrom(desired(secret('old-token-value')));
     const p = plan(desired(secret('new-token-value')), state);
     const c = p.resource_changes[0];
