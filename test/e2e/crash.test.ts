@@ -109,7 +109,7 @@ it(`converges after ${KILLS} kill -9s at random points of an apply`, async () =>
   // The test only means something if some kills landed mid-apply, with actions journaled.
   expect(interruptedWithJournal).toBeGreaterThan(0);
 
-  const last = KILLS + 1; // odd: the 30 extra models must be gone again
+  const last = 2 * KILLS + 1; // odd: the 30 extra models must be gone again
   writeConfig(dir, generation(last));
   const final = await runCli(['apply', '-auto-approve'], { cwd: dir, env: SECRETS });
   expect(final.stderr).toBe('');
