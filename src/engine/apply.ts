@@ -13,6 +13,7 @@ import type { Connections } from './connections';
 import { storedAttributes } from './fingerprint';
 import type { EngineHooks } from './hooks';
 import type { Action, Plan, ResourceChange } from './plan';
+import { pushTo } from '../graph/multimap';
 
 export interface ApplyOptions {
   plan: Plan;
@@ -50,7 +51,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   for (const c of nodes) {
     const deps = c.depends_on.filter((d) => byAddress.has(d));
     waitingOn.set(c.address, deps.length);
-    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), c.address]);
+    for (const d of deps) pushTo(dependents, d, c.address);
   }
 
   const result: ApplyResult = { added: 0, changed: 0, destroyed: 0, failures: [], skipped: [] };

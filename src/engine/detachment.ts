@@ -10,19 +10,18 @@ import { error, type Diagnostic } from '../diagnostics';
 import type { StateFile } from '../state/types';
 import type { ResourceChange } from './plan';
 import { MODEL_OUTPUT_ATTRIBUTES } from './resource-rules';
+import { pushTo } from '../graph/multimap';
 
-/** Syncs in `state` that are active (enabled and not paused) and use model `name`. */
-export function activeSyncsOf(state: StateFile, modelName: string): string[] {
-  return Object.entries(state.resources)
-    .filter(
-      ([, r]) =>
-        r.type === 'sync' &&
-        r.attributes.model === modelName &&
-        r.attributes.enabled === true &&
-        !r.paused_by,
-    )
-    .map(([address]) => address)
-    .sort();
+/** Active syncs (enabled, not paused) in `state`, by the name of the model they use; addresses sorted. */
+export function activeSyncsByModel(state: StateFile): Map<string, string[]> {
+  const byModel = new Map<string, string[]>();
+  for (const [address, r] of Object.entries(state.resources)) {
+    if (r.type !== 'sync' || r.attributes.enabled !== true || r.paused_by) continue;
+    const model = String(r.attributes.model);
+    pushTo(byModel, model, address);
+  }
+  for (const list of byModel.values()) list.sort();
+  return byModel;
 }
 
 /** Which output attributes of a model change this plan touches (empty when the change is harmless). */
@@ -44,10 +43,12 @@ export function applyDetachmentRule(
   desired: DesiredState,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
+  // Built once: a plan of thousands of model changes must not scan state once per model.
+  const activeByModel = activeSyncsByModel(state);
   for (const change of changes.values()) {
     const touched = outputChanges(change);
     if (touched.length === 0) continue;
-    const active = activeSyncsOf(state, change.name);
+    const active = activeByModel.get(change.name) ?? [];
     if (active.length === 0) continue;
     const freed = active.filter((s) => deactivatedBy(changes.get(s)));
     const remaining = active.filter((s) => !freed.includes(s));

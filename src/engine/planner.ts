@@ -12,6 +12,7 @@ import { deleteChange, diffResource } from './diff-resources';
 import { summarize, type DriftEntry, type Plan, type PlanMode, type ResourceChange } from './plan';
 import { validateModels, modelsToCheck } from './validate-models';
 import type { World } from './world';
+import { pushTo } from '../graph/multimap';
 
 export interface PlanInput {
   desired: DesiredState;
@@ -98,7 +99,7 @@ function addDependencyEdges(
 ): void {
   const dependents = new Map<string, string[]>();
   for (const [address, r] of Object.entries(state.resources)) {
-    for (const d of r.dependencies) dependents.set(d, [...(dependents.get(d) ?? []), address]);
+    for (const d of r.dependencies) pushTo(dependents, d, address);
   }
   for (const change of changes.values()) {
     if (change.action === 'no-op') continue;

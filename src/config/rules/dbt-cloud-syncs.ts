@@ -4,6 +4,7 @@
  */
 import { error, type Diagnostic } from '../../diagnostics';
 import { attr, resourcesOf, type RuleContext } from './context';
+import { pushTo } from '../../graph/multimap';
 
 export const MAX_DBT_CLOUD_SYNCS_PER_MODEL = 5;
 
@@ -12,7 +13,7 @@ export function dbtCloudSyncsPerModel(ctx: RuleContext): Diagnostic[] {
   for (const sync of resourcesOf(ctx, 'sync')) {
     if (attr(sync, 'schedule', 'strategy') !== 'dbt_cloud') continue;
     const model = `model.${String(attr(sync, 'model'))}`;
-    byModel.set(model, [...(byModel.get(model) ?? []), sync.address]);
+    pushTo(byModel, model, sync.address);
   }
   const out: Diagnostic[] = [];
   for (const [model, syncs] of byModel) {
