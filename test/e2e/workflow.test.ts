@@ -302,39 +302,15 @@ describe('backflow end to end', () => {
   });
 
   it('refuses a primary key that is not a column, or not unique', async () => {
-    writeConfig(
-      dir,
-      config(
-        (c) => (
-          base(c),
-          (c.models.extra = {
-            source: 'warehouse',
-            name: 'Extra',
-            query: 'select user_id from analytics.orders',
-            primary_key: 'usr_id',
-          })
-        ),
-      ),
-    );
+    const withExtra = (query: string, primary_key: string) =>
+      config((c) => (base(c), (c.models.extra = { source: 'warehouse', name: 'Extra', query, primary_key })));
+    writeConfig(dir, withExtra('select user_id from analytics.orders', 'usr_id'));
     const notColumn = await cli(['plan']);
     expect(notColumn.code).toBe(1);
     expect(notColumn.output).toContain(
       'primary key "usr_id" is not a column of the model; did you mean "user_id"?',
     );
-    writeConfig(
-      dir,
-      config(
-        (c) => (
-          base(c),
-          (c.models.extra = {
-            source: 'warehouse',
-            name: 'Extra',
-            query: 'select user_id % 5 as user_id from analytics.orders',
-            primary_key: 'user_id',
-          })
-        ),
-      ),
-    );
+    writeConfig(dir, withExtra('select user_id % 5 as user_id from analytics.orders', 'user_id'));
     const notUnique = await cli(['plan']);
     expect(notUnique.code).toBe(1);
     expect(notUnique.output).toContain(

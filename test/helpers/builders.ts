@@ -7,6 +7,9 @@ import { formatAddress, type ResourceType } from '../../src/graph/address';
 import { REFERENCE_FIELDS, referenceAt } from '../../src/graph/references';
 import { storedAttributes } from '../../src/engine/fingerprint';
 import type { ResourceState, StateFile } from '../../src/state/types';
+import { buildPlan, type PlanInput } from '../../src/engine/planner';
+import type { Plan } from '../../src/engine/plan';
+import { emptyWorld } from '../../src/engine/world';
 
 export const SALT = 'ab'.repeat(32);
 
@@ -96,3 +99,27 @@ export const sync = (name: string, model: string, extra: Record<string, unknown>
     mapping: {},
     ...extra,
   });
+
+/** Plans `d` against `state` (an empty state when null) with no refresh: the planner alone. */
+export function planOf(d: DesiredState, state: StateFile | null, extra: Partial<PlanInput> = {}): Plan {
+  return buildPlan({
+    desired: d,
+    state: state ?? {
+      format_version: 1,
+      backflow_version: 't',
+      lineage: 'new',
+      serial: 0,
+      salt: SALT,
+      resources: {},
+    },
+    prior: state ? { lineage: state.lineage, serial: state.serial } : null,
+    world: emptyWorld(),
+    drift: [],
+    diagnostics: [],
+    mode: 'normal',
+    targets: [],
+    version: 'test',
+    now: new Date(0),
+    ...extra,
+  });
+}

@@ -1,23 +1,4 @@
-import { buildPlan } from '../../../src/engine/planner';
-import { emptyWorld } from '../../../src/engine/world';
-import type { DesiredState } from '../../../src/config/desired';
-import type { StateFile } from '../../../src/state/types';
-import { desired, pgSource, sqlModel, stateFrom, sync, webhook } from '../../helpers/builders';
-
-function plan(d: DesiredState, state: StateFile) {
-  return buildPlan({
-    desired: d,
-    state,
-    prior: { lineage: state.lineage, serial: state.serial },
-    world: emptyWorld(),
-    drift: [],
-    diagnostics: [],
-    mode: 'normal',
-    targets: [],
-    version: 'test',
-    now: new Date(0),
-  });
-}
+import { desired, pgSource, sqlModel, stateFrom, sync, webhook, planOf } from '../../helpers/builders';
 
 const attached = (lifecycle = {}, model = sqlModel('orders', 'select id from t', {}, lifecycle)) =>
   desired(
@@ -34,7 +15,7 @@ describe('the detachment rule', () => {
 
   it('refuses a query change on a model with active syncs, naming every active sync and the ways out', () => {
     const d = attached({}, sqlModel('orders', 'select id from t2'));
-    const p = plan(d, state);
+    const p = planOf(d, state);
     expect(p.errored).toBe(true);
     const e = p.diagnostics.find((x) => x.address === 'model.orders')!;
     expect(e.summary).toBe('model.orders is attached to 2 active syncs; its query cannot change');
@@ -48,7 +29,7 @@ describe('the detachment rule', () => {
 
   it('refuses a primary key change and a source change too', () => {
     expect(
-      plan(attached({}, sqlModel('orders', 'select id from t', { primary_key: 'other' })), state).errored,
+      planOf(attached({}, sqlModel('orders', 'select id from t', { primary_key: 'other' })), state).errored,
     ).toBe(true);
     const moved = desired(
       pgSource(),
@@ -59,14 +40,14 @@ describe('the detachment rule', () => {
       sync('b', 'orders', { schedule: { strategy: 'periodic', interval: '1h' } }),
       sync('off', 'orders', { enabled: false }),
     );
-    const p = plan(moved, state);
+    const p = planOf(moved, state);
     expect(p.diagnostics.find((x) => x.address === 'model.orders')?.summary).toMatch(
       /its source cannot change/,
     );
   });
 
   it('allows a display name or description change', () => {
-    const p = plan(
+    const p = planOf(
       attached({}, sqlModel('orders', 'select id from t', { name: 'New name', description: 'x' })),
       state,
     );
@@ -81,7 +62,7 @@ describe('the detachment rule', () => {
       sync('a', 'orders', { enabled: false }),
       sync('off', 'orders', { enabled: false }),
     );
-    const p = plan(d, state);
+    const p = planOf(d, state);
     expect(p.errored).toBe(false);
     const order = p.resource_changes.map((c) => c.address);
     expect(order.indexOf('sync.a')).toBeLessThan(order.indexOf('model.orders'));
@@ -100,7 +81,7 @@ describe('the detachment rule', () => {
       sync('b', 'orders', { schedule: { strategy: 'periodic', interval: '1h' } }),
       sync('off', 'orders', { enabled: false }),
     );
-    const p = plan(d, state);
+    const p = planOf(d, state);
     const e = p.diagnostics.find((x) => x.address === 'model.orders')!;
     expect(e.summary).toMatch(/1 active sync;/);
     expect(e.detail).toContain('sync.b');
@@ -108,7 +89,7 @@ describe('the detachment rule', () => {
   });
 
   it('with on_attached_change "pause" plans an orchestrated pause of the active syncs', () => {
-    const p = plan(
+    const p = planOf(
       attached(
         { on_attached_change: 'pause' },
         sqlModel('orders', 'select id from t2', {}, { on_attached_change: 'pause' }),
@@ -134,6 +115,6 @@ describe('the detachment rule', () => {
       sync('b', 'orders', { enabled: false, schedule: { strategy: 'periodic', interval: '1h' } }),
       sync('off', 'orders', { enabled: false }),
     );
-    expect(plan(d, s).diagnostics.filter((x) => x.address === 'model.orders')).toEqual([]);
+    expect(planOf(d, s).diagnostics.filter((x) => x.address === 'model.orders')).toEqual([]);
   });
 });

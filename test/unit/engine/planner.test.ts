@@ -1,10 +1,5 @@
-import { buildPlan, type PlanInput } from '../../../src/engine/planner';
 import { summaryLine } from '../../../src/engine/plan';
-import { emptyWorld } from '../../../src/engine/world';
-import type { DesiredState } from '../../../src/config/desired';
-import type { StateFile } from '../../../src/state/types';
 import {
-  SALT,
   desired,
   pgSource,
   resource,
@@ -12,36 +7,14 @@ import {
   stateFrom,
   sync,
   webhook,
+  planOf,
 } from '../../helpers/builders';
-
-function plan(d: DesiredState, state: StateFile | null, extra: Partial<PlanInput> = {}) {
-  return buildPlan({
-    desired: d,
-    state: state ?? {
-      format_version: 1,
-      backflow_version: 't',
-      lineage: 'new',
-      serial: 0,
-      salt: SALT,
-      resources: {},
-    },
-    prior: state ? { lineage: state.lineage, serial: state.serial } : null,
-    world: emptyWorld(),
-    drift: [],
-    diagnostics: [],
-    mode: 'normal',
-    targets: [],
-    version: 'test',
-    now: new Date(0),
-    ...extra,
-  });
-}
 
 const base = () => [pgSource(), webhook(), sqlModel('orders', 'select id from t'), sync('s1', 'orders')];
 
 describe('planner', () => {
   it('creates everything in dependency order on an empty state', () => {
-    const p = plan(desired(...base()), null);
+    const p = planOf(desired(...base()), null);
     expect(p.resource_changes.map((c) => [c.address, c.action])).toEqual([
       ['source.warehouse', 'create'],
       ['destination.crm', 'create'],
@@ -57,7 +30,7 @@ describe('planner', () => {
 
   it('reports no changes when state matches, byte for byte', () => {
     const d = desired(...base());
-    const p = plan(d, stateFrom(d));
+    const p = planOf(d, stateFrom(d));
     expect(p.resource_changes.every((c) => c.action === 'no-op')).toBe(true);
     expect(summaryLine(p)).toBe('No changes. Your workspace matches the configuration.');
   });
@@ -71,7 +44,7 @@ describe('planner', () => {
       sqlModel('orders', 'select id from t', { name: 'Orders!', description: 'new' }),
       sync('s1', 'orders'),
     );
-    const c = plan(d2, state).resource_changes.find((x) => x.address === 'model.orders')!;
+    const c = planOf(d2, state).resource_changes.find((x) => x.address === 'model.orders')!;
     expect(c.action).toBe('update');
     expect(c.changed).toEqual(['description', 'name']);
   });
@@ -84,7 +57,7 @@ describe('planner', () => {
       pgSource('other'),
       sqlModel('orders', 'select id from t', { source: 'other' }),
     );
-    const p = plan(d2, state);
+    const p = planOf(d2, state);
     const byAddr = Object.fromEntries(p.resource_changes.map((c) => [c.address, c]));
     expect(byAddr['model.orders'].action).toBe('replace');
     expect(byAddr['model.orders'].replace_paths).toEqual(['source']);
@@ -94,7 +67,7 @@ describe('planner', () => {
 
   it('deletes what left the config, dependents first', () => {
     const d = desired(...base());
-    const p = plan(desired(), stateFrom(d));
+    const p = planOf(desired(), stateFrom(d));
     const order = p.resource_changes.map((c) => c.address);
     expect(order.indexOf('sync.s1')).toBeLessThan(order.indexOf('model.orders'));
     expect(order.indexOf('model.orders')).toBeLessThan(order.indexOf('source.warehouse'));
@@ -108,7 +81,7 @@ describe('planner', () => {
       webhook(),
       sqlModel('orders', 'select id from t', {}, { prevent_destroy: true }),
     );
-    const p = plan(d, stateFrom(d), { mode: 'destroy' });
+    const p = planOf(d, stateFrom(d), { mode: 'destroy' });
     expect(p.resource_changes.every((c) => c.action === 'delete')).toBe(true);
     expect(p.errored).toBe(true);
     expect(p.diagnostics[0].summary).toBe('Instance cannot be destroyed: model.orders');
@@ -128,7 +101,7 @@ describe('planner', () => {
         { secrets: { 'headers.Authorization': v } },
       );
     const state = stateFrom(desired(secret('old-token-value')));
-    const p = plan(desired(secret('new-token-value')), state);
+    const p = planOf(desired(secret('new-token-value')), state);
     const c = p.resource_changes[0];
     expect(c.action).toBe('update');
     expect(c.changed).toEqual(['headers']);
@@ -136,13 +109,13 @@ describe('planner', () => {
   });
 
   it('restricts a plan to targets and their dependencies', () => {
-    const p = plan(desired(...base()), null, { targets: ['model.orders'] });
+    const p = planOf(desired(...base()), null, { targets: ['model.orders'] });
     expect(p.resource_changes.map((c) => c.address).sort()).toEqual(['model.orders', 'source.warehouse']);
     expect(p.diagnostics.some((d) => d.summary === 'Resource targeting is in effect')).toBe(true);
   });
 
   it('refuses an unknown target', () => {
-    const p = plan(desired(...base()), null, { targets: ['model.nope'] });
+    const p = planOf(desired(...base()), null, { targets: ['model.nope'] });
     expect(p.errored).toBe(true);
   });
 
@@ -150,7 +123,7 @@ describe('planner', () => {
     const d = desired(...base());
     const state = stateFrom(d);
     state.resources['sync.s1'].paused_by = 'model.orders';
-    const c = plan(d, state).resource_changes.find((x) => x.address === 'sync.s1')!;
+    const c = planOf(d, state).resource_changes.find((x) => x.address === 'sync.s1')!;
     expect(c.action).toBe('update');
     expect(c.reason).toBe('update_because_sync_left_paused');
   });
