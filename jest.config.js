@@ -8,6 +8,11 @@ module.exports = {
   },
   // Fails any socket that leaves loopback, and sets the variables that stop cloud SDKs probing metadata.
   setupFiles: ['<rootDir>/test/helpers/loopback-guard.js'],
+  // The TypeScript example imports the package by name, as users do; in tests that is the source.
+  moduleNameMapper: {
+    '^backflow/constructs$': '<rootDir>/src/constructs/index.ts',
+    '^backflow$': '<rootDir>/src/index.ts',
+  },
   globalSetup: '<rootDir>/test/helpers/global-setup.js',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
   testTimeout: 60000,

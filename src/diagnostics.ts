@@ -18,6 +18,8 @@ export interface Diagnostic {
   path?: string;
   line?: number;
   column?: number;
+  /** cdktf construct path (`production/etl/users`) of the resource, for config synthesized by a cdktf app. */
+  construct?: string;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -8,7 +8,10 @@ import { applyCommand } from './commands/apply';
 import { planCommand } from './commands/plan';
 import { previewCommand } from './commands/preview';
 import { sourceSetupSqlCommand, sourceTestCommand } from './commands/source';
+import { showCommand } from './commands/show';
 import { forceUnlockCommand, stateListCommand, stateRmCommand, stateShowCommand } from './commands/state';
+import { stateHistoryCommand, stateRollbackCommand } from './commands/state-history';
+import { stateMigrateCommand } from './commands/state-migrate';
 import { validateCommand } from './commands/validate';
 import { useColor } from './output';
 
@@ -18,10 +21,12 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 function common(cmd: Command): Command {
   return cmd
-    .option('-c, --config <dir>', 'folder holding backflow.json or *.backflow.json', '.')
+    .option('-c, --config <dir>', 'folder holding backflow.json, *.backflow.json or cdktf.json', '.')
     .option('--no-color', 'no ANSI colours (also: NO_COLOR=1)')
     .option('--lock-timeout <duration>', 'wait this long for the state lock (e.g. 30s)')
-    .option('--no-lock', 'do not take the state lock (dangerous when others may apply)');
+    .option('--no-lock', 'do not take the state lock (dangerous when others may apply)')
+    .option('--stack <name>', 'cdktf apps: only this stack (default: every stack, each its own workspace)')
+    .option('--synth-dir <dir>', 'cdktf apps: read this synth output (cdktf.out) instead of running the app');
 }
 
 function planning(cmd: Command): Command {
@@ -97,6 +102,22 @@ export function buildProgram(run: Run): Command {
   common(state.command('rm').description('forget objects without destroying them'))
     .argument('<addresses...>')
     .action((addresses: string[], _o, cmd: Command) => run(stateRmCommand(addresses, flagsOf(cmd))));
+
+  common(state.command('history').description('list the kept versions of the state'))
+    .option('--json', 'as JSON')
+    .action((_o, cmd: Command) => run(stateHistoryCommand(flagsOf(cmd))));
+  common(state.command('rollback').description('write a kept version again, as a new serial'))
+    .argument('<serial>', 'a serial listed by `backflow state history`')
+    .action((serial: string, _o, cmd: Command) => run(stateRollbackCommand(serial, flagsOf(cmd))));
+  common(state.command('migrate').description('move the state to (or from) the backend of another config'))
+    .option('--to-config <dir>', "move this workspace's state to the backend configured in DIR")
+    .option('--from-config <dir>', 'bring the state of the backend configured in DIR into this one')
+    .action((_o, cmd: Command) => run(stateMigrateCommand(flagsOf(cmd))));
+
+  common(program.command('show').description('show a saved plan, or the current state'))
+    .argument('[planfile]', 'a plan saved by `backflow plan --out`; without it, the current state')
+    .option('--json', 'as JSON (the JSON plan, or the state shaped like `terraform show -json`)')
+    .action((planfile: string | undefined, _o, cmd: Command) => run(showCommand(planfile, flagsOf(cmd))));
 
   common(program.command('force-unlock').description('remove a state lock left by a process that died'))
     .argument('<id>', 'the lock id printed in the lock error')

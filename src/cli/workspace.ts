@@ -3,11 +3,15 @@
  * when the command writes (or must see a consistent state), and always release and close at the end.
  */
 import { resolve } from 'node:path';
+import { loadCdktfConfig } from '../config/cdktf/load';
+import { detectFrontEnd } from '../config/front-end';
 import { loadConfig } from '../config/load';
 import type { DesiredState } from '../config/desired';
+import { UserError } from '../errors';
 import { Connections } from '../engine/connections';
 import { openBackend } from '../state/backends';
 import type { LockHandle, StateBackend } from '../state/types';
+import { printError } from './output';
 
 export interface GlobalOptions {
   config?: string;
@@ -16,6 +20,10 @@ export interface GlobalOptions {
   lock?: boolean;
   /** False for commands that never touch a warehouse (state, force-unlock): secrets need not be set. */
   readSecrets?: boolean;
+  /** cdktf apps: only this stack (default: every stack). */
+  stack?: string;
+  /** cdktf apps: read this synth output folder instead of running the app. */
+  synthDir?: string;
 }
 
 export interface Workspace {
@@ -24,12 +32,85 @@ export interface Workspace {
   connections: Connections;
 }
 
-export async function loadDesired(opts: GlobalOptions): Promise<DesiredState> {
-  return loadConfig({
-    dir: resolve(opts.config ?? '.'),
+/** One workspace a command runs on: the folder's JSON config, or one stack of its cdktf app. */
+export interface StackDesired {
+  /** The cdktf stack; undefined for JSON config. */
+  stack?: string;
+  desired: DesiredState;
+}
+
+/** Reads the config of the folder with the front end its contents call for (see config/front-end.ts). */
+export async function loadWorkspaces(opts: GlobalOptions): Promise<StackDesired[]> {
+  const dir = resolve(opts.config ?? '.');
+  const readSecrets = opts.readSecrets !== false;
+  if ((await detectFrontEnd(dir, opts)) === 'json')
+    return [{ desired: await loadConfig({ dir, cwd: process.cwd(), readSecrets }) }];
+  const stacks = await loadCdktfConfig({
+    dir,
     cwd: process.cwd(),
-    readSecrets: opts.readSecrets !== false,
+    readSecrets,
+    stack: opts.stack,
+    synthDir: opts.synthDir,
   });
+  return stacks.map((s) => ({ stack: s.name, desired: s.desired }));
+}
+
+/** The one workspace of a command that takes one (a cdktf app with several stacks needs --stack). */
+export async function loadDesired(opts: GlobalOptions): Promise<DesiredState> {
+  const all = await loadWorkspaces(opts);
+  if (all.length === 1) return all[0].desired;
+  throw new UserError(
+    `This cdktf app has ${all.length} stacks (${all.map((s) => s.stack).join(', ')}): this command works on one`,
+    'Choose it with --stack NAME.',
+  );
+}
+
+export interface EachOptions {
+  color: boolean;
+  /** Where `Stack: NAME` headers go: stderr keeps stdout machine-readable (--json). */
+  headerTo: 'stdout' | 'stderr';
+  /** Stop at the first stack that fails (apply); plan and validate go on and report every stack. */
+  stopOnError?: boolean;
+  /** When set, more than one selected stack is an error with this message (e.g. `plan --out`). */
+  onlyOne?: string;
+}
+
+/**
+ * Runs `fn` once per workspace: once for JSON config, once per selected stack of a cdktf app, each under a
+ * `Stack: NAME` header. The exit code is the worst: 1 if any stack failed, else 2 if any returned 2.
+ */
+export async function forEachWorkspace(
+  opts: GlobalOptions,
+  each: EachOptions,
+  fn: (desired: DesiredState, stack: string | undefined) => Promise<number>,
+): Promise<number> {
+  const all = await loadWorkspaces(opts);
+  if (all.length === 1 && all[0].stack === undefined) return fn(all[0].desired, undefined);
+  if (each.onlyOne !== undefined && all.length > 1)
+    throw new UserError(
+      each.onlyOne,
+      `Stacks: ${all.map((s) => s.stack).join(', ')}. Choose one with --stack NAME.`,
+    );
+  const header = each.headerTo === 'stdout' ? process.stdout : process.stderr;
+  let worst = 0;
+  for (const [i, { stack, desired }] of all.entries()) {
+    header.write(`${i > 0 ? '\n' : ''}Stack: ${stack}\n\n`);
+    let code: number;
+    try {
+      code = await fn(desired, stack);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      printError(err, each.color);
+      code = 1;
+    }
+    worst = worst === 1 || code === 1 ? 1 : Math.max(worst, code);
+    const rest = all.slice(i + 1).map((s) => s.stack);
+    if (code === 1 && each.stopOnError && rest.length > 0) {
+      process.stderr.write(`Stopped after stack ${stack} failed; not run: ${rest.join(', ')}\n`);
+      break;
+    }
+  }
+  return worst;
 }
 
 /**

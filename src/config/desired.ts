@@ -21,6 +21,8 @@ export interface Origin {
   /** 1-based position of the resource's name in the file, when known (JSON config). */
   line?: number;
   column?: number;
+  /** cdktf construct path (`production/etl/users`), for a resource synthesized by a cdktf app. */
+  construct?: string;
 }
 
 export interface DesiredResource {
@@ -48,6 +50,11 @@ export interface PgBackendConfig {
   connection_string: string;
   schema: string;
   workspace: string;
+  /**
+   * Why `connection_string` is empty when config was loaded without secrets (`readSecrets: false`) and its
+   * secret could not be read: the backend reports it when it first needs to connect.
+   */
+  connection_string_error?: { message: string; hint?: string };
 }
 
 export type BackendConfig = LocalBackendConfig | PgBackendConfig;

@@ -26,7 +26,7 @@ export async function findConfigFiles(dir: string): Promise<string[]> {
   if (names.length === 0) {
     throw new UserError(
       `No Backflow configuration found in ${dir}`,
-      `Create ${MAIN_CONFIG_FILE} (or one or more *${CONFIG_SUFFIX} files) in that folder, or run from the folder that has them.`,
+      `Create ${MAIN_CONFIG_FILE} (or one or more *${CONFIG_SUFFIX} files) in that folder, or run from the folder that has them (for a TypeScript app, the folder with its cdktf.json).`,
     );
   }
   return names.map((n) => join(dir, n));

@@ -5,6 +5,8 @@
  *
  *     on backflow.json line 12, column 7, in $.models.big_orders
  *     Fields allowed here: ...
+ *
+ * For config synthesized by a cdktf app, an `in construct production/etl/users` line comes first.
  */
 import { isAbsolute, relative } from 'node:path';
 import { createColors } from 'picocolors';
@@ -22,7 +24,9 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
   const lines = [`${label} ${c.bold(d.summary)}`];
   const where = location(d, opts.cwd ?? process.cwd());
   const detail = d.detail === undefined ? [] : d.detail.split('\n');
-  if (where !== undefined || detail.length > 0) lines.push('');
+  if (where !== undefined || detail.length > 0 || d.construct !== undefined) lines.push('');
+  // A cdktf app's problem points at the construct first: that is the TypeScript to change.
+  if (d.construct !== undefined) lines.push(`  in construct ${d.construct}`);
   if (where !== undefined) lines.push(`  ${where}`);
   for (const line of detail) lines.push(line === '' ? '' : `  ${line}`);
   return lines.join('\n');

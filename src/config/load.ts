@@ -34,30 +34,53 @@ export interface LoadConfigOptions {
 export async function loadConfig(opts: LoadConfigOptions): Promise<DesiredState> {
   const cwd = opts.cwd ?? process.cwd();
   const configDir = resolve(cwd, opts.dir);
-  const env = opts.env ?? process.env;
-  const readSecrets = opts.readSecrets ?? true;
-
   const paths = await findConfigFiles(configDir);
   const texts = await Promise.all(paths.map((p) => readFile(p, 'utf8')));
-  const diagnostics: Diagnostic[] = [];
+  const parsed = paths.map((path, i) => parseConfigFile(path, displayPath(path, cwd), texts[i]));
+  return buildDesired(
+    parsed.map((p) => p.file),
+    parsed.flatMap((p) => p.diagnostics),
+    {
+      configDir,
+      env: opts.env ?? process.env,
+      readSecrets: opts.readSecrets ?? true,
+      configHash: hashFiles(paths, texts),
+    },
+  );
+}
+
+export interface BuildOptions {
+  configDir: string;
+  env: NodeJS.ProcessEnv;
+  readSecrets: boolean;
+  configHash: string;
+}
+
+/**
+ * Parsed config files → DesiredState: schema, declarations, normalise, rules. Shared by both front ends: the
+ * cdktf front end passes one file holding the config its synthesized stack maps to.
+ */
+export function buildDesired(
+  files: readonly ConfigFile[],
+  parseDiagnostics: readonly Diagnostic[],
+  opts: BuildOptions,
+): DesiredState {
+  const { configDir, env, readSecrets, configHash } = opts;
+  const diagnostics: Diagnostic[] = [...parseDiagnostics];
   const invalid = new Set<string>();
   let syntaxErrors = false;
 
-  const files: ConfigFile[] = paths.map((path, i) => {
-    const parsed = parseConfigFile(path, displayPath(path, cwd), texts[i]);
-    diagnostics.push(...parsed.diagnostics);
-    if (parsed.file.value === undefined) {
+  for (const file of files) {
+    if (file.value === undefined) {
       syntaxErrors = true;
-      return parsed.file;
+      continue;
     }
-    for (const problem of schemaProblems(validateConfigValue(parsed.file.value), parsed.file)) {
+    for (const problem of schemaProblems(validateConfigValue(file.value), file)) {
       const owner = ownerOf(problem.segments);
       diagnostics.push(owner.includes('.') ? { ...problem.diagnostic, address: owner } : problem.diagnostic);
       invalid.add(owner);
     }
-    return parsed.file;
-  });
-  const configHash = hashFiles(paths, texts);
+  }
   // Without every file's declarations, references would be reported missing when they are merely unread.
   if (syntaxErrors) throw new DiagnosticsError(diagnostics, summaryOf(diagnostics));
 
@@ -82,6 +105,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<DesiredState>
 
   diagnostics.push(...runConfigRules(ruleContext(resources, byAddress)));
   if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics, summaryOf(diagnostics));
+  const paths = files.map((f) => f.path);
   return { configDir, files: paths, configHash, backend, resources, warnings: diagnostics };
 }
 
@@ -124,12 +148,12 @@ export function hashFiles(paths: readonly string[], texts: readonly string[]): s
   return hash.digest('hex');
 }
 
-function displayPath(path: string, cwd: string): string {
+export function displayPath(path: string, cwd: string): string {
   const rel = relative(cwd, path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
-function summaryOf(diagnostics: readonly Diagnostic[]): string {
+export function summaryOf(diagnostics: readonly Diagnostic[]): string {
   const n = diagnostics.filter((d) => d.severity === 'error').length;
   return `Invalid configuration: ${n} error${n === 1 ? '' : 's'}`;
 }

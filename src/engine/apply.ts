@@ -146,17 +146,20 @@ async function perform(change: ResourceChange, opts: ApplyOptions): Promise<void
     if (change.action === 'delete') return;
   }
   if (!desired) throw new Error(`internal: ${change.address} has no configuration to ${change.action}`);
-  const computed =
-    change.action === 'update'
-      ? await actions.update(ctx)
-      : await actions.create({ ...ctx, prior: undefined });
   const record: ResourceState = {
     type: desired.type,
     name: desired.name,
     attributes: storedAttributes(desired, opts.salt),
-    computed,
+    computed: {},
     dependencies: desired.dependsOn,
   };
+  // Journaled before the object is made: if the process dies mid-create, the next plan knows the object
+  // may half-exist (tainted) and replaces or deletes it, instead of orphaning it in the warehouse.
+  if (change.action !== 'update') await opts.state.put(change.address, { ...record, tainted: true });
+  record.computed =
+    change.action === 'update'
+      ? await actions.update(ctx)
+      : await actions.create({ ...ctx, prior: undefined });
   await opts.state.put(change.address, record);
 }
 

@@ -74,7 +74,7 @@ function detachmentError(
   touched: string[],
   syncs: string[],
   state: StateFile,
-  origin: { file: string; path: string } | undefined,
+  origin: { file: string; path: string; construct?: string } | undefined,
 ): Diagnostic {
   const what = touched.map((a) => (a === 'dbt_model' ? 'dbt model' : a.replace('_', ' '))).join(', ');
   const lines = syncs.map((s) => {
@@ -85,7 +85,7 @@ function detachmentError(
     `${change.address} is attached to ${syncs.length} active sync${syncs.length === 1 ? '' : 's'}; its ${what} cannot change`,
     {
       address: change.address,
-      ...(origin ? { file: origin.file, path: origin.path } : {}),
+      ...(origin ? { file: origin.file, path: origin.path, construct: origin.construct } : {}),
       detail: [
         `Changing what a model produces while syncs read from it would corrupt their change tracking.`,
         `Active syncs using ${change.address}:`,

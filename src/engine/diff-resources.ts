@@ -35,6 +35,10 @@ export function diffResource(
   const after = storedAttributes(desired!, salt);
   const before = prior!.attributes;
   const changed = changedAttributes(before, after);
+  if (prior!.tainted) {
+    // A create was interrupted: the object may half-exist. Replacing it is safe because actions are idempotent.
+    return { ...base, action: 'replace', before, after, changed, reason: 'replace_because_tainted' };
+  }
   const replacePaths = changed.filter((k) => FORCE_NEW[type].includes(k));
   if (replacePaths.length > 0) {
     return {

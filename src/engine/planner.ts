@@ -131,6 +131,7 @@ function preventDestroy(changes: Map<string, ResourceChange>, desired: DesiredSt
         address: c.address,
         file: r.origin.file,
         path: `${r.origin.path}.lifecycle.prevent_destroy`,
+        construct: r.origin.construct,
         detail: `${c.address} has lifecycle.prevent_destroy set, but the plan calls for it to be ${c.action === 'replace' ? 'replaced' : 'destroyed'}. To continue, set prevent_destroy to false, or narrow the plan with -target.`,
       }),
     );

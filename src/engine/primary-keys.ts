@@ -45,6 +45,7 @@ export async function checkPrimaryKeys(
                   address: change.address,
                   file: resource.origin.file,
                   path: `${resource.origin.path}.primary_key`,
+                  construct: resource.origin.construct,
                   detail: `Reverse ETL tracks changes by primary key, so each row needs a distinct, non-null "${pk}". Choose another column, or fix the model's SQL.`,
                 },
               ),

@@ -27,7 +27,8 @@ export function validateModels(changes: ResourceChange[], world: World, desired:
   for (const change of changes) {
     const resource = desired.resources.get(change.address);
     if (!resource || !change.after) continue;
-    const where = { address: change.address, file: resource.origin.file, path: resource.origin.path };
+    const { file, path, construct } = resource.origin;
+    const where = { address: change.address, file, path, construct };
     const sql = modelSql(change.after);
     const obs = world.models.get(change.address);
     if (sql === undefined || !obs || world.sources.get(obs.source)?.error) continue;

@@ -103,7 +103,7 @@ function symbol(c: Colors, s: LineSymbol): string {
 
 function sanitizeDiagnostic(d: Diagnostic): Diagnostic {
   const out: Diagnostic = { ...d, summary: sanitize(d.summary) };
-  for (const key of ['detail', 'address', 'file', 'path'] as const) {
+  for (const key of ['detail', 'address', 'file', 'path', 'construct'] as const) {
     const value = d[key];
     if (value !== undefined) out[key] = sanitize(value);
   }

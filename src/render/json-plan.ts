@@ -49,6 +49,8 @@ export interface JsonDiagnostic {
   range?: { filename: string; start?: { line: number; column: number } };
   /** JSON path inside the config file. */
   path?: string;
+  /** cdktf construct path, for config synthesized by a cdktf app. */
+  construct?: string;
 }
 
 export interface JsonPlan {
@@ -145,6 +147,7 @@ export function toJsonDiagnostic(d: Diagnostic): JsonDiagnostic {
     if (d.line !== undefined) out.range.start = { line: d.line, column: d.column ?? 1 };
   }
   if (d.path !== undefined) out.path = d.path;
+  if (d.construct !== undefined) out.construct = d.construct;
   return out;
 }
 

@@ -1,7 +1,9 @@
 /**
  * The plan as a pull-request comment (Atlantis/tfcmt style), rendered from the JSON plan. The first line
  * is a hidden marker so a bot can find and update its own comment; what is dangerous (errors, destroys,
- * replacements) is loud and near the top; each resource's diff folds away in <details>. The comment is
+ * replacements) is loud and near the top; each resource's diff folds away in <details>. Resources are
+ * listed by address and nothing time-dependent is shown, so the same change always gives the same comment
+ * (a bot that updates its comment in place then shows an edit only when the plan changed). The comment is
  * kept under GitHub's limit by dropping diffs from the middle (markdown-fit.ts) and, failing that, by
  * shortening lists.
  */
@@ -51,7 +53,9 @@ export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
 }
 
 function document(plan: Plan, json: JsonPlan, title: string, level: Level, maxLength: number): Segment[] {
-  const changes = json.resource_changes.filter((rc) => actionOf(rc) !== 'no-op');
+  // By address, not apply order: the same change gives the same comment, however the config is laid out.
+  const changes = byAddress(json.resource_changes.filter((rc) => actionOf(rc) !== 'no-op'));
+  const drift = byAddress(json.resource_drift);
   const segments: Segment[] = [header(title), `**${summaryLine(plan)}**`];
   const [errors, warnings] = diagnosticBlocks(json.diagnostics, level);
   segments.push(...errors);
@@ -63,9 +67,9 @@ function document(plan: Plan, json: JsonPlan, title: string, level: Level, maxLe
   }
   segments.push(...warnings);
   if (changes.length > 0) segments.push(table(changes, level));
-  if (json.resource_drift.length > 0) {
+  if (drift.length > 0) {
     segments.push('### Changed outside of Backflow');
-    segments.push(details(json.resource_drift.map(driftDetails), 'object', maxLength));
+    segments.push(details(drift.map(driftDetails), 'object', maxLength));
   }
   if (changes.length > 0) {
     segments.push('### Changes');
@@ -197,6 +201,10 @@ function capList(
 
 function summaryCode(address: string): string {
   return `<code>${escapeHtml(address)}</code>`;
+}
+
+function byAddress(list: readonly JsonResourceChange[]): JsonResourceChange[] {
+  return [...list].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 }
 
 function actionOf(rc: JsonResourceChange): Action {

@@ -3,8 +3,8 @@
  * adding a backend touches this list and its own file.
  */
 import type { BackendConfig } from '../config/desired';
-import { UserError } from '../errors';
 import { LocalBackend } from './local-backend';
+import { PgBackend } from './pg-backend';
 import type { StateBackend } from './types';
 
 export interface BackendOptions {
@@ -17,9 +17,6 @@ export function openBackend(config: BackendConfig, options: BackendOptions = {})
     case 'local':
       return new LocalBackend(config, { lockTimeoutMs: options.lockTimeoutMs });
     case 'pg':
-      throw new UserError(
-        `The pg state backend is not available in this build (workspace ${config.workspace})`,
-        'Use { "type": "local", "path": ".backflow/state.json" } for now.',
-      );
+      return new PgBackend(config, { lockTimeoutMs: options.lockTimeoutMs });
   }
 }

@@ -25,6 +25,24 @@ import {
 
 export const JOURNAL_FORMAT = 1;
 
+/**
+ * How a user repairs things by hand, in the words of the storage the journal lives in. Defaults are the
+ * local backend's files; the pg backend gives SQL.
+ */
+export interface JournalHints {
+  /** A command that moves the journal out of the way, keeping it for inspection (`suffix`: why). */
+  setAside(suffix: string): string;
+  /** How to restore a state that is missing. */
+  restoreState: string;
+}
+
+export function fileJournalHints(journalPath: string, statePath: string): JournalHints {
+  return {
+    setAside: (suffix) => `mv ${journalPath} ${journalPath}.${suffix}`,
+    restoreState: `Restore it (from ${statePath}.backup if it is there)`,
+  };
+}
+
 export interface ParsedJournal {
   /** Null when not even the header line is complete: nothing was recorded. */
   header: JournalBase | null;
@@ -53,13 +71,17 @@ export function sameBase(a: JournalBase, b: JournalBase): boolean {
  * Parses journal text. Only lines ended by a newline count: each line is written by a single write, so a
  * crash leaves at most one incomplete line, at the end. A complete line that does not parse is corruption.
  */
-export function parseJournal(text: string, where: string): ParsedJournal {
+export function parseJournal(
+  text: string,
+  where: string,
+  hints: JournalHints = fileJournalHints(where, where.replace(/\.journal$/, '')),
+): ParsedJournal {
   const lines = text.split('\n');
   const tail = lines.pop() ?? '';
   const corrupt = (line: number, reason: string): UserError =>
     new UserError(
       `State journal ${where} is corrupt at line ${line}: ${reason}`,
-      `It holds the actions of an interrupted apply. Move it aside (mv ${where} ${where}.corrupt), then run ` +
+      `It holds the actions of an interrupted apply. Move it aside (${hints.setAside('corrupt')}), then run ` +
         '`backflow plan`: actions it recorded show up as drift or as changes to make again.',
     );
   if (lines.length === 0) return { header: null, entries: [], tornTail: tail !== '' };
@@ -107,6 +129,7 @@ export function recoverFromJournal(
   journal: ParsedJournal,
   journalWhere: string,
   stateWhere: string,
+  hints: JournalHints = fileJournalHints(journalWhere, stateWhere),
 ): ReadResult {
   const header = journal.header;
   if (header === null) return { state, recoveredJournalEntries: 0 };
@@ -127,8 +150,8 @@ export function recoverFromJournal(
     throw new UserError(
       `State ${stateWhere} is missing, but the journal ${journalWhere} belongs to serial ${header.serial} of ` +
         `lineage ${header.lineage}`,
-      `The state was removed after an interrupted apply. Restore it (from ${stateWhere}.backup if it is there) ` +
-        `and run the command again; or, to start over, move the journal aside: mv ${journalWhere} ${journalWhere}.orphaned`,
+      `The state was removed after an interrupted apply. ${hints.restoreState} ` +
+        `and run the command again; or, to start over, move the journal aside: ${hints.setAside('orphaned')}`,
     );
   }
 
@@ -137,7 +160,7 @@ export function recoverFromJournal(
     return { state: foldJournal(state, journal.entries), recoveredJournalEntries: journal.entries.length };
   }
   if (fit === 'stale') return { state, recoveredJournalEntries: 0 };
-  throw foreignJournalError(journalWhere, header, state, stateWhere);
+  throw foreignJournalError(journalWhere, header, state, stateWhere, hints);
 }
 
 /** How a journal with `header` relates to the state `base` (see the rules at the top of this file). */
@@ -152,12 +175,13 @@ export function foreignJournalError(
   header: JournalBase,
   state: JournalBase,
   stateWhere: string,
+  hints: JournalHints = fileJournalHints(journalWhere, stateWhere),
 ): UserError {
   return new UserError(
     `State journal ${journalWhere} does not belong to the state in ${stateWhere}: the journal is for lineage ` +
       `${header.lineage} serial ${header.serial}, the state is lineage ${state.lineage} serial ${state.serial}`,
     'It was left by an interrupted apply against another state. If the state was replaced on purpose, move ' +
-      `the journal aside (mv ${journalWhere} ${journalWhere}.orphaned) and run \`backflow plan\`.`,
+      `the journal aside (${hints.setAside('orphaned')}) and run \`backflow plan\`.`,
   );
 }
 

@@ -23,6 +23,7 @@ import {
   sameBase,
 } from './journal';
 import { newLockInfo, stateLockedError } from './lock-info';
+import { checkSuccessor } from './successor';
 import { backupHint, parseState, serializeState } from './state';
 import {
   STATE_FORMAT_VERSION,
@@ -34,6 +35,7 @@ import {
   type ReadResult,
   type StateBackend,
   type StateFile,
+  type StateVersion,
 } from './types';
 export interface LocalBackendOptions {
   /** Keep trying to take the lock this long before failing (default 0: fail at once). */
@@ -134,6 +136,25 @@ export class LocalBackend implements StateBackend {
     this.bytesWritten.journal += line.length;
   }
 
+  /** The local backend keeps two versions: the state and its `.backup`. */
+  async history(): Promise<StateVersion[]> {
+    const current = this.readStateFile();
+    if (current === null) return [];
+    const versions = [versionOf(current, this.path, true)];
+    const backup = this.readBackupFile();
+    if (backup !== null && backup.lineage === current.lineage && backup.serial < current.serial) {
+      versions.push(versionOf(backup, this.backupPath, false));
+    }
+    return versions;
+  }
+
+  async readVersion(serial: number): Promise<StateFile | null> {
+    const current = this.readStateFile();
+    if (current?.serial === serial) return current;
+    const backup = this.readBackupFile();
+    return backup?.serial === serial ? backup : null;
+  }
+
   async close(): Promise<void> {
     this.closeJournal();
   }
@@ -148,6 +169,17 @@ export class LocalBackend implements StateBackend {
       : `There is no backup (${this.backupPath} does not exist): the state was written only once. ` +
         'Fix the file by hand, or move it aside and import the objects again.';
     return parseState(text.toString('utf8'), this.path, hint);
+  }
+
+  /** The backup, or null when there is none or it cannot be read (it is a convenience, not the state). */
+  private readBackupFile(): StateFile | null {
+    const text = readIfExists(this.backupPath);
+    if (text === undefined) return null;
+    try {
+      return parseState(text.toString('utf8'), this.backupPath);
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -220,23 +252,15 @@ export class LocalBackend implements StateBackend {
   }
 }
 
-/**
- * Refuses a write that would replace a different workspace's state or go back in time: both mean two runs
- * wrote without a common lock, and the later one would silently lose the other's work.
- */
-function checkSuccessor(current: StateFile, next: StateFile, where: string): void {
-  if (current.lineage !== next.lineage) {
-    throw new UserError(
-      `Refusing to write state to ${where}: it holds lineage ${current.lineage}, not ${next.lineage}`,
-      'The state file was replaced while this command ran. Run the command again.',
-    );
-  }
-  if (current.serial >= next.serial) {
-    throw new UserError(
-      `Refusing to write state serial ${next.serial} to ${where}: it is already at serial ${current.serial}`,
-      'Another run wrote the state while this command ran (was it run without the lock?). Run the command again.',
-    );
-  }
+function versionOf(state: StateFile, path: string, current: boolean): StateVersion {
+  return {
+    serial: state.serial,
+    lineage: state.lineage,
+    created_at: fs.statSync(path).mtime.toISOString(),
+    backflow_version: state.backflow_version,
+    resources: Object.keys(state.resources).length,
+    current,
+  };
 }
 
 function readIfExists(path: string): Buffer | undefined {

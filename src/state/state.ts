@@ -32,11 +32,16 @@ export function backupHint(where: string): string {
 
 /**
  * Parses and validates a state. `where` names the storage in messages; `corruptHint` says how to recover
- * (by default: restore `<where>.backup`).
+ * (by default: restore `<where>.backup`); `subject` is how messages name it (default `State file <where>`).
  */
-export function parseState(text: string, where: string, corruptHint: string = backupHint(where)): StateFile {
+export function parseState(
+  text: string,
+  where: string,
+  corruptHint: string = backupHint(where),
+  subject = `State file ${where}`,
+): StateFile {
   const corrupt = (reason: string): UserError =>
-    new UserError(`State file ${where} is corrupt: ${reason}`, corruptHint);
+    new UserError(`${subject} is corrupt: ${reason}`, corruptHint);
 
   let raw: unknown;
   try {
@@ -51,7 +56,7 @@ export function parseState(text: string, where: string, corruptHint: string = ba
   if (typeof format === 'number' && format > STATE_FORMAT_VERSION) {
     const by = typeof raw.backflow_version === 'string' ? raw.backflow_version : 'a newer version';
     throw new UserError(
-      `State file ${where} was written by Backflow ${by} (format ${format}); ` +
+      `${subject} was written by Backflow ${by} (format ${format}); ` +
         `this is Backflow ${BACKFLOW_VERSION} (format ${STATE_FORMAT_VERSION}): upgrade Backflow to use it`,
       `Install Backflow ${by} or later. Older versions never rewrite a newer state, so it is safe as it is.`,
     );
@@ -83,6 +88,7 @@ export function resourceProblem(address: string, value: unknown): string | undef
   }
   if (value.paused_by !== undefined && typeof value.paused_by !== 'string')
     return 'paused_by is not a string';
+  if (value.tainted !== undefined && typeof value.tainted !== 'boolean') return 'tainted is not a boolean';
   return undefined;
 }
 

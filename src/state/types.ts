@@ -20,6 +20,12 @@ export interface ResourceState {
    * Persisted so that a crash between pause and resume is visible and recoverable.
    */
   paused_by?: string;
+  /**
+   * Set while the object is being created: journaled before the create starts, cleared when it finishes.
+   * A crash in between leaves it set, so the next plan replaces (or deletes) an object that may half-exist
+   * instead of forgetting it — nothing is orphaned in the warehouse.
+   */
+  tainted?: boolean;
 }
 
 export interface StateFile {
@@ -70,6 +76,20 @@ export interface ReadResult {
   recoveredJournalEntries: number;
 }
 
+/** One stored version of a workspace's state, newest first in `history()`. Display and rollback only. */
+export interface StateVersion {
+  serial: number;
+  lineage: string;
+  /** When it was written (ISO 8601); null when the storage does not know. */
+  created_at: string | null;
+  /** Backflow version that wrote it; null when unreadable. */
+  backflow_version: string | null;
+  /** Resources it holds; null when unreadable. */
+  resources: number | null;
+  /** True for the version `read()` returns. */
+  current: boolean;
+}
+
 /** Payload bytes a backend has written, for benchmarks: journal bytes must not grow with the state. */
 export interface BytesWritten {
   state: number;
@@ -87,7 +107,10 @@ export interface StateBackend {
   describe(): string;
   /** Takes the workspace lock or throws StateLockedError naming the holder. */
   lock(operation: string): Promise<LockHandle>;
-  /** Removes a lock left by a dead process. Throws when `id` does not match the current lock. */
+  /**
+   * Removes a lock whose holder died or is stuck (pg: also ends the holder's session, so it can write no
+   * more). Throws when `id` does not match the current lock.
+   */
   forceUnlock(id: string): Promise<void>;
   /** The current state with any journal of an interrupted apply folded in; null when there is none. */
   read(): Promise<StateFile | null>;
@@ -97,6 +120,13 @@ export interface StateBackend {
   write(state: StateFile): Promise<void>;
   /** Appends one finished action durably; `base` identifies the state the journal applies to. */
   appendJournal(base: JournalBase, entry: JournalEntry): Promise<void>;
+  /**
+   * The versions this backend keeps, newest (current) first: every version for pg, the current state and
+   * its `.backup` for local. Empty when there is no state.
+   */
+  history(): Promise<StateVersion[]>;
+  /** A kept version by serial (journal not folded in); null when no such version is kept. */
+  readVersion(serial: number): Promise<StateFile | null>;
   /** Counters since this instance was created. */
   readonly bytesWritten: BytesWritten;
   close(): Promise<void>;

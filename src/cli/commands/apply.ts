@@ -3,9 +3,10 @@
  * ask for approval, then apply under the state lock and write the new state.
  */
 import { resolve } from 'node:path';
+import type { DesiredState } from '../../config/desired';
 import { applyPlan, type ApplyResult } from '../../engine/apply';
 import { hasChanges, summaryLine, type Plan } from '../../engine/plan';
-import { planWorkspace } from '../../engine/plan-workspace';
+import { planWorkspace, type PlanOptions } from '../../engine/plan-workspace';
 import { UserError } from '../../errors';
 import { applySummary } from '../../render/apply-progress';
 import { loadPlan, verifyPlan } from '../../state/plan-file';
@@ -16,7 +17,7 @@ import { BACKFLOW_VERSION } from '../../version';
 import { askApproval } from '../approve';
 import { printError } from '../output';
 import { applyHooks, refreshHooks } from '../progress';
-import { loadDesired, withWorkspace, type Workspace } from '../workspace';
+import { forEachWorkspace, loadDesired, withWorkspace, type Workspace } from '../workspace';
 import { planOptions, renderPlan, type PlanFlags } from './plan';
 
 export interface ApplyFlags extends PlanFlags {
@@ -28,7 +29,20 @@ export async function applyCommand(planFile: string | undefined, flags: ApplyFla
   const parallelism = parseParallelism(flags.parallelism);
   if (planFile !== undefined) return applySavedPlan(resolve(planFile), flags, parallelism);
   const options = planOptions(flags);
-  return withWorkspace(flags, options.mode === 'destroy' ? 'destroy' : 'apply', async (ws) => {
+  const each = { color: flags.color, headerTo: 'stdout' as const, stopOnError: true };
+  return forEachWorkspace(flags, each, (desired) => applyOne(desired, flags, options, parallelism));
+}
+
+/** Plans, asks and applies one workspace (the JSON config, or one stack of a cdktf app). */
+function applyOne(
+  desired: DesiredState,
+  flags: ApplyFlags,
+  options: PlanOptions,
+  parallelism: number,
+): Promise<number> {
+  const operation = options.mode === 'destroy' ? 'destroy' : 'apply';
+  const open = (fn: (ws: Workspace) => Promise<number>) => withWorkspace(flags, operation, fn, desired);
+  return open(async (ws) => {
     const { state: prior, recoveredJournalEntries } = await ws.backend.readWithRecovery();
     const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
     process.stdout.write(renderPlan(plan, 'human', flags.color) + '\n');

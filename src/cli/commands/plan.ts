@@ -3,6 +3,7 @@
  * machine. `-out FILE` saves it for `backflow apply FILE`.
  */
 import { resolve } from 'node:path';
+import type { DesiredState } from '../../config/desired';
 import { UserError } from '../../errors';
 import { planWorkspace, type PlanOptions } from '../../engine/plan-workspace';
 import { hasChanges, type Plan, type PlanMode } from '../../engine/plan';
@@ -11,7 +12,7 @@ import { renderJson } from '../../render/json-plan';
 import { renderMarkdown } from '../../render/markdown';
 import { savePlan } from '../../state/plan-file';
 import { refreshHooks } from '../progress';
-import { withWorkspace, type GlobalOptions } from '../workspace';
+import { forEachWorkspace, withWorkspace, type GlobalOptions, type Workspace } from '../workspace';
 
 export interface PlanFlags extends GlobalOptions {
   out?: string;
@@ -54,7 +55,24 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   if (!FORMATS.includes(format))
     throw new UserError(`unknown --format "${format}"`, 'Use one of: human, markdown, json.');
   const options = planOptions(flags);
-  return withWorkspace(flags, 'plan', async (ws) => {
+  const each = {
+    color: flags.color,
+    headerTo: format === 'json' ? ('stderr' as const) : ('stdout' as const),
+    onlyOne: flags.out ? '-out saves the plan of one stack, but this cdktf app has several' : undefined,
+  };
+  return forEachWorkspace(flags, each, (desired, stack) => planOne(desired, stack, flags, format, options));
+}
+
+/** Plans one workspace (the JSON config, or one stack of a cdktf app). */
+function planOne(
+  desired: DesiredState,
+  stack: string | undefined,
+  flags: PlanFlags,
+  format: string,
+  options: PlanOptions,
+): Promise<number> {
+  const open = (fn: (ws: Workspace) => Promise<number>) => withWorkspace(flags, 'plan', fn, desired);
+  return open(async (ws) => {
     const prior = await ws.backend.read();
     const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
     process.stdout.write(renderPlan(plan, format, flags.color) + '\n');
@@ -64,7 +82,7 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
       savePlan(path, plan, state);
       if (format === 'human')
         process.stdout.write(
-          `\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run:\n  backflow apply ${flags.out}\n`,
+          `\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run:\n  backflow apply ${flags.out}${stack === undefined ? '' : ` --stack ${stack}`}\n`,
         );
     }
     return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;

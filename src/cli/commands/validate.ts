@@ -1,12 +1,16 @@
 /**
  * `backflow validate`: config only — schema, references, cycles, rules. Touches no state and no warehouse.
  */
-import type { GlobalOptions } from '../workspace';
-import { loadDesired } from '../workspace';
+import type { DesiredState } from '../../config/desired';
+import { forEachWorkspace, type GlobalOptions } from '../workspace';
 
 export async function validateCommand(flags: GlobalOptions & { json?: boolean }): Promise<number> {
-  const desired = await loadDesired(flags);
-  if (flags.json) {
+  const each = { color: flags.color, headerTo: flags.json ? ('stderr' as const) : ('stdout' as const) };
+  return forEachWorkspace(flags, each, async (desired) => report(desired, flags.json === true));
+}
+
+function report(desired: DesiredState, json: boolean): number {
+  if (json) {
     process.stdout.write(
       JSON.stringify({
         valid: true,

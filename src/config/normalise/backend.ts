@@ -31,7 +31,23 @@ export function normaliseBackend(
     schema: written.schema ?? 'backflow',
     workspace: written.workspace ?? 'default',
   };
-  if (!opts.readSecrets) return { backend: { ...base, connection_string: '' }, diagnostics: [] };
+  if (!opts.readSecrets) {
+    // Commands that never touch a warehouse (state, show, force-unlock) still need the state's own
+    // connection: read it when it can be, and keep why not for the backend to report when it connects.
+    try {
+      const value = readSecret(
+        written.connection_string as SecretRef,
+        opts.configDir,
+        'backend connection_string',
+        opts.env,
+      );
+      return { backend: { ...base, connection_string: value }, diagnostics: [] };
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      const why = { message: err.message, hint: err.hint };
+      return { backend: { ...base, connection_string: '', connection_string_error: why }, diagnostics: [] };
+    }
+  }
   try {
     const value = readSecret(
       written.connection_string as SecretRef,

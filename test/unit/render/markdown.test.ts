@@ -186,4 +186,35 @@ describe('renderMarkdown', () => {
     expect(md).not.toContain('omitted here');
     expect(renderMarkdown(bigPlan(30))).not.toContain('omitted');
   });
+  it('gives the same comment for the same change: sorted by address, nothing time-dependent', () => {
+    const a = new PlanBuilder()
+      .drifted('source.wh', 'changed', [{ path: 'settings.host', before: 'a', after: 'b' }])
+      .drifted('destination.hook', 'deleted', [{ path: 'url', before: 'https://x.example.com', after: null }])
+      .create('sync.b_sync', { model: 'm' })
+      .delete('model.z_old', { query: 'select 1' })
+      .create('model.a_new', { query: 'select 2' })
+      .replace('destination.crm', { type: 'webhook' }, { type: 'email' }, ['type'])
+      .build();
+    // The same changes, planned from config laid out in another order, an hour later.
+    const b = {
+      ...a,
+      created_at: '2025-01-01T01:00:00.000Z',
+      resource_changes: [...a.resource_changes].reverse(),
+      resource_drift: [...a.resource_drift].reverse(),
+    };
+    const text = renderMarkdown(a);
+    expect(renderMarkdown(b)).toBe(text);
+    const details = [...text.matchAll(/<details><summary><code>([^<]+)<\/code>/g)].map((m) => m[1]);
+    expect(details).toEqual([
+      'destination.hook',
+      'source.wh',
+      'destination.crm',
+      'model.a_new',
+      'model.z_old',
+      'sync.b_sync',
+    ]);
+    expect(text).toContain('| Create | 2 | `model.a_new`, `sync.b_sync` |');
+    expect(text).toContain('> - `destination.crm` must be replaced\n> - `model.z_old` will be destroyed');
+    expect(text).not.toContain('2025');
+  });
 });

@@ -22,7 +22,7 @@ import { connectionError, queryError } from './postgres-errors';
 import { GRANTS_QUERY, missingGrants, type GrantsRow } from './postgres-grants';
 import { PostgresIntrospector } from './postgres-introspector';
 import type { PostgresSettings } from './postgres-settings';
-import { asSubquery, fitIdentifier, qualifiedName, quoteIdent } from './postgres-sql';
+import { asSubquery, fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from './postgres-sql';
 import { BUILTIN_TYPE_NAMES, jsonSafeTypes } from './postgres-values';
 
 export class PostgresAdapter implements WarehouseAdapter {
@@ -135,8 +135,10 @@ export class PostgresAdapter implements WarehouseAdapter {
 
   async createSnapshot(schema: string, model: string): Promise<void> {
     // IF NOT EXISTS: an apply that crashed after this step may be run again.
-    await this.run(
+    await this.snapshotDdl(
       `creating the snapshot table of model ${JSON.stringify(model)}`,
+      schema,
+      model,
       `create table if not exists ${this.snapshotRelation(schema, model)} (
   pk text primary key,
   row_hash text not null,
@@ -146,17 +148,32 @@ export class PostgresAdapter implements WarehouseAdapter {
   }
 
   async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
+    await this.snapshotDdl(
       `emptying the snapshot table of model ${JSON.stringify(model)}`,
+      schema,
+      model,
       `truncate table ${this.snapshotRelation(schema, model)}`,
     );
   }
 
   async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
+    await this.snapshotDdl(
       `dropping the snapshot table of model ${JSON.stringify(model)}`,
+      schema,
+      model,
       `drop table if exists ${this.snapshotRelation(schema, model)}`,
     );
+  }
+
+  /**
+   * Snapshot DDL under a transaction-scoped advisory lock on the table's name, sent as one simple-protocol
+   * message (one implicit transaction). A process killed mid-statement leaves its server session running
+   * the DDL to commit; the lock makes the next apply's DDL on the same table wait for it instead of racing
+   * it (a drop that ran first would let the late create orphan the table).
+   */
+  private async snapshotDdl(doing: string, schema: string, model: string, ddl: string): Promise<void> {
+    const key = quoteLiteral(`backflow:${schema}.${this.snapshotTable(model)}`);
+    await this.run(doing, `select pg_advisory_xact_lock(hashtextextended(${key}, 0)); ${ddl}`);
   }
 
   selectAll(ref: RelationRef): string {
