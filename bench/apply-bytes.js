@@ -9,8 +9,9 @@
  * 10,000 creates, applied through the library with a LocalBackend (plan with refresh, applyPlan through
  * SyncState at parallelism 10, then one state write) — what `apply -auto-approve` does.
  *
- * The backend's appendJournal is wrapped to read `backend.bytesWritten.journal` around every append, so
- * each action's bytes are known exactly. Printed: bytes per action per window of 1,000 actions, the ratio
+ * The backend's appendJournal is wrapped to read `backend.bytesWritten.journal` around every append, and
+ * the bytes are added up per action (all its journal lines: a create is journaled as tainted before the
+ * object is made, then with its computed values), so each action's bytes are known exactly. Printed: bytes per action per window of 1,000 actions, the ratio
  * last/first window, the same ratio for actions of the same type (syncs: the first 1,000 applied vs the last
  * 1,000, the state having grown in between), and what rewriting the whole state per action would have
  * written instead.
@@ -48,9 +49,14 @@ async function main() {
   const [loadS, desired] = await L.timed(() => loadConfig({ dir }));
   console.log(`config loaded in ${L.fmtS(loadS)}: ${L.fmtInt(desired.resources.size)} resources`);
 
-  // Exact bytes per action: read the backend's counter around each append (appends are serialized).
+  // Exact bytes per action: read the backend's counter around each append (appends are serialized) and
+  // add them up per address; an action may journal more than one line (e.g. a create is journaled as
+  // tainted before the object is made, then again with its computed values). When the engine reports the
+  // action finished, its lines are all durable: that is when it becomes one sample, in finishing order.
   const backend = new LocalBackend(desired.backend);
   const samples = [];
+  const pending = new Map(); // address -> { bytes, lines }
+  let entries = 0;
   let headerBytes = 0;
   let appendSeconds = 0;
   const append = backend.appendJournal.bind(backend);
@@ -60,24 +66,36 @@ async function main() {
     await append(base, entry);
     appendSeconds += L.secondsSince(t0);
     let bytes = backend.bytesWritten.journal - before;
-    if (samples.length === 0) {
+    if (entries === 0) {
       headerBytes = Buffer.byteLength(journalHeaderLine(base)); // the first append also writes the header
       bytes -= headerBytes;
     }
-    samples.push({ address: entry.address, type: entry.address.split('.')[0], bytes });
+    entries++;
+    const p = pending.get(entry.address) || { bytes: 0, lines: 0 };
+    p.bytes += bytes;
+    p.lines += 1;
+    pending.set(entry.address, p);
+  };
+  const hooks = {
+    applyFinished(address) {
+      const p = pending.get(address) || { bytes: 0, lines: 0 };
+      pending.delete(address);
+      samples.push({ address, type: address.split('.')[0], bytes: p.bytes, lines: p.lines });
+    },
   };
 
   // Event-loop responsiveness during the apply (informational): a long stall delays in-flight warehouse
   // actions, timers and signal handling.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
-  const applied = await L.applyWorkspace({ desired, backend, parallelism: PARALLELISM });
+  const applied = await L.applyWorkspace({ desired, backend, parallelism: PARALLELISM, hooks });
   loopDelay.disable();
   const lastModel = samples.reduce((at, s, i) => (s.type === 'model' ? i + 1 : at), 0);
   const journalTotal = backend.bytesWritten.journal;
   const stateBytes = backend.bytesWritten.state;
   if (samples.length !== ACTIONS)
-    throw new Error(`expected ${ACTIONS} journaled actions, got ${samples.length}`);
+    throw new Error(`expected ${ACTIONS} finished actions, got ${samples.length}`);
+  const linesPerAction = entries / ACTIONS;
   console.log(
     `plan (refresh + ${L.fmtInt(MODELS)} primary-key checks) ${L.fmtS(applied.planSeconds)}; ` +
       `applyPlan ${L.fmtS(applied.applySeconds)} for ${L.fmtInt(applied.actions)} actions; final state write ${L.fmtS(applied.writeSeconds)}`,
@@ -128,9 +146,13 @@ async function main() {
   const totalS = applied.planSeconds + applied.applySeconds + applied.writeSeconds;
   L.heading('results');
   console.log(
-    `journal: ${L.fmtBytes(journalTotal)} in ${L.fmtInt(ACTIONS)} lines (+ ${headerBytes} B header); mean ${(journalPayload / ACTIONS).toFixed(1)} B/action`,
+    `journal: ${L.fmtBytes(journalTotal)} in ${L.fmtInt(entries)} lines (+ ${headerBytes} B header); mean ${(journalPayload / ACTIONS).toFixed(1)} B/action`,
   );
   console.log(`final state file: ${L.fmtBytes(stateBytes)}, written once`);
+  console.log(
+    `journal lines per action: ${linesPerAction.toFixed(2)} (${L.fmtInt(entries)} lines for ${L.fmtInt(ACTIONS)} actions; ` +
+      `each line is one write + fdatasync)`,
+  );
   console.log(
     `bytes/action, last ${L.fmtInt(WINDOW)} / first ${L.fmtInt(WINDOW)} actions: ${L.fmtRatio(last / first)}  (${last.toFixed(1)} / ${first.toFixed(1)} B; mixes differ: the first window is mostly models, whose lines carry columns and checks)`,
   );
@@ -147,7 +169,7 @@ async function main() {
     `time: plan ${L.fmtS(applied.planSeconds)} + apply ${L.fmtS(applied.applySeconds)} + state write ${L.fmtS(applied.writeSeconds)} = ${L.fmtS(totalS)}`,
   );
   console.log(
-    `throughput: ${(ACTIONS / applied.applySeconds).toFixed(0)} actions/s in applyPlan (parallelism ${PARALLELISM}); journal appends (write + fdatasync) took ${L.fmtS(appendSeconds)} in all, ${((appendSeconds / ACTIONS) * 1000).toFixed(3)} ms each`,
+    `throughput: ${(ACTIONS / applied.applySeconds).toFixed(0)} actions/s in applyPlan (parallelism ${PARALLELISM}); journal appends (write + fdatasync) took ${L.fmtS(appendSeconds)} in all, ${((appendSeconds / entries) * 1000).toFixed(3)} ms per line`,
   );
 
   console.log(
@@ -165,6 +187,7 @@ async function main() {
       `${L.fmtRatio(syncLast / syncFirst)} (${syncLast.toFixed(1)} / ${syncFirst.toFixed(1)} B)`,
     ],
     ['journal total / final state file', `${L.fmtBytes(journalTotal)} / ${L.fmtBytes(stateBytes)}`],
+    ['journal lines (write + fdatasync) per action', linesPerAction.toFixed(2)],
     [
       'bytes avoided vs rewriting the whole state per action (final state x actions)',
       L.fmtRatio(rewriteUpperBound / journalTotal),

@@ -56,9 +56,7 @@ export function nodeAt(tree: Node, segments: readonly Segment[], key = false): N
     const seg = segments[i];
     let next: Node | undefined;
     if (node.type === 'object' && typeof seg === 'string') {
-      // The last property of a name wins, as in JSON.parse; duplicates are reported separately.
-      const props = (node.children ?? []).filter((p) => p.children?.[0]?.value === seg);
-      const prop = props[props.length - 1];
+      const prop = propertyIndex(node).get(seg);
       if (prop?.children?.[1] === undefined) return prop?.children?.[0] ?? node;
       if (key && i === segments.length - 1) return prop.children[0];
       next = prop.children[1];
@@ -69,6 +67,23 @@ export function nodeAt(tree: Node, segments: readonly Segment[], key = false): N
     node = next;
   }
   return node;
+}
+
+/**
+ * Property nodes of an object by key, built once per object node: locating every resource of a config of
+ * 20,000 resources must not scan 20,000 siblings each time.
+ */
+const propertyIndexes = new WeakMap<Node, Map<unknown, Node>>();
+
+function propertyIndex(object: Node): Map<unknown, Node> {
+  let index = propertyIndexes.get(object);
+  if (index === undefined) {
+    index = new Map();
+    // The last property of a name wins, as in JSON.parse; duplicates are reported separately.
+    for (const p of object.children ?? []) index.set(p.children?.[0]?.value, p);
+    propertyIndexes.set(object, index);
+  }
+  return index;
 }
 
 /** Line and column of the node at `segments` (see nodeAt), or of the file start when it has no tree. */

@@ -101,11 +101,19 @@ function count(result: ApplyResult, action: Action): void {
   }
 }
 
+let actionsSinceYield = 0;
+
 async function runOne(
   change: ResourceChange,
   opts: ApplyOptions,
   hooks: EngineHooks,
 ): Promise<ApplyFailure | undefined> {
+  // Record actions finish without waiting on I/O: yield now and then so timers, signals and warehouse
+  // replies are not starved while thousands of them run back to back.
+  if (++actionsSinceYield >= 64) {
+    actionsSinceYield = 0;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   const t0 = Date.now();
   hooks.applyStarted?.(change.address, change.action);
   try {
@@ -155,7 +163,9 @@ async function perform(change: ResourceChange, opts: ApplyOptions): Promise<void
   };
   // Journaled before the object is made: if the process dies mid-create, the next plan knows the object
   // may half-exist (tainted) and replaces or deletes it, instead of orphaning it in the warehouse.
-  if (change.action !== 'update') await opts.state.put(change.address, { ...record, tainted: true });
+  if (change.action !== 'update' && actions.createsExternalObject) {
+    await opts.state.put(change.address, { ...record, tainted: true });
+  }
   record.computed =
     change.action === 'update'
       ? await actions.update(ctx)

@@ -22,8 +22,30 @@ export interface CronGap {
   between?: [string, string];
 }
 
+/**
+ * Results by (expression, timezone). Configs repeat a handful of schedules across thousands of syncs, and
+ * walking occurrences with time-zone arithmetic costs milliseconds per call. Invalid expressions are cached
+ * as their error, so every sync using one still gets its own diagnostic.
+ */
+const gapCache = new Map<string, CronGap | { error: unknown }>();
+
 /** Parses a five-field `expression` in `timezone`; throws cron-parser's error when it is invalid. */
 export function shortestCronGap(expression: string, timezone: string): CronGap {
+  const key = `${timezone}\u0000${expression}`;
+  let cached = gapCache.get(key);
+  if (cached === undefined) {
+    try {
+      cached = computeShortestCronGap(expression, timezone);
+    } catch (error) {
+      cached = { error };
+    }
+    gapCache.set(key, cached);
+  }
+  if ('error' in cached) throw cached.error;
+  return { ...cached, ...(cached.between ? { between: [...cached.between] as CronGap['between'] } : {}) };
+}
+
+function computeShortestCronGap(expression: string, timezone: string): CronGap {
   const { minute, hour } = parseExpression(expression, { tz: timezone, currentDate: START }).fields;
   const times = hour.flatMap((h) => minute.map((m) => h * 60 + m)).sort((a, b) => a - b);
   const result: CronGap = {};

@@ -86,4 +86,4 @@ async function remove(ctx: ActionContext): Promise<void> {
   await adapter.dropSnapshot(String(source.attributes.managed_schema), prior.name);
 }
 
-export const modelActions: ResourceActions = { create, update, delete: remove };
+export const modelActions: ResourceActions = { createsExternalObject: true, create, update, delete: remove };

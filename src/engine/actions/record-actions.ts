@@ -6,6 +6,7 @@ import { UserError } from '../../errors';
 import type { ActionContext, ResourceActions } from './types';
 
 export const destinationActions: ResourceActions = {
+  createsExternalObject: false,
   create: async () => ({}),
   update: async () => ({}),
   delete: async () => undefined,
@@ -16,6 +17,7 @@ function syncStatus(ctx: ActionContext): Record<string, unknown> {
 }
 
 export const syncActions: ResourceActions = {
+  createsExternalObject: false,
   create: async (ctx) => syncStatus(ctx),
   update: async (ctx) => syncStatus(ctx),
   delete: async () => undefined,
@@ -29,5 +31,5 @@ export function unsupportedActions(what: string): ResourceActions {
       'Plan shows these resources; remove them from the configuration (or use -target) to apply the rest.',
     );
   };
-  return { create: refuse, update: refuse, delete: async () => undefined };
+  return { createsExternalObject: false, create: refuse, update: refuse, delete: async () => undefined };
 }

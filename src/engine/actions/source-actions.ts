@@ -28,6 +28,8 @@ async function ensure(ctx: ActionContext): Promise<Record<string, unknown>> {
 }
 
 export const sourceActions: ResourceActions = {
+  // The managed schema is created with IF NOT EXISTS and shared by design: nothing to orphan.
+  createsExternalObject: false,
   create: ensure,
   update: ensure,
   delete: async () => undefined,

@@ -23,6 +23,11 @@ export interface ActionContext {
 }
 
 export interface ResourceActions {
+  /**
+   * True when create makes an object outside Backflow (a snapshot table) that a crash mid-create could
+   * orphan: apply then journals the resource as tainted before creating it. Pure records skip that write.
+   */
+  readonly createsExternalObject: boolean;
   /** Makes the object exist; returns its computed values. Must be idempotent: a crashed apply re-runs it. */
   create(ctx: ActionContext): Promise<Record<string, unknown>>;
   update(ctx: ActionContext): Promise<Record<string, unknown>>;
