@@ -13,7 +13,15 @@ const { spawn, spawnSync } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
 
-const BENCHES = ['plan-large', 'refresh-roundtrips', 'apply-bytes', 'state-backends'];
+const BENCHES = [
+  'plan-large',
+  'refresh-roundtrips',
+  'refresh-warehouses',
+  'apply-bytes',
+  'state-backends',
+  'git-clone',
+  'dbt-loader',
+];
 
 function run(name) {
   return new Promise((resolve) => {

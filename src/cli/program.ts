@@ -5,6 +5,9 @@
 import { Command, Option } from 'commander';
 import { BACKFLOW_VERSION } from '../version';
 import { applyCommand } from './commands/apply';
+import { checkCommand } from './commands/check';
+import { modelsListCommand, modelsSyncCommand } from './commands/models';
+import { dbtCloudJobsCommand } from './commands/dbt-cloud';
 import { planCommand } from './commands/plan';
 import { previewCommand } from './commands/preview';
 import { sourceSetupSqlCommand, sourceTestCommand } from './commands/source';
@@ -90,6 +93,36 @@ export function buildProgram(run: Run): Command {
   common(source.command('setup-sql').description('print the least-privilege setup SQL for an admin'))
     .argument('<name>')
     .action((name: string, _o, cmd: Command) => run(sourceSetupSqlCommand(name, flagsOf(cmd))));
+
+  const dbtCloud = program.command('dbt-cloud').description('work with dbt Cloud links');
+  common(dbtCloud.command('jobs').description("list the account's jobs with their last run"))
+    .argument('<name>', 'a dbt_cloud link of the configuration')
+    .option('--json', 'as JSON')
+    .action((name: string, _o, cmd: Command) => run(dbtCloudJobsCommand(name, flagsOf(cmd))));
+
+  const models = program.command('models').description('dbt models of a Git sync');
+  common(models.command('sync').description('fetch the repository and reload its dbt models now'))
+    .argument('<git_sync>')
+    .action((name: string, _o, cmd: Command) => run(modelsSyncCommand(name, flagsOf(cmd))));
+  common(
+    models.command('list').description('every dbt model: relation, materialization, primary-key candidates'),
+  )
+    .argument('<git_sync>')
+    .option('--json', 'as JSON')
+    .action((name: string, _o, cmd: Command) => run(modelsListCommand(name, flagsOf(cmd))));
+
+  common(
+    program
+      .command('check')
+      .description("fail a dbt repository's CI when a change breaks a model used by an active sync"),
+  )
+    .requiredOption('--dbt-project <path>', 'the checked-out dbt project folder')
+    .option(
+      '--git-sync <name>',
+      'which Git sync of the workspace the project belongs to (when there are several)',
+    )
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'markdown']))
+    .action((_o, cmd: Command) => run(checkCommand(flagsOf(cmd))));
 
   const state = program.command('state').description('inspect and edit state');
   common(state.command('list').description('list managed objects')).action((_o, cmd: Command) =>

@@ -16,6 +16,8 @@ const PATTERN_MEANINGS: Record<string, string> = {
   '^[0-9]+\\.[0-9]+$': 'expected a major.minor version like "1.7"',
   '^https?://': 'expected an http:// or https:// URL',
   '^https://': 'expected an https:// URL',
+  '^(https://|http://(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|\\[::1\\])(:[0-9]+)?(/|$))':
+    'expected an https:// URL',
   '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$': 'expected a subdomain: letters, digits and "-"',
 };
 

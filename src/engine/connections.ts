@@ -6,11 +6,30 @@
 import type { WarehouseAdapter } from '../adapters/warehouse/warehouse';
 import { getDialect } from '../adapters/warehouse/registry';
 import { isSensitive, readSecret } from '../config/secrets';
+import { join } from 'node:path';
+import { DbtCatalogs } from './dbt-catalogs';
+import { DbtCloudClients } from './dbt-cloud-clients';
 
 export class Connections {
   private readonly open = new Map<string, Promise<WarehouseAdapter>>();
+  /** dbt Cloud API clients, one per dbt_cloud link (they hold no connection: nothing to close). */
+  readonly dbtCloud: DbtCloudClients;
 
-  constructor(private readonly configDir: string) {}
+  /** dbt catalogs of Git syncs, synced and loaded once per run; clones and caches under `.backflow/cache`. */
+  readonly dbt: DbtCatalogs;
+
+  constructor(
+    private readonly configDir: string,
+    onGitProgress?: (address: string, phase: string, loaded?: number, total?: number) => void,
+  ) {
+    this.dbtCloud = new DbtCloudClients(configDir);
+    this.dbt = new DbtCatalogs(
+      configDir,
+      join(configDir, '.backflow', 'cache'),
+      this.dbtCloud,
+      onGitProgress,
+    );
+  }
 
   /** Connection for `address` (a source), opened once. */
   get(address: string, attributes: Record<string, unknown>): Promise<WarehouseAdapter> {

@@ -9,6 +9,7 @@ import type { DesiredState } from '../config/desired';
 import { error, type Diagnostic } from '../diagnostics';
 import type { StateFile } from '../state/types';
 import type { ResourceChange } from './plan';
+import { UPSTREAM_REASON } from './dbt-changes';
 import { MODEL_OUTPUT_ATTRIBUTES } from './resource-rules';
 import { pushTo } from '../graph/multimap';
 
@@ -77,6 +78,11 @@ function detachmentError(
   origin: { file: string; path: string; construct?: string } | undefined,
 ): Diagnostic {
   const what = touched.map((a) => (a === 'dbt_model' ? 'dbt model' : a.replace('_', ' '))).join(', ');
+  // A relation that moved because of a new commit names the commit: the fix may be upstream, in dbt.
+  const commit =
+    change.reason === UPSTREAM_REASON && typeof change.computed?.commit === 'string'
+      ? change.computed.commit
+      : undefined;
   const lines = syncs.map((s) => {
     const a = state.resources[s].attributes;
     return `  - ${s} (to destination.${String(a.destination)}, ${describeSchedule(a.schedule)})`;
@@ -87,6 +93,11 @@ function detachmentError(
       address: change.address,
       ...(origin ? { file: origin.file, path: origin.path, construct: origin.construct } : {}),
       detail: [
+        ...(commit
+          ? [
+              `Commit ${commit.slice(0, 12)} of ${String(change.computed?.git_sync)} changes the relation the dbt model resolves to (now ${String(change.computed?.effective_sql)}).`,
+            ]
+          : []),
         `Changing what a model produces while syncs read from it would corrupt their change tracking.`,
         `Active syncs using ${change.address}:`,
         ...lines,

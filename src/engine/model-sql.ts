@@ -21,3 +21,20 @@ export function sqlHash(sql: string): string {
 export function sourceAddressOf(attributes: Record<string, unknown>): string {
   return `source.${String(attributes.source)}`;
 }
+
+/** The SQL a planned model change produces: its query, or the select from its resolved dbt relation. */
+export function plannedSql(
+  after: Record<string, unknown> | null,
+  computed?: Record<string, unknown>,
+): string | undefined {
+  return after ? modelSql(after, computed) : undefined;
+}
+
+/** The primary key a planned model change uses: configured, or chosen from the dbt project's candidates. */
+export function plannedPrimaryKey(
+  after: Record<string, unknown> | null,
+  computed?: Record<string, unknown>,
+): string | undefined {
+  if (typeof after?.primary_key === 'string') return after.primary_key;
+  return typeof computed?.primary_key === 'string' ? computed.primary_key : undefined;
+}

@@ -7,10 +7,12 @@ import type { DesiredState } from '../config/desired';
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics';
 import { topoSort } from '../graph/order';
 import type { StateFile } from '../state/types';
+import { addDbtChanges } from './dbt-changes';
 import { applyDetachmentRule } from './detachment';
 import { deleteChange, diffResource } from './diff-resources';
 import { summarize, type DriftEntry, type Plan, type PlanMode, type ResourceChange } from './plan';
 import { validateModels, modelsToCheck } from './validate-models';
+import { validateDbtCloud } from './validate-dbt-cloud';
 import type { World } from './world';
 import { pushTo } from '../graph/multimap';
 
@@ -61,10 +63,12 @@ export function buildPlan(input: PlanInput): Plan {
     );
   }
 
+  addDbtChanges(selected, input.world, state);
   addDependencyEdges(selected, desired, state);
   diagnostics.push(...applyDetachmentRule(selected, state, desired));
   diagnostics.push(...preventDestroy(selected, desired));
   diagnostics.push(...validateModels(modelsToCheck(selected.values()), input.world, desired));
+  diagnostics.push(...validateDbtCloud(selected, input.world, desired, state));
 
   const { order, cycles } = topoSort([...selected.keys()], (a) => selected.get(a)!.depends_on);
   for (const c of cycles)

@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { DesiredState } from '../config/desired';
 import { error, type Diagnostic } from '../diagnostics';
 import type { Connections } from './connections';
-import { modelSql } from './model-sql';
+import { plannedPrimaryKey, plannedSql } from './model-sql';
 import type { ResourceChange } from './plan';
 import type { World } from './world';
 
@@ -23,8 +23,8 @@ export async function checkPrimaryKeys(
       limit(async () => {
         const resource = desired.resources.get(change.address);
         const obs = world.models.get(change.address);
-        const pk = change.after?.primary_key;
-        const sql = change.after ? modelSql(change.after) : undefined;
+        const pk = plannedPrimaryKey(change.after, change.computed);
+        const sql = plannedSql(change.after, change.computed);
         if (!resource || !obs || obs.error || typeof pk !== 'string' || sql === undefined) return;
         if (!obs.columns?.some((c) => c.name === pk)) return; // reported by validateModels
         const source = desired.resources.get(obs.source);

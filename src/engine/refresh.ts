@@ -18,6 +18,8 @@ import type { EngineHooks } from './hooks';
 import { modelSql, sourceAddressOf } from './model-sql';
 import type { DriftEntry } from './plan';
 import type { ModelObservation, SourceObservation, World } from './world';
+import { refreshDbtCloud } from './refresh-dbt-cloud';
+import { refreshGitSyncs, type DbtModelObservation } from './refresh-git';
 
 export interface RefreshResult {
   world: World;
@@ -30,6 +32,8 @@ export interface RefreshResult {
 interface ModelWork {
   address: string;
   sql?: string;
+  /** A dbt-backed model's relation: described as a select from it, in the warehouse's dialect. */
+  relation?: RelationRef;
   /** Snapshot table to look for (schema and model name), for models already in state. */
   snapshot?: { schema: string; model: string };
 }
@@ -49,9 +53,19 @@ export async function refresh(
     ...[...desired.resources.values()].filter((r) => r.type === 'source').map((r) => r.address),
     ...Object.keys(state.resources).filter((a) => state.resources[a].type === 'source'),
   ]);
-  const work = groupModelsBySource(desired, state);
+  // Git first: dbt-backed models need their relation before the warehouses can describe them.
+  const git = await refreshGitSyncs(desired, state, connections);
+  world.gitSyncs = git.gitSyncs;
+  world.dbtModels = git.dbtModels;
+  diagnostics.push(...git.diagnostics);
+  drift.push(...git.drift);
+  const work = groupModelsBySource(desired, state, git.dbtModels);
   hooks.refreshStarted?.(sourceAddresses.length);
   let done = 0;
+
+  // dbt Cloud is read alongside the warehouses (see refresh-dbt-cloud.ts).
+  const dbtCloud = refreshDbtCloud(desired, state, connections.dbtCloud);
+  dbtCloud.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
   const limit = pLimit(10);
   await Promise.all(
@@ -93,10 +107,22 @@ export async function refresh(
       );
     }
   }
+  const cloud = await dbtCloud;
+  world.dbtCloud = cloud.observations;
+  diagnostics.push(...cloud.diagnostics);
+  drift.push(...cloud.drift);
   return { world, state, drift, diagnostics };
 }
 
-function groupModelsBySource(desired: DesiredState, state: StateFile): Map<string, ModelWork[]> {
+function groupModelsBySource(
+  desired: DesiredState,
+  state: StateFile,
+  dbtModels: Map<string, DbtModelObservation>,
+): Map<string, ModelWork[]> {
+  const relationOf = (address: string): RelationRef | undefined => {
+    const r = dbtModels.get(address);
+    return r?.ok ? r.relation : undefined;
+  };
   const bySource = new Map<string, ModelWork[]>();
   const add = (source: string, w: ModelWork): void => {
     const list = bySource.get(source) ?? [];
@@ -110,7 +136,8 @@ function groupModelsBySource(desired: DesiredState, state: StateFile): Map<strin
     const inState = state.resources[r.address];
     add(sourceAddressOf(r.attributes), {
       address: r.address,
-      sql: modelSql(r.attributes, inState?.computed),
+      sql: typeof r.attributes.query === 'string' ? r.attributes.query : undefined,
+      relation: relationOf(r.address),
       snapshot: inState ? snapshotOf(inState, state) : undefined,
     });
   }
@@ -119,6 +146,7 @@ function groupModelsBySource(desired: DesiredState, state: StateFile): Map<strin
     add(sourceAddressOf(r.attributes), {
       address,
       sql: modelSql(r.attributes, r.computed),
+      relation: relationOf(address),
       snapshot: snapshotOf(r, state),
     });
   }
@@ -142,9 +170,12 @@ async function observeSource(
     const adapter = await connections.get(address, attributes);
     const info = await adapter.testConnection();
     const grants = await adapter.checkGrants(String(attributes.managed_schema));
-    const queries: QueryRef[] = models
-      .filter((m) => m.sql !== undefined)
-      .map((m) => ({ id: m.address, sql: m.sql! }));
+    // A dbt model is described as a select from its relation: the same batch, so still one round trip.
+    const sqlOf = (m: ModelWork): string | undefined => (m.relation ? adapter.selectAll(m.relation) : m.sql);
+    const queries: QueryRef[] = models.flatMap((m) => {
+      const sql = sqlOf(m);
+      return sql === undefined ? [] : [{ id: m.address, sql }];
+    });
     const snapshotRef = (adapter: WarehouseAdapter, s: { schema: string; model: string }): RelationRef => ({
       schema: s.schema,
       name: adapter.snapshotTable(s.model),
@@ -154,7 +185,7 @@ async function observeSource(
     );
     const result = await adapter.introspect({ relations: snapshots, queries });
     for (const m of models) {
-      const obs: ModelObservation = { source: address };
+      const obs: ModelObservation = { source: address, effectiveSql: sqlOf(m) };
       const q = result.queries.get(m.address);
       if (q && 'columns' in q) obs.columns = q.columns;
       if (q && 'error' in q) obs.error = q.error;

@@ -6,7 +6,7 @@ import { closest } from 'fastest-levenshtein';
 import type { DesiredState } from '../config/desired';
 import { error, type Diagnostic } from '../diagnostics';
 import type { ResourceChange } from './plan';
-import { modelSql, sqlHash } from './model-sql';
+import { plannedPrimaryKey, plannedSql, sqlHash } from './model-sql';
 import type { World } from './world';
 
 /** Models whose output this plan creates or changes: the ones to check against the warehouse. */
@@ -29,7 +29,7 @@ export function validateModels(changes: ResourceChange[], world: World, desired:
     if (!resource || !change.after) continue;
     const { file, path, construct } = resource.origin;
     const where = { address: change.address, file, path, construct };
-    const sql = modelSql(change.after);
+    const sql = plannedSql(change.after, change.computed);
     const obs = world.models.get(change.address);
     if (sql === undefined || !obs || world.sources.get(obs.source)?.error) continue;
     if (obs.error) {
@@ -44,7 +44,7 @@ export function validateModels(changes: ResourceChange[], world: World, desired:
     }
     const columns = obs.columns ?? [];
     change.computed = { ...change.computed, columns, sql_hash: sqlHash(sql) };
-    const pk = change.after.primary_key;
+    const pk = plannedPrimaryKey(change.after, change.computed);
     if (typeof pk === 'string' && !columns.some((c) => c.name === pk)) {
       const names = columns.map((c) => c.name);
       const guess = names.length > 0 ? closest(pk, names) : undefined;

@@ -1,7 +1,9 @@
 /**
  * What refresh observed in the real world, the planner's only view of it. Plain data.
  */
+import type { JobSummary } from '../adapters/dbtcloud/dbtcloud-types';
 import type { Column, ConnectionInfo, GrantCheck } from '../adapters/warehouse/warehouse';
+import type { DbtModelObservation, GitSyncObservation } from './refresh-git';
 
 export interface SourceObservation {
   info?: ConnectionInfo;
@@ -19,6 +21,18 @@ export interface ModelObservation {
   error?: string;
   /** Whether the model's change-tracking snapshot exists (models already in state only). */
   snapshotExists?: boolean;
+  /** The SQL the model produces as described: its query, or a select from its dbt model's relation. */
+  effectiveSql?: string;
+}
+
+/** One dbt_cloud link as refresh saw it (see refresh-dbt-cloud.ts). */
+export interface DbtCloudObservation {
+  /** The account, when the key works and the account exists. */
+  account?: { id: number; name: string };
+  /** Every job of the account by id (deleted ones included), read when some sync is scheduled by it. */
+  jobs?: Map<number, JobSummary>;
+  /** Why the link could not be read (a rejected key, an unknown account, an unreachable host): a plan error. */
+  error?: string;
 }
 
 export interface World {
@@ -26,6 +40,12 @@ export interface World {
   refreshed: boolean;
   sources: Map<string, SourceObservation>;
   models: Map<string, ModelObservation>;
+  /** Git syncs by address: the commit and dbt catalog synced, or why not. */
+  gitSyncs?: Map<string, GitSyncObservation>;
+  /** dbt-backed models by address: their resolution against their Git sync's catalog. */
+  dbtModels?: Map<string, DbtModelObservation>;
+  /** dbt_cloud links by address; absent when refresh did not read dbt Cloud. */
+  dbtCloud?: Map<string, DbtCloudObservation>;
 }
 
 export function emptyWorld(): World {

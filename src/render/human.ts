@@ -57,6 +57,7 @@ function changeSection(c: Colors, rc: JsonResourceChange): string {
   const reason = rc.action_reason === undefined ? undefined : reasonNote(rc.address, rc.action_reason);
   if (reason !== undefined) head.push(`  # (${sanitize(reason)})`);
   if (rc.pause_syncs !== undefined) head.push(`  # (${sanitize(pauseNote(rc.pause_syncs))})`);
+  for (const note of rc.notes ?? []) head.push(`  # (${sanitize(note)})`);
   return [...head, ...resourceBlock(rc, style.symbol).map((l) => line(c, l))].join('\n');
 }
 

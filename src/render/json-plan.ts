@@ -11,6 +11,7 @@ import { ACTION_LISTS, type DriftEntry, type Plan, type PlanMode, type ResourceC
 import type { ResourceType } from '../graph/address';
 import { ACTION_STYLES, DRIFT_STYLES } from './actions';
 import { changedSensitivePaths, redact, type SensitiveMask } from './sensitive';
+import { computedNotes } from './computed-notes';
 
 export const JSON_PLAN_FORMAT_VERSION = '1.0';
 
@@ -38,6 +39,8 @@ export interface JsonResourceChange {
   action_reason?: string;
   /** Backflow extension: active syncs paused during this change, then resumed. */
   pause_syncs?: string[];
+  /** Backflow extension: what the plan knows of the object (dbt Cloud account name, job), one line each. */
+  notes?: string[];
 }
 
 export interface JsonDiagnostic {
@@ -115,6 +118,8 @@ export function toJsonResourceChange(rc: ResourceChange): JsonResourceChange {
   };
   if (rc.reason !== undefined) out.action_reason = rc.reason;
   if (rc.pause_syncs !== undefined && rc.pause_syncs.length > 0) out.pause_syncs = [...rc.pause_syncs];
+  const notes = computedNotes(rc);
+  if (notes.length > 0) out.notes = notes;
   return out;
 }
 

@@ -153,6 +153,7 @@ function changeDetails(rc: JsonResourceChange): string {
   const reason = rc.action_reason === undefined ? undefined : reasonNote(rc.address, rc.action_reason);
   if (reason !== undefined) notes.push(`_(${inline(reason)})_`);
   if (rc.pause_syncs !== undefined) notes.push(`⏸️ ${pauseNote(rc.pause_syncs.map(code))}.`);
+  for (const note of rc.notes ?? []) notes.push(`_(${inline(note)})_`);
   return detailsBlock(`${summaryCode(rc.address)} ${style.phrase}`, notes, resourceBlock(rc, style.symbol));
 }
 

@@ -4,11 +4,19 @@
  * lazily, so listing them here costs nothing at startup.
  */
 import { UserError } from '../../errors';
+import { BigQueryDialect } from './bigquery/bigquery-dialect';
+import { DatabricksDialect } from './databricks/databricks-dialect';
 import { PostgresDialect } from './postgres/postgres-dialect';
+import { RedshiftDialect } from './redshift/redshift-dialect';
+import { SnowflakeDialect } from './snowflake/snowflake-dialect';
 import type { WarehouseDialect } from './warehouse';
 
 const DIALECTS: Record<string, () => WarehouseDialect> = {
   postgres: () => new PostgresDialect(),
+  redshift: () => new RedshiftDialect(),
+  snowflake: () => new SnowflakeDialect(),
+  bigquery: () => new BigQueryDialect(),
+  databricks: () => new DatabricksDialect(),
 };
 
 /** Warehouses with an implemented adapter, for validation messages and help text. */

@@ -136,6 +136,14 @@ export interface PostgresSettings {
    * Default search schema for `query` models.
    */
   schema?: string;
+  /**
+   * How long to wait for the warehouse to accept a connection (sign-in included), in milliseconds. Default 10000 for Postgres and Redshift, 30000 for the cloud warehouses.
+   */
+  connect_timeout_ms?: number;
+  /**
+   * How long one statement may run before the warehouse cancels it, in milliseconds. Default 300000.
+   */
+  statement_timeout_ms?: number;
 }
 export interface RedshiftSettings {
   host: string;
@@ -148,6 +156,14 @@ export interface RedshiftSettings {
    * Default search schema for `query` models.
    */
   schema?: string;
+  /**
+   * How long to wait for the warehouse to accept a connection (sign-in included), in milliseconds. Default 10000 for Postgres and Redshift, 30000 for the cloud warehouses.
+   */
+  connect_timeout_ms?: number;
+  /**
+   * How long one statement may run before the warehouse cancels it, in milliseconds. Default 300000.
+   */
+  statement_timeout_ms?: number;
 }
 export interface SnowflakeSettings {
   /**
@@ -161,31 +177,61 @@ export interface SnowflakeSettings {
    */
   warehouse: string;
   database: string;
+  /**
+   * Default schema for unqualified names in `query` models (PUBLIC when omitted). Unquoted-looking names are upper-cased, as Snowflake does.
+   */
+  schema?: string;
   private_key?: SecretReference;
   private_key_passphrase?: SecretReference;
   password?: SecretReference;
   /**
-   * Full account URL, for private link or testing.
+   * Full account URL, for private link, a proxy or testing (e.g. https://myorg-myaccount.privatelink.snowflakecomputing.com).
    */
   access_url?: string;
+  /**
+   * How long to wait for the warehouse to accept a connection (sign-in included), in milliseconds. Default 10000 for Postgres and Redshift, 30000 for the cloud warehouses.
+   */
+  connect_timeout_ms?: number;
+  /**
+   * How long one statement may run before the warehouse cancels it, in milliseconds. Default 300000.
+   */
+  statement_timeout_ms?: number;
 }
 export interface BigQuerySettings {
   project_id: string;
   location?: string;
   credentials?: SecretReference;
   api_endpoint?: string;
+  /**
+   * How long to wait for the warehouse to accept a connection (sign-in included), in milliseconds. Default 10000 for Postgres and Redshift, 30000 for the cloud warehouses.
+   */
+  connect_timeout_ms?: number;
+  /**
+   * How long one statement may run before the warehouse cancels it, in milliseconds. Default 300000.
+   */
+  statement_timeout_ms?: number;
 }
 export interface DatabricksSettings {
   /**
    * Workspace host name, e.g. `dbc-1234.cloud.databricks.com`.
    */
   host: string;
+  port?: number;
   /**
    * HTTP path of the SQL warehouse.
    */
   http_path: string;
   catalog?: string;
   token: SecretReference;
+  ca_cert?: SecretReference;
+  /**
+   * How long to wait for the warehouse to accept a connection (sign-in included), in milliseconds. Default 10000 for Postgres and Redshift, 30000 for the cloud warehouses.
+   */
+  connect_timeout_ms?: number;
+  /**
+   * How long one statement may run before the warehouse cancels it, in milliseconds. Default 300000.
+   */
+  statement_timeout_ms?: number;
 }
 /**
  * The dbt repository connected to a source.
@@ -253,7 +299,7 @@ export interface ManifestFromDbtCloud {
 export interface DbtCloud {
   account_id: number;
   /**
-   * Account access URL, e.g. `https://ab123.us1.dbt.com`.
+   * Account access URL, e.g. `https://ab123.us1.dbt.com`: the host only. https; plain http only for a test server on a loopback host (127.0.0.1, localhost, [::1]).
    */
   access_url?: string;
   /**

@@ -11,6 +11,7 @@ export const SECRET_FIELDS: Record<ResourceType, readonly (readonly string[])[]>
     ['settings', 'private_key_passphrase'],
     ['settings', 'credentials'],
     ['settings', 'token'],
+    ['settings', 'ca_cert'],
   ],
   git_sync: [
     ['credentials', 'token'],

@@ -17,6 +17,38 @@ export function dbtCloudHostGivenOnce(ctx: RuleContext): Diagnostic[] {
     );
 }
 
+/**
+ * access_url names the account's host: no path (people paste `https://cloud.getdbt.com/deploy/1/...`), no
+ * query, no credentials. The schema already requires https (http only for a loopback test server).
+ */
+export function dbtCloudAccessUrlWellFormed(ctx: RuleContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of resourcesOf(ctx, 'dbt_cloud')) {
+    const text = attr(d, 'access_url');
+    if (typeof text !== 'string') continue;
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      continue; // the schema's "uri" format reports it
+    }
+    let problem: string | undefined;
+    if (url.username !== '' || url.password !== '')
+      problem = 'must not hold credentials; the key goes in api_key, by secret reference';
+    else if (url.search !== '' || url.hash !== '' || (url.pathname !== '/' && url.pathname !== ''))
+      problem = `must be the host only, without a path, query or fragment: "${url.origin}"`;
+    if (problem === undefined) continue;
+    out.push(
+      error(`${d.address}: access_url ${problem}`, {
+        ...ctx.at(d.address, ['access_url']),
+        detail:
+          'access_url is the host dbt Cloud serves the account from (Account settings → Access URLs), e.g. "https://ab123.us1.dbt.com".',
+      }),
+    );
+  }
+  return out;
+}
+
 export function snowflakeAuthentication(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const source of resourcesOf(ctx, 'source')) {

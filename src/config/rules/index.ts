@@ -2,7 +2,7 @@
  * Every config rule, in the order their problems are listed. Both front ends run them after normalising.
  */
 import type { Diagnostic } from '../../diagnostics';
-import { dbtCloudHostGivenOnce, snowflakeAuthentication } from './connections';
+import { dbtCloudAccessUrlWellFormed, dbtCloudHostGivenOnce, snowflakeAuthentication } from './connections';
 import type { Rule, RuleContext } from './context';
 import { noDependencyCycles } from './cycles';
 import { dbtCloudSyncsPerModel } from './dbt-cloud-syncs';
@@ -30,6 +30,7 @@ export const CONFIG_RULES: readonly Rule[] = [
   dbtVersionSupported,
   gitTransportConsistent,
   dbtCloudHostGivenOnce,
+  dbtCloudAccessUrlWellFormed,
   snowflakeAuthentication,
 ];
 

@@ -6,7 +6,9 @@
 import { UserError } from '../../errors';
 import type { ResourceState } from '../../state/types';
 import { MODEL_OUTPUT_ATTRIBUTES } from '../resource-rules';
-import { modelSql, sourceAddressOf, sqlHash } from '../model-sql';
+import type { WarehouseAdapter } from '../../adapters/warehouse/warehouse';
+import { dbtModelRef, resolveDbtModel } from '../dbt-models';
+import { modelSql, plannedPrimaryKey, sourceAddressOf, sqlHash } from '../model-sql';
 import type { ActionContext, ResourceActions } from './types';
 
 function sourceOf(
@@ -19,17 +21,45 @@ function sourceOf(
   return { address, resource };
 }
 
+/**
+ * What a dbt-backed model reads: taken from the plan (refresh resolved it), or resolved now — a saved plan
+ * made with -refresh=false, or a model the plan could not resolve ahead of apply.
+ */
+async function dbtResolution(
+  ctx: ActionContext,
+  adapter: WarehouseAdapter,
+): Promise<Record<string, unknown>> {
+  const planned = ctx.change.computed ?? {};
+  if (typeof planned.effective_sql === 'string') return planned;
+  const r = ctx.desired!;
+  const ref = dbtModelRef(r.attributes)!;
+  const gitAddress = `git_sync.${ref.git_sync}`;
+  const git = ctx.state.get(gitAddress);
+  if (!git) throw new UserError(`${r.address}: ${gitAddress} is not in state; apply it first`);
+  const synced = await ctx.connections.dbt.sync(
+    gitAddress,
+    git.attributes,
+    (name) => ctx.state.get(`dbt_cloud.${name}`)?.attributes,
+  );
+  const res = resolveDbtModel(ref, r.attributes.primary_key, synced.catalog);
+  if (!res.ok) throw new UserError(`${r.address}: ${res.summary}`, res.detail);
+  return {
+    relation: res.relation,
+    resolution: res.resolution,
+    effective_sql: adapter.selectAll(res.relation),
+    ...(res.primaryKey !== undefined ? { primary_key: res.primaryKey } : {}),
+    primary_key_from: res.primaryKeyFrom,
+    git_sync: gitAddress,
+    commit: synced.commit,
+  };
+}
+
 async function describeAndCheck(ctx: ActionContext): Promise<Record<string, unknown>> {
   const r = ctx.desired!;
-  const sql = modelSql(r.attributes);
-  if (sql === undefined) {
-    throw new UserError(
-      `${r.address}: dbt-backed models need the Git sync and dbt loader, which this version of Backflow does not include yet`,
-      'Use a SQL model ("query") for now.',
-    );
-  }
   const source = sourceOf(ctx, r.attributes);
   const adapter = await ctx.connections.get(source.address, source.resource.attributes);
+  const dbt = dbtModelRef(r.attributes) ? await dbtResolution(ctx, adapter) : {};
+  const sql = modelSql(r.attributes, dbt)!;
   const described = (
     await adapter.introspect({ relations: [], queries: [{ id: r.address, sql }] })
   ).queries.get(r.address);
@@ -38,7 +68,8 @@ async function describeAndCheck(ctx: ActionContext): Promise<Record<string, unkn
       `${r.address}: the query fails on ${source.address}: ${described && 'error' in described ? described.error : 'no result'}`,
     );
   }
-  const pk = String(r.attributes.primary_key);
+  const pk = plannedPrimaryKey(r.attributes, dbt);
+  if (pk === undefined) throw new UserError(`${r.address}: no primary key: set "primary_key"`);
   if (!described.columns.some((c) => c.name === pk)) {
     throw new UserError(
       `${r.address}: primary key "${pk}" is not a column of the model (columns: ${described.columns.map((c) => c.name).join(', ')})`,
@@ -50,7 +81,7 @@ async function describeAndCheck(ctx: ActionContext): Promise<Record<string, unkn
       `${r.address}: primary key "${pk}" is not unique and non-null (${check.total} rows, ${check.distinct} distinct, ${check.nulls} null)`,
     );
   }
-  return { columns: described.columns, sql_hash: sqlHash(sql), primary_key_check: check };
+  return { ...dbt, columns: described.columns, sql_hash: sqlHash(sql), primary_key_check: check };
 }
 
 async function create(ctx: ActionContext): Promise<Record<string, unknown>> {

@@ -2,7 +2,7 @@
  * Destinations and syncs are records Backflow keeps: creating one validates it (config rules already ran)
  * and stores it. A sync's computed status says whether it is active.
  */
-import { UserError } from '../../errors';
+import { dbtCloudScheduleComputed } from './dbt-cloud-actions';
 import type { ActionContext, ResourceActions } from './types';
 
 export const destinationActions: ResourceActions = {
@@ -16,20 +16,14 @@ function syncStatus(ctx: ActionContext): Record<string, unknown> {
   return { status: ctx.desired!.attributes.enabled === true ? 'active' : 'disabled' };
 }
 
+/** Status, plus the dbt Cloud job (checked again) for a sync scheduled by one. */
+async function syncComputed(ctx: ActionContext): Promise<Record<string, unknown>> {
+  return { ...syncStatus(ctx), ...(await dbtCloudScheduleComputed(ctx)) };
+}
+
 export const syncActions: ResourceActions = {
   createsExternalObject: false,
-  create: async (ctx) => syncStatus(ctx),
-  update: async (ctx) => syncStatus(ctx),
+  create: syncComputed,
+  update: syncComputed,
   delete: async () => undefined,
 };
-
-/** Types whose adapters a later release brings: planned and validated, but not applied. */
-export function unsupportedActions(what: string): ResourceActions {
-  const refuse = async (ctx: ActionContext): Promise<never> => {
-    throw new UserError(
-      `${ctx.change.address}: applying ${what} is not supported by this version of Backflow yet`,
-      'Plan shows these resources; remove them from the configuration (or use -target) to apply the rest.',
-    );
-  };
-  return { createsExternalObject: false, create: refuse, update: refuse, delete: async () => undefined };
-}

@@ -1,0 +1,160 @@
+/**
+ * Model configs as written (in dbt_project.yml, properties YAML or `config()`), where each was set, and
+ * their evaluation: literals as they are, `var()` / `env_var()` with dbt's rules, `{{ }}` in YAML strings
+ * rendered, anything else a `NotStaticError` naming the file and line.
+ */
+import { DbtLoadError, NotStaticError } from './errors';
+import { evaluate, NativeFn, pyStr, Unknown, type Value } from './jinja/evaluate';
+import type { Expr } from './jinja/expr';
+import { parseExpression } from './jinja/expr';
+import { lexTemplate } from './jinja/template';
+
+/** The configs that decide whether a model has a relation, and which. Others are not read. */
+export const CONFIG_KEYS = ['enabled', 'materialized', 'database', 'schema', 'alias'] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+export const isConfigKey = (k: string): k is ConfigKey => (CONFIG_KEYS as readonly string[]).includes(k);
+
+export type ConfigOrigin =
+  /** `path` is the key path in dbt_project.yml, e.g. `models.jaffle.marts`. */
+  | { kind: 'dbt_project.yml'; file: string; line?: number; path: string }
+  | { kind: 'properties'; file: string; line?: number }
+  | { kind: 'config()'; file: string; line: number };
+
+/** A value as written: YAML (whose strings may hold Jinja), an expression from `config()`, or unreadable. */
+export type RawValue = { yaml: unknown } | { expr: Expr } | { problem: string };
+
+export interface ConfigEntry {
+  raw: RawValue;
+  origin: ConfigOrigin;
+}
+
+export type RawConfig = Partial<Record<ConfigKey, ConfigEntry>>;
+
+export interface EvalContext {
+  /** The var() lookup of the model's package (dbt's precedence already applied). */
+  vars: (name: string) => { value: unknown } | undefined;
+  /** Names of the vars visible to the model, for the error message when one is missing. */
+  varNames: () => string[];
+  env: Record<string, string | undefined>;
+  targetName?: string;
+  targetSchema: string;
+  targetDatabase?: string;
+  /** The model the value is evaluated for, for messages. */
+  modelName: string;
+}
+
+const VAR_HINT =
+  "Give the variable a default (var('name', 'default')), set it under vars: in dbt_project.yml, or pass it in " +
+  "the git sync's vars.";
+const ENV_HINT =
+  "Set the environment variable where Backflow runs, give it a default (env_var('NAME', 'default')), or provide a manifest.";
+
+export function varFunction(ctx: EvalContext): NativeFn {
+  return new NativeFn('var', (args) => {
+    const name = pyStr(args[0] ?? null);
+    const found = ctx.vars(name);
+    if (found) return found.value as Value;
+    if (args.length > 1) return args[1];
+    throw new NotStaticError(
+      `Required var '${name}' not found in config: vars supplied to ${ctx.modelName} = ${JSON.stringify(
+        Object.fromEntries(ctx.varNames().map((n) => [n, ctx.vars(n)?.value])),
+      )}`,
+      { hint: VAR_HINT },
+    );
+  });
+}
+
+export function envVarFunction(env: Record<string, string | undefined>): NativeFn {
+  return new NativeFn('env_var', (args) => {
+    const name = pyStr(args[0] ?? null);
+    const v = env[name];
+    if (v !== undefined) return v;
+    if (args.length > 1) return args[1] === null ? null : pyStr(args[1]);
+    throw new NotStaticError(`Env var required but not provided: '${name}'`, { hint: ENV_HINT });
+  });
+}
+
+function scopeFor(ctx: EvalContext) {
+  const target = {
+    name:
+      ctx.targetName ??
+      new Unknown(
+        'target.name',
+        [],
+        'Set the target name Backflow should assume (targetName), or provide a manifest.',
+      ),
+    schema: ctx.targetSchema,
+    database:
+      ctx.targetDatabase ??
+      new Unknown('target.database', [], 'Set the target database, or provide a manifest.'),
+  };
+  const names: Record<string, Value> = { var: varFunction(ctx), env_var: envVarFunction(ctx.env), target };
+  return (n: string) => names[n];
+}
+
+/** Renders a YAML string that holds Jinja: one `{{ expr }}` keeps the value's type; text around makes a string. */
+function renderYamlString(s: string, ctx: EvalContext): Value {
+  const parts = lexTemplate(s);
+  const scope = scopeFor(ctx);
+  if (parts.length === 1 && parts[0].k === 'expr') return evaluate(parseExpression(parts[0].src), scope);
+  let out = '';
+  for (const p of parts) {
+    if (p.k === 'text') out += p.s;
+    else if (p.k === 'expr') out += pyStr(evaluate(parseExpression(p.src), scope));
+    else throw new NotStaticError(`the value uses a Jinja statement {% ${p.src.trim()} %}`);
+  }
+  return out;
+}
+
+function describeOrigin(o: ConfigOrigin): { file: string; line?: number } {
+  return { file: o.file, line: o.line };
+}
+
+/** Evaluates one config entry for a model. Throws NotStaticError (with file and line) or DbtLoadError. */
+export function evaluateEntry(key: ConfigKey, entry: ConfigEntry, ctx: EvalContext): unknown {
+  const place = describeOrigin(entry.origin);
+  let value: unknown;
+  try {
+    if ('problem' in entry.raw) throw new NotStaticError(entry.raw.problem);
+    if ('expr' in entry.raw) value = evaluate(entry.raw.expr, scopeFor(ctx));
+    else {
+      value = entry.raw.yaml;
+      if (typeof value === 'string' && (value.includes('{{') || value.includes('{%'))) {
+        value = renderYamlString(value, ctx);
+      }
+    }
+  } catch (err) {
+    if (err instanceof NotStaticError) {
+      throw new NotStaticError(`${key} of model ${ctx.modelName} cannot be read statically: ${err.message}`, {
+        ...place,
+        hint: err.hint,
+      });
+    }
+    if (err instanceof Error && (err.name === 'ExprSyntaxError' || err.name === 'TemplateSyntaxError')) {
+      throw new NotStaticError(
+        `${key} of model ${ctx.modelName} cannot be read statically: ${err.message}`,
+        place,
+      );
+    }
+    throw err;
+  }
+  return normalise(key, value, place);
+}
+
+function normalise(key: ConfigKey, value: unknown, place: { file: string; line?: number }): unknown {
+  if (value instanceof Unknown || value instanceof NativeFn) {
+    throw new NotStaticError(`${key} cannot be read statically`, place);
+  }
+  if (key === 'enabled') {
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'string' && /^(true|false)$/i.test(value.trim()))
+      return value.trim().toLowerCase() === 'true';
+    throw new DbtLoadError(`enabled must be true or false, not ${JSON.stringify(value)}`, place);
+  }
+  if (value === null || value === undefined) return key === 'materialized' ? undefined : null;
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') {
+    throw new DbtLoadError(`${key} must be a string, not ${JSON.stringify(value)}`, place);
+  }
+  return value;
+}

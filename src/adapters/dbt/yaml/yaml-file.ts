@@ -1,0 +1,122 @@
+/**
+ * YAML files of a dbt project, parsed the way dbt (PyYAML, YAML 1.1) reads them, with the line of every
+ * mapping key and sequence item kept for messages. The fast subset parser runs first; anything it does
+ * not take is parsed by the `yaml` package, which also reports syntax errors with their line.
+ */
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Tags } from 'yaml';
+import { DbtLoadError } from '../errors';
+import { parseYamlFast, type LineTable } from './fast-yaml';
+
+export interface YamlFile {
+  /** Repository-relative path, for messages. */
+  file: string;
+  value: unknown;
+  /** The line of `key` in a mapping (or item `key` of a sequence) of this file's value. */
+  line(container: unknown, key: string | number): number | undefined;
+}
+
+/** PyYAML's booleans (no `y`/`n`) and no timestamps (dates stay strings), on top of YAML 1.1. */
+const pyyamlTags = (tags: Tags): Tags =>
+  tags
+    .filter((t) => !(typeof t === 'object' && t.tag === 'tag:yaml.org,2002:timestamp'))
+    .map((t) => {
+      if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return t;
+      const truthy = t.test.test('true');
+      return {
+        ...t,
+        test: truthy
+          ? /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/
+          : /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
+      };
+    });
+
+export function parseYamlFile(text: string, file: string): YamlFile {
+  const fast = parseYamlFast(text);
+  if (fast) return withLines(file, fast.value, fast.lines);
+  return parseWithYamlPackage(text, file);
+}
+
+/** The `yaml` package only (the fallback; exported for the differential test). */
+export function parseWithYamlPackage(text: string, file: string): YamlFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    version: '1.1',
+    uniqueKeys: false,
+    lineCounter,
+    prettyErrors: true,
+    customTags: pyyamlTags,
+  });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0];
+    const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new DbtLoadError(`invalid YAML: ${first}`, {
+      file,
+      line: err.linePos?.[0].line,
+      hint: 'Fix the YAML syntax (indentation, a missing colon or quote) and commit again.',
+    });
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 10000 });
+  } catch (e) {
+    throw new DbtLoadError(`invalid YAML: ${(e as Error).message}`, { file });
+  }
+  const lines: LineTable = new WeakMap();
+  annotate(doc, doc.contents, value, lines, lineCounter, 0);
+  return withLines(file, value, lines);
+}
+
+function withLines(file: string, value: unknown, lines: LineTable): YamlFile {
+  return {
+    file,
+    value,
+    line(container, key) {
+      if (container === null || typeof container !== 'object') return undefined;
+      return lines.get(container)?.get(key);
+    },
+  };
+}
+
+/** Walks the document and its JS value side by side, recording the line of every key and item. */
+function annotate(
+  doc: Document,
+  node: unknown,
+  value: unknown,
+  lines: LineTable,
+  lc: LineCounter,
+  depth: number,
+): void {
+  if (depth > 200 || value === null || typeof value !== 'object') return;
+  if (isAlias(node)) node = node.resolve(doc);
+  const lineOf = (n: unknown) => {
+    const range = (n as { range?: [number, number, number] } | null)?.range;
+    return range ? lc.linePos(range[0]).line : undefined;
+  };
+  if (isMap(node) && !Array.isArray(value)) {
+    const table = lines.get(value) ?? new Map<string | number, number>();
+    lines.set(value, table);
+    for (const pair of node.items) {
+      const rawKey = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (rawKey === '<<') continue; // merged keys: lines of the anchor they come from
+      const key = String(rawKey);
+      const line = lineOf(pair.key);
+      if (line !== undefined) table.set(key, line);
+      annotate(doc, pair.value, (value as Record<string, unknown>)[key], lines, lc, depth + 1);
+    }
+  } else if (isSeq(node) && Array.isArray(value)) {
+    const table = lines.get(value) ?? new Map<string | number, number>();
+    lines.set(value, table);
+    node.items.forEach((item, i) => {
+      const line = lineOf(item);
+      if (line !== undefined) table.set(i, line);
+      annotate(doc, item, value[i], lines, lc, depth + 1);
+    });
+  }
+}
+
+/** A mapping (plain object) or undefined. */
+export function asMap(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}

@@ -1,0 +1,198 @@
+/**
+ * The Redshift WarehouseAdapter. Redshift speaks the Postgres protocol, so the Postgres driver (session,
+ * round trips) and quoting are reused; its SQL surface differs, so the catalog queries, the introspector,
+ * the grants check, the literals and the DDL are Redshift's own (see redshift-introspector.ts).
+ */
+import { UserError } from '../../../errors';
+import { PostgresDriver, type PgModule } from '../postgres/postgres-driver';
+import { jsonSafeTypes } from '../postgres/postgres-values';
+import type {
+  ConnectionInfo,
+  GrantCheck,
+  IntrospectionRequest,
+  IntrospectionResult,
+  PreviewResult,
+  PrimaryKeyCheck,
+  RelationRef,
+  WarehouseAdapter,
+} from '../warehouse';
+import { snapshotTableName } from '../warehouse';
+import { connectionError, queryError } from './redshift-errors';
+import { missingGrants, REDSHIFT_GRANTS_QUERY, type RedshiftGrantsRow } from './redshift-grants';
+import { RedshiftIntrospector } from './redshift-introspector';
+import type { RedshiftSettings } from './redshift-settings';
+import {
+  asSubquery,
+  fitIdentifier,
+  foldName,
+  qualifiedName,
+  quoteIdent,
+  redshiftVersion,
+} from './redshift-sql';
+import { typeFromOid } from './redshift-types';
+
+export class RedshiftAdapter implements WarehouseAdapter {
+  readonly warehouse: string = 'redshift';
+  private readonly driver: PostgresDriver;
+  private readonly introspector: RedshiftIntrospector;
+
+  constructor(
+    private readonly pg: PgModule,
+    private readonly settings: RedshiftSettings,
+  ) {
+    this.driver = new PostgresDriver(pg, settings);
+    this.introspector = new RedshiftIntrospector(this.driver, settings);
+  }
+
+  get roundTrips(): number {
+    return this.driver.roundTrips;
+  }
+
+  /** Also proves the server is Redshift: its version() reads `PostgreSQL 8.0.2 ... Redshift 1.0.N`. */
+  async testConnection(): Promise<ConnectionInfo> {
+    let row: { version: string; user: string; database: string };
+    try {
+      const { rows } = await this.driver.query<typeof row>(
+        'select version() as version, current_user as user, current_database() as database',
+      );
+      row = rows[0];
+    } catch (err) {
+      throw connectionError(err, this.settings);
+    }
+    const version = redshiftVersion(row.version);
+    if (!version) {
+      throw new UserError(
+        `the server at ${this.settings.host}:${this.settings.port} is not Amazon Redshift (it reports ${JSON.stringify(row.version.slice(0, 60))})`,
+        'Use "warehouse": "postgres" for a PostgreSQL server.',
+      );
+    }
+    return { server_version: version, current_user: row.user, database: row.database };
+  }
+
+  async ensureManagedSchema(managedSchema: string): Promise<void> {
+    const schema = foldName(managedSchema);
+    const exists = await this.run(
+      'checking the managed schema',
+      'select 1 from pg_namespace where nspname = $1',
+      [schema],
+    );
+    if (exists.rows.length > 0) return;
+    try {
+      await this.driver.query(`create schema if not exists ${quoteIdent(schema)}`);
+    } catch (err) {
+      if ((err as { code?: string }).code === '42501') {
+        throw new UserError(
+          `user ${JSON.stringify(this.settings.user)} may not create the managed schema ${JSON.stringify(schema)} in database ${JSON.stringify(this.settings.database)}`,
+          `Ask an administrator to run:\n  CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)} AUTHORIZATION ${quoteIdent(this.settings.user)};`,
+        );
+      }
+      throw queryError(err, this.settings, `creating the managed schema ${quoteIdent(schema)}`);
+    }
+  }
+
+  async checkGrants(managedSchema: string): Promise<GrantCheck> {
+    const schema = foldName(managedSchema);
+    const { rows } = await this.run<RedshiftGrantsRow>('checking grants', REDSHIFT_GRANTS_QUERY, [schema]);
+    return missingGrants(rows[0], schema);
+  }
+
+  async introspect(request: IntrospectionRequest): Promise<IntrospectionResult> {
+    try {
+      return await this.introspector.introspect(request);
+    } catch (err) {
+      throw queryError(err, this.settings, 'reading relations and model columns');
+    }
+  }
+
+  async preview(sql: string, limit: number): Promise<PreviewResult> {
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new UserError(`preview limit must be a non-negative integer, got ${limit}`);
+    }
+    const text = `select * from ${asSubquery(sql)} limit ${limit}`;
+    try {
+      // READ ONLY and rolled back: a preview never changes the warehouse.
+      return await this.driver.exclusive(async (session) => {
+        await session.query('begin read only');
+        try {
+          const result = await session.query(text, undefined, jsonSafeTypes(this.pg));
+          return {
+            columns: result.fields.map((f) => ({
+              name: f.name,
+              type: typeFromOid(f.dataTypeID, f.dataTypeModifier),
+            })),
+            rows: result.rows,
+          };
+        } finally {
+          await session.query('rollback').catch(() => undefined);
+        }
+      });
+    } catch (err) {
+      throw queryError(err, this.settings, 'previewing the query');
+    }
+  }
+
+  /** No FILTER clause in Redshift: nulls are count(*) - count(col). */
+  async checkPrimaryKey(sql: string, column: string): Promise<PrimaryKeyCheck> {
+    const col = quoteIdent(column);
+    const { rows } = await this.run<{ total: string; distinct: string; nulls: string }>(
+      `checking primary key ${JSON.stringify(column)}`,
+      `select count(*) as total, count(distinct ${col}) as distinct, count(*) - count(${col}) as nulls from ${asSubquery(sql)}`,
+    );
+    return { total: Number(rows[0].total), distinct: Number(rows[0].distinct), nulls: Number(rows[0].nulls) };
+  }
+
+  async createSnapshot(schema: string, model: string): Promise<void> {
+    // Redshift's TEXT is VARCHAR(256): keys get room to spare.
+    await this.run(
+      `creating the snapshot table of model ${JSON.stringify(model)}`,
+      `create table if not exists ${this.snapshotRelation(schema, model)} (
+  pk varchar(4096) not null primary key,
+  row_hash varchar(128) not null,
+  synced_at timestamp not null default getdate()
+)`,
+    );
+  }
+
+  async resetSnapshot(schema: string, model: string): Promise<void> {
+    await this.run(
+      `emptying the snapshot table of model ${JSON.stringify(model)}`,
+      `truncate table ${this.snapshotRelation(schema, model)}`,
+    );
+  }
+
+  async dropSnapshot(schema: string, model: string): Promise<void> {
+    await this.run(
+      `dropping the snapshot table of model ${JSON.stringify(model)}`,
+      `drop table if exists ${this.snapshotRelation(schema, model)}`,
+    );
+  }
+
+  /** `snapshot_<model>` as Redshift stores it: lower case, within 127 bytes. */
+  snapshotTable(model: string): string {
+    return fitIdentifier(foldName(snapshotTableName(model)));
+  }
+
+  selectAll(ref: RelationRef): string {
+    return `select * from ${qualifiedName(ref.schema, ref.name)}`;
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  private snapshotRelation(schema: string, model: string): string {
+    return qualifiedName(foldName(schema), this.snapshotTable(model));
+  }
+
+  private async run<R extends object = Record<string, unknown>>(
+    doing: string,
+    text: string,
+    params?: unknown[],
+  ) {
+    try {
+      return await this.driver.query<R & Record<string, unknown>>(text, params);
+    } catch (err) {
+      throw queryError(err, this.settings, doing);
+    }
+  }
+}

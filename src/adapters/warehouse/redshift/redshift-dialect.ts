@@ -1,0 +1,22 @@
+/**
+ * Entry point for Redshift sources: `pg` (the Postgres wire protocol) is required inside `connect`.
+ */
+import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
+import type { PgModule } from '../postgres/postgres-driver';
+import { readRedshiftSettings } from './redshift-settings';
+import { redshiftSetupSql } from './redshift-setup-sql';
+
+export class RedshiftDialect implements WarehouseDialect {
+  readonly warehouse: string = 'redshift';
+
+  setupSql(settings: WarehouseSettings, managedSchema: string): string {
+    return redshiftSetupSql(readRedshiftSettings(settings), managedSchema);
+  }
+
+  async connect(settings: WarehouseSettings): Promise<WarehouseAdapter> {
+    const typed = readRedshiftSettings(settings);
+    const pg = require('pg') as PgModule;
+    const { RedshiftAdapter } = require('./redshift-adapter') as typeof import('./redshift-adapter');
+    return new RedshiftAdapter(pg, typed);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The dbt catalog of every Git sync, once per run: sync the repository (shallow clone, then incremental
+ * fetches, or a local repository read in place), then load its dbt project — incrementally, reusing the
+ * loader cache of the last run for files whose Git blob id did not change. Catalogs are kept on disk by
+ * commit, so `plan -refresh=false` resolves dbt models from the last synced commit without any network.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDbtProject, type DbtCatalog, type LoaderCache } from '../adapters/dbt';
+import { manifestFromDbtCloud } from '../adapters/dbtcloud/manifest-source';
+import { syncRepository, type GitCredentials, type GitRemoteSpec } from '../adapters/git';
+import { isSensitive, readSecret } from '../config/secrets';
+import { UserError } from '../errors';
+import type { DbtCloudClients } from './dbt-cloud-clients';
+
+export interface SyncedCatalog {
+  commit: string;
+  catalog: DbtCatalog;
+  /** For display: how the repository was read and how much the loader reused. */
+  stats: { kind: string; objectsFetched?: number; filesRead: number; filesReused: number; seconds: number };
+}
+
+export class DbtCatalogs {
+  private readonly synced = new Map<string, Promise<SyncedCatalog>>();
+
+  constructor(
+    private readonly configDir: string,
+    /** Folder for clones, loader caches and catalogs (`.backflow/cache` next to the config). */
+    private readonly cacheRoot: string,
+    private readonly dbtCloud?: DbtCloudClients,
+    private readonly onProgress?: (address: string, phase: string, loaded?: number, total?: number) => void,
+  ) {}
+
+  /** Syncs git sync `address` and loads its dbt project (once per run). */
+  sync(
+    address: string,
+    attributes: Record<string, unknown>,
+    dbtCloudLinks: (name: string) => Record<string, unknown> | undefined,
+  ): Promise<SyncedCatalog> {
+    let p = this.synced.get(address);
+    if (p === undefined) {
+      p = this.load(address, attributes, dbtCloudLinks);
+      this.synced.set(address, p);
+    }
+    return p;
+  }
+
+  /** The catalog stored by the last sync of `address` at `commit`, when there is one. */
+  stored(address: string, attributes: Record<string, unknown>, commit: string): DbtCatalog | undefined {
+    const file = join(this.folder(address, attributes), `catalog-${commit}.json`);
+    if (!existsSync(file)) return undefined;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as DbtCatalog;
+    } catch {
+      return undefined; // a damaged cache is only a cache: the next refresh rebuilds it
+    }
+  }
+
+  private async load(
+    address: string,
+    attributes: Record<string, unknown>,
+    dbtCloudLinks: (name: string) => Record<string, unknown> | undefined,
+  ): Promise<SyncedCatalog> {
+    const t0 = Date.now();
+    const folder = this.folder(address, attributes);
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const spec = this.remoteSpec(address, attributes);
+    const checkout = await syncRepository(spec, {
+      cacheDir: join(this.cacheRoot, 'git'),
+      onProgress: (p) => this.onProgress?.(address, p.phase, p.loaded, p.total),
+    });
+    const previous = readJson<LoaderCache>(join(folder, 'loader-cache.json'));
+    const manifest = await this.manifest(address, attributes, checkout.files, dbtCloudLinks);
+    const result = await loadDbtProject(checkout.files, {
+      projectPath: String(attributes.project_path ?? '.'),
+      defaultSchema: String(attributes.default_schema),
+      dbtVersion: String(attributes.dbt_version ?? '1.7'),
+      env: process.env,
+      ...(manifest ? { manifest } : {}),
+      ...(previous !== undefined ? { previous } : {}),
+    });
+    writeJson(join(folder, 'loader-cache.json'), result.cache);
+    writeJson(join(folder, `catalog-${checkout.commit}.json`), result.catalog);
+    return {
+      commit: checkout.commit,
+      catalog: result.catalog,
+      stats: {
+        kind: checkout.kind,
+        objectsFetched: checkout.stats.objectsFetched,
+        filesRead: result.stats.filesRead,
+        filesReused: result.stats.filesReused,
+        seconds: (Date.now() - t0) / 1000,
+      },
+    };
+  }
+
+  /** The manifest that comes first in the resolution chain: the repo's `manifest_path`, or a dbt Cloud job's. */
+  private async manifest(
+    address: string,
+    attributes: Record<string, unknown>,
+    files: { read(path: string): Promise<string> },
+    dbtCloudLinks: (name: string) => Record<string, unknown> | undefined,
+  ): Promise<{ json: unknown; provenance: string } | undefined> {
+    if (typeof attributes.manifest_path === 'string') {
+      const path = attributes.manifest_path;
+      let text: string;
+      try {
+        text = await files.read(path);
+      } catch {
+        throw new UserError(
+          `${address}: manifest_path "${path}" is not a file of the repository at this commit`,
+          'Commit the manifest.json there, fix manifest_path (relative to the repository root), or remove it.',
+        );
+      }
+      try {
+        return { json: JSON.parse(text), provenance: `manifest ${path} in the repository` };
+      } catch (err) {
+        throw new UserError(`${address}: ${path} is not valid JSON (${(err as Error).message})`);
+      }
+    }
+    const m = attributes.manifest as { dbt_cloud?: string; job_id?: number } | undefined;
+    if (m?.dbt_cloud !== undefined && m.job_id !== undefined && this.dbtCloud) {
+      const linkAddress = `dbt_cloud.${m.dbt_cloud}`;
+      const link = dbtCloudLinks(m.dbt_cloud);
+      if (!link)
+        throw new UserError(`${address}: manifest.dbt_cloud "${m.dbt_cloud}" is not a dbt_cloud link`);
+      const client = this.dbtCloud.get(linkAddress, link) as unknown as Parameters<
+        typeof manifestFromDbtCloud
+      >[0];
+      const fetched = await manifestFromDbtCloud(client, m.job_id, join(this.cacheRoot, 'dbt-cloud'));
+      return { json: fetched.json, provenance: fetched.provenance };
+    }
+    return undefined;
+  }
+
+  private remoteSpec(address: string, a: Record<string, unknown>): GitRemoteSpec {
+    const credentials: GitCredentials = {};
+    const c = (a.credentials ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(c)) {
+      if (isSensitive(v))
+        (credentials as Record<string, unknown>)[k] = readSecret(
+          v.$sensitive.ref,
+          this.configDir,
+          `${address}.credentials.${k}`,
+        );
+      else (credentials as Record<string, unknown>)[k] = v;
+    }
+    return {
+      repository: String(a.repository),
+      protocol: a.protocol as GitRemoteSpec['protocol'],
+      service: a.service as GitRemoteSpec['service'],
+      branch: String(a.branch ?? 'main'),
+      configDir: this.configDir,
+      credentials,
+    };
+  }
+
+  private folder(address: string, a: Record<string, unknown>): string {
+    const key = createHash('sha256')
+      .update(
+        `${address}\u0000${String(a.repository)}\u0000${String(a.branch)}\u0000${String(a.project_path)}`,
+      )
+      .digest('hex')
+      .slice(0, 16);
+    return join(this.cacheRoot, 'dbt', key);
+  }
+}
+
+function readJson<T>(file: string): T | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeJson(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value), { mode: 0o600 });
+  renameSync(tmp, file);
+}
