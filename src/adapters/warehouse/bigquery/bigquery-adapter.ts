@@ -21,6 +21,12 @@ import type { BigQuerySettings } from './bigquery-settings';
 import { datasetGrant } from './bigquery-setup-sql';
 import { bigQuerySubquery, fitTableName, qualified, quoteIdent } from './bigquery-sql';
 import { fieldTypeName, rowToObject } from './bigquery-values';
+import { SnapshotDdl } from '../snapshot-ddl';
+
+/** Columns of a model's change-tracking snapshot table. */
+const SNAPSHOT_COLUMNS = `  pk STRING NOT NULL,
+  row_hash STRING NOT NULL,
+  synced_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP()`;
 
 export class BigQueryAdapter implements WarehouseAdapter {
   readonly warehouse: string = 'bigquery';
@@ -128,29 +134,22 @@ export class BigQueryAdapter implements WarehouseAdapter {
     return { total, distinct, nulls };
   }
 
+  private readonly snapshots = new SnapshotDdl(
+    (doing, sql) => this.run(doing, sql),
+    (schema, model) => this.snapshotRelation(schema, model),
+    SNAPSHOT_COLUMNS,
+  );
+
   async createSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `creating the snapshot table of model ${JSON.stringify(model)}`,
-      `CREATE TABLE IF NOT EXISTS ${this.snapshotRelation(schema, model)} (
-  pk STRING NOT NULL,
-  row_hash STRING NOT NULL,
-  synced_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP()
-)`,
-    );
+    await this.snapshots.create(schema, model);
   }
 
   async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `emptying the snapshot table of model ${JSON.stringify(model)}`,
-      `TRUNCATE TABLE ${this.snapshotRelation(schema, model)}`,
-    );
+    await this.snapshots.reset(schema, model);
   }
 
   async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `dropping the snapshot table of model ${JSON.stringify(model)}`,
-      `DROP TABLE IF EXISTS ${this.snapshotRelation(schema, model)}`,
-    );
+    await this.snapshots.drop(schema, model);
   }
 
   /** `snapshot_<model>`, made a valid BigQuery table name (see fitTableName). */

@@ -28,6 +28,12 @@ import {
   ucName,
 } from './databricks-sql';
 import { jsonSafe } from './databricks-values';
+import { SnapshotDdl } from '../snapshot-ddl';
+
+/** Columns of a model's change-tracking snapshot table. */
+const SNAPSHOT_COLUMNS = `  pk string not null,
+  row_hash string not null,
+  synced_at timestamp`;
 
 export class DatabricksAdapter implements WarehouseAdapter {
   readonly warehouse: string = 'databricks';
@@ -140,29 +146,22 @@ export class DatabricksAdapter implements WarehouseAdapter {
     return { total: Number(row.bf_total), distinct: Number(row.bf_distinct), nulls: Number(row.bf_nulls) };
   }
 
+  private readonly snapshots = new SnapshotDdl(
+    (doing, sql) => this.run(doing, sql),
+    (schema, model) => this.snapshotRelation(schema, model),
+    SNAPSHOT_COLUMNS,
+  );
+
   async createSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `creating the snapshot table of model ${JSON.stringify(model)}`,
-      `create table if not exists ${this.snapshotRelation(schema, model)} (
-  pk string not null,
-  row_hash string not null,
-  synced_at timestamp
-)`,
-    );
+    await this.snapshots.create(schema, model);
   }
 
   async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `emptying the snapshot table of model ${JSON.stringify(model)}`,
-      `truncate table ${this.snapshotRelation(schema, model)}`,
-    );
+    await this.snapshots.reset(schema, model);
   }
 
   async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `dropping the snapshot table of model ${JSON.stringify(model)}`,
-      `drop table if exists ${this.snapshotRelation(schema, model)}`,
-    );
+    await this.snapshots.drop(schema, model);
   }
 
   /** `snapshot_<model>` as Unity Catalog stores a table name (see fitTableName). */

@@ -24,6 +24,12 @@ import { PostgresIntrospector } from './postgres-introspector';
 import type { PostgresSettings } from './postgres-settings';
 import { asSubquery, fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from './postgres-sql';
 import { BUILTIN_TYPE_NAMES, jsonSafeTypes } from './postgres-values';
+import { SnapshotDdl } from '../snapshot-ddl';
+
+/** Columns of a model's change-tracking snapshot table. */
+const SNAPSHOT_COLUMNS = `  pk text primary key,
+  row_hash text not null,
+  synced_at timestamptz not null default now()`;
 
 export class PostgresAdapter implements WarehouseAdapter {
   readonly warehouse: string = 'postgres';
@@ -133,47 +139,31 @@ export class PostgresAdapter implements WarehouseAdapter {
     return { total: Number(rows[0].total), distinct: Number(rows[0].distinct), nulls: Number(rows[0].nulls) };
   }
 
+  /**
+   * Snapshot DDL runs under a transaction-scoped advisory lock on the table's name, sent as one
+   * simple-protocol message (one implicit transaction). A process killed mid-statement leaves its server
+   * session running the DDL to commit; the lock makes the next apply's DDL on the same table wait for it
+   * instead of racing it (a drop that ran first would let the late create orphan the table).
+   */
+  private readonly snapshots = new SnapshotDdl(
+    (doing, sql, { schema, model }) => {
+      const key = quoteLiteral(`backflow:${schema}.${this.snapshotTable(model)}`);
+      return this.run(doing, `select pg_advisory_xact_lock(hashtextextended(${key}, 0)); ${sql}`);
+    },
+    (schema, model) => this.snapshotRelation(schema, model),
+    SNAPSHOT_COLUMNS,
+  );
+
   async createSnapshot(schema: string, model: string): Promise<void> {
-    // IF NOT EXISTS: an apply that crashed after this step may be run again.
-    await this.snapshotDdl(
-      `creating the snapshot table of model ${JSON.stringify(model)}`,
-      schema,
-      model,
-      `create table if not exists ${this.snapshotRelation(schema, model)} (
-  pk text primary key,
-  row_hash text not null,
-  synced_at timestamptz not null default now()
-)`,
-    );
+    await this.snapshots.create(schema, model);
   }
 
   async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshotDdl(
-      `emptying the snapshot table of model ${JSON.stringify(model)}`,
-      schema,
-      model,
-      `truncate table ${this.snapshotRelation(schema, model)}`,
-    );
+    await this.snapshots.reset(schema, model);
   }
 
   async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshotDdl(
-      `dropping the snapshot table of model ${JSON.stringify(model)}`,
-      schema,
-      model,
-      `drop table if exists ${this.snapshotRelation(schema, model)}`,
-    );
-  }
-
-  /**
-   * Snapshot DDL under a transaction-scoped advisory lock on the table's name, sent as one simple-protocol
-   * message (one implicit transaction). A process killed mid-statement leaves its server session running
-   * the DDL to commit; the lock makes the next apply's DDL on the same table wait for it instead of racing
-   * it (a drop that ran first would let the late create orphan the table).
-   */
-  private async snapshotDdl(doing: string, schema: string, model: string, ddl: string): Promise<void> {
-    const key = quoteLiteral(`backflow:${schema}.${this.snapshotTable(model)}`);
-    await this.run(doing, `select pg_advisory_xact_lock(hashtextextended(${key}, 0)); ${ddl}`);
+    await this.snapshots.drop(schema, model);
   }
 
   selectAll(ref: RelationRef): string {

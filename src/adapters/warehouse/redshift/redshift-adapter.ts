@@ -30,6 +30,13 @@ import {
   redshiftVersion,
 } from './redshift-sql';
 import { typeFromOid } from './redshift-types';
+import { SnapshotDdl } from '../snapshot-ddl';
+
+// Redshift's TEXT is VARCHAR(256): keys get room to spare.
+/** Columns of a model's change-tracking snapshot table. */
+const SNAPSHOT_COLUMNS = `  pk varchar(4096) not null primary key,
+  row_hash varchar(128) not null,
+  synced_at timestamp not null default getdate()`;
 
 export class RedshiftAdapter implements WarehouseAdapter {
   readonly warehouse: string = 'redshift';
@@ -141,30 +148,22 @@ export class RedshiftAdapter implements WarehouseAdapter {
     return { total: Number(rows[0].total), distinct: Number(rows[0].distinct), nulls: Number(rows[0].nulls) };
   }
 
+  private readonly snapshots = new SnapshotDdl(
+    (doing, sql) => this.run(doing, sql),
+    (schema, model) => this.snapshotRelation(schema, model),
+    SNAPSHOT_COLUMNS,
+  );
+
   async createSnapshot(schema: string, model: string): Promise<void> {
-    // Redshift's TEXT is VARCHAR(256): keys get room to spare.
-    await this.run(
-      `creating the snapshot table of model ${JSON.stringify(model)}`,
-      `create table if not exists ${this.snapshotRelation(schema, model)} (
-  pk varchar(4096) not null primary key,
-  row_hash varchar(128) not null,
-  synced_at timestamp not null default getdate()
-)`,
-    );
+    await this.snapshots.create(schema, model);
   }
 
   async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `emptying the snapshot table of model ${JSON.stringify(model)}`,
-      `truncate table ${this.snapshotRelation(schema, model)}`,
-    );
+    await this.snapshots.reset(schema, model);
   }
 
   async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `dropping the snapshot table of model ${JSON.stringify(model)}`,
-      `drop table if exists ${this.snapshotRelation(schema, model)}`,
-    );
+    await this.snapshots.drop(schema, model);
   }
 
   /** `snapshot_<model>` as Redshift stores it: lower case, within 127 bytes. */

@@ -34,6 +34,12 @@ import {
   snowflakeSubquery,
 } from './snowflake-sql';
 import { jsonSafe, resultTypeName } from './snowflake-values';
+import { SnapshotDdl } from '../snapshot-ddl';
+
+/** Columns of a model's change-tracking snapshot table. */
+const SNAPSHOT_COLUMNS = `  pk varchar not null primary key,
+  row_hash varchar not null,
+  synced_at timestamp_ltz not null default current_timestamp()`;
 
 /** Roles followed through the hierarchy when a privilege seems missing (each is one SHOW GRANTS). */
 const MAX_ROLES_FOLLOWED = 10;
@@ -180,29 +186,22 @@ export class SnowflakeAdapter implements WarehouseAdapter {
     return { total, distinct, nulls };
   }
 
+  private readonly snapshots = new SnapshotDdl(
+    (doing, sql) => this.run(doing, sql),
+    (schema, model) => this.snapshotRelation(schema, model),
+    SNAPSHOT_COLUMNS,
+  );
+
   async createSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `creating the snapshot table of model ${JSON.stringify(model)}`,
-      `create table if not exists ${this.snapshotRelation(schema, model)} (
-  pk varchar not null primary key,
-  row_hash varchar not null,
-  synced_at timestamp_ltz not null default current_timestamp()
-)`,
-    );
+    await this.snapshots.create(schema, model);
   }
 
   async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `emptying the snapshot table of model ${JSON.stringify(model)}`,
-      `truncate table ${this.snapshotRelation(schema, model)}`,
-    );
+    await this.snapshots.reset(schema, model);
   }
 
   async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.run(
-      `dropping the snapshot table of model ${JSON.stringify(model)}`,
-      `drop table if exists ${this.snapshotRelation(schema, model)}`,
-    );
+    await this.snapshots.drop(schema, model);
   }
 
   /** `snapshot_<model>` resolved the Snowflake way (SNAPSHOT_ACTIVE_USERS), within 255 characters. */

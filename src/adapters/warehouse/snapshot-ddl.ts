@@ -1,0 +1,53 @@
+/**
+ * The change-tracking snapshot table's lifecycle, the same in every SQL warehouse: created idempotently (a
+ * crashed apply may run it again), emptied when a model's output changes, dropped with the model. Each
+ * dialect gives its column types and how it runs a statement.
+ */
+
+export interface SnapshotTarget {
+  schema: string;
+  model: string;
+}
+
+/** Runs one DDL statement; `doing` names it for error messages. */
+export type RunSnapshotStatement = (doing: string, sql: string, target: SnapshotTarget) => Promise<unknown>;
+
+export class SnapshotDdl {
+  constructor(
+    private readonly run: RunSnapshotStatement,
+    /** The quoted, qualified table name of a model's snapshot in `schema`. */
+    private readonly relation: (schema: string, model: string) => string,
+    /** Column definitions in the dialect: pk, row_hash, synced_at. */
+    private readonly columns: string,
+  ) {}
+
+  async create(schema: string, model: string): Promise<void> {
+    await this.run(
+      `creating the snapshot table of model ${JSON.stringify(model)}`,
+      `create table if not exists ${this.relation(schema, model)} (\n${this.columns}\n)`,
+      { schema, model },
+    );
+  }
+
+  async reset(schema: string, model: string): Promise<void> {
+    await this.run(
+      `emptying the snapshot table of model ${JSON.stringify(model)}`,
+      `truncate table ${this.relation(schema, model)}`,
+      {
+        schema,
+        model,
+      },
+    );
+  }
+
+  async drop(schema: string, model: string): Promise<void> {
+    await this.run(
+      `dropping the snapshot table of model ${JSON.stringify(model)}`,
+      `drop table if exists ${this.relation(schema, model)}`,
+      {
+        schema,
+        model,
+      },
+    );
+  }
+}
