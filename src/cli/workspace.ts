@@ -125,7 +125,7 @@ export async function withWorkspace<T>(
 ): Promise<T> {
   const d = desired ?? (await loadDesired(opts));
   const backend = openBackend(d.backend, { lockTimeoutMs: parseDuration(opts.lockTimeout) });
-  const connections = new Connections(d.configDir);
+  const connections = new Connections(d.configDir, gitProgressPrinter());
   let lock: LockHandle | undefined;
   try {
     if (operation && opts.lock !== false) lock = await backend.lock(operation);
@@ -144,4 +144,25 @@ export function parseDuration(text: string | undefined): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60000 : n * 1000;
+}
+
+/**
+ * Clone and fetch progress on stderr (stdout may be a JSON plan), at most once a second per Git sync and
+ * only after the first second: short syncs stay silent.
+ */
+function gitProgressPrinter(): (address: string, phase: string, loaded?: number, total?: number) => void {
+  const started = new Map<string, number>();
+  const last = new Map<string, number>();
+  return (address, phase, loaded, total) => {
+    const now = Date.now();
+    if (!started.has(address)) started.set(address, now);
+    if (now - started.get(address)! < 1000 || now - (last.get(address) ?? 0) < 1000) return;
+    last.set(address, now);
+    const amount = total
+      ? ` ${Math.floor(((loaded ?? 0) / total) * 100)}% (${loaded}/${total})`
+      : loaded
+        ? ` ${loaded}`
+        : '';
+    process.stderr.write(`${address}: ${phase}${amount}\n`);
+  };
 }
