@@ -16,7 +16,7 @@
  * stays one round trip and k broken models cost O(k log n) more.
  */
 import { randomBytes } from 'node:crypto';
-import type { Column, QueryRef } from './warehouse';
+import type { Column, IntrospectionResult, QueryRef } from './warehouse';
 
 export interface DescribeSyntax {
   quoteIdent(name: string): string;
@@ -126,4 +126,77 @@ export function batchBySize<T>(items: readonly T[], size: (item: T) => number, m
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+/**
+ * The one statement of a batch: the queries' describe select, with the relations' select (when given)
+ * riding along through `right join (...) as r on true`, or the relations' select alone.
+ */
+export function batchStatementText(
+  queries: readonly QueryRef[],
+  relationsSql: string | undefined,
+  syntax: DescribeSyntax,
+): { text: string; markers: string[] } {
+  if (queries.length === 0) return { text: relationsSql!, markers: [] };
+  const d = describeQueries(
+    queries.map((q) => q.sql),
+    syntax,
+  );
+  const text = relationsSql
+    ? `select r.*, ${d.selectList}\nfrom ${d.from}\nright join (\n${relationsSql}\n) as r on true`
+    : `select ${d.selectList}\nfrom ${d.from}`;
+  return { text, markers: d.markers };
+}
+
+export interface BatchedIntrospection {
+  /** The dialect's single-statement form of a model's SQL; throws (with the message to report) when refused. */
+  statement(sql: string): string;
+  /** The relations' select, run with the first batch; undefined when there are no relations. */
+  relationsSql: string | undefined;
+  maxStatementBytes: number;
+  /** Runs one batch statement, records the relations in `result` when `relationsSql` is given, returns each query's columns. */
+  describe(
+    queries: readonly QueryRef[],
+    relationsSql: string | undefined,
+    result: IntrospectionResult,
+  ): Promise<Column[][]>;
+  errorText(err: unknown): string;
+}
+
+/**
+ * Introspection in as few statements as the size cap allows (one for ordinary sources): queries the
+ * dialect refuses get their error without being sent; when a batch fails, the relations are read alone and
+ * the batch is bisected so each broken query gets its own error.
+ */
+export async function introspectInBatches(
+  queries: readonly QueryRef[],
+  d: BatchedIntrospection,
+): Promise<IntrospectionResult> {
+  const result: IntrospectionResult = { relations: new Map(), queries: new Map() };
+  const valid: QueryRef[] = [];
+  for (const ref of queries) {
+    try {
+      valid.push({ id: ref.id, sql: d.statement(ref.sql) });
+    } catch (err) {
+      result.queries.set(ref.id, { error: (err as Error).message });
+    }
+  }
+  if (!d.relationsSql && valid.length === 0) return result;
+  const batches =
+    valid.length > 0 ? batchBySize(valid, (q) => Buffer.byteLength(q.sql), d.maxStatementBytes) : [[]];
+  for (const [index, batch] of batches.entries()) {
+    // Relations ride with the first batch.
+    const withRelations = index === 0 ? d.relationsSql : undefined;
+    if (batch.length === 0 && !withRelations) continue;
+    try {
+      const described = await d.describe(batch, withRelations, result);
+      batch.forEach((q, i) => result.queries.set(q.id, { columns: described[i] }));
+    } catch (err) {
+      if (batch.length === 0) throw err; // relations alone failed: not a model problem
+      if (withRelations) await d.describe([], withRelations, result);
+      const found = await bisect(batch, (subset) => d.describe(subset, undefined, result), d.errorText);
+      for (const [id, described] of found) result.queries.set(id, described);
+    }
+  }
+  return result;
 }

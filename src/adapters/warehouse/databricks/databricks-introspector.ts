@@ -6,7 +6,7 @@
  * folds to an empty relation (OptimizeLimitZero), so nothing is scanned. Names are compared lower-cased, as
  * Unity Catalog stores them.
  */
-import { batchBySize, bisect, describeQueries, splitAtMarkers, type Described } from '../describe-batch';
+import { batchStatementText, introspectInBatches, splitAtMarkers } from '../describe-batch';
 import type { Column, IntrospectionRequest, IntrospectionResult, QueryRef, RelationRef } from '../warehouse';
 import { relationKey } from '../warehouse';
 import type { DatabricksDriver } from './databricks-driver';
@@ -25,37 +25,14 @@ export class DatabricksIntrospector {
   ) {}
 
   async introspect(request: IntrospectionRequest): Promise<IntrospectionResult> {
-    const result: IntrospectionResult = { relations: new Map(), queries: new Map() };
-    const valid: QueryRef[] = [];
-    for (const ref of request.queries) {
-      try {
-        valid.push({ id: ref.id, sql: databricksStatement(ref.sql) });
-      } catch (err) {
-        result.queries.set(ref.id, { error: (err as Error).message });
-      }
-    }
-    const relationsSql = this.relationsSelect(request.relations);
-    if (!relationsSql && valid.length === 0) return result;
-    const batches =
-      valid.length > 0 ? batchBySize(valid, (q) => Buffer.byteLength(q.sql), MAX_STATEMENT_BYTES) : [[]];
-    for (const [index, batch] of batches.entries()) {
-      const withRelations = index === 0 ? relationsSql : undefined;
-      if (batch.length === 0 && !withRelations) continue;
-      try {
-        const described = await this.describeBatch(batch, withRelations, request.relations, result);
-        batch.forEach((q, i) => result.queries.set(q.id, { columns: described[i] }));
-      } catch (err) {
-        if (batch.length === 0) throw err;
-        if (withRelations) await this.describeBatch([], withRelations, request.relations, result);
-        const found = await bisect(
-          batch,
-          (subset) => this.describeBatch(subset, undefined, request.relations, result),
-          (e) => describeErrorText(e, this.settings),
-        );
-        for (const [id, d] of found) result.queries.set(id, d as Described);
-      }
-    }
-    return result;
+    return introspectInBatches(request.queries, {
+      statement: databricksStatement,
+      relationsSql: this.relationsSelect(request.relations),
+      maxStatementBytes: MAX_STATEMENT_BYTES,
+      describe: (queries, relationsSql, result) =>
+        this.describeBatch(queries, relationsSql, request.relations, result),
+      errorText: (e) => describeErrorText(e, this.settings),
+    });
   }
 
   private async describeBatch(
@@ -64,20 +41,7 @@ export class DatabricksIntrospector {
     relations: readonly RelationRef[],
     result: IntrospectionResult,
   ): Promise<Column[][]> {
-    let text: string;
-    let markers: string[] = [];
-    if (queries.length === 0) {
-      text = relationsSql!;
-    } else {
-      const d = describeQueries(
-        queries.map((q) => q.sql),
-        SYNTAX,
-      );
-      markers = d.markers;
-      text = relationsSql
-        ? `select r.*, ${d.selectList}\nfrom ${d.from}\nright join (\n${relationsSql}\n) as r on true`
-        : `select ${d.selectList}\nfrom ${d.from}`;
-    }
+    const { text, markers } = batchStatementText(queries, relationsSql, SYNTAX);
     const { columns, rows } = await this.driver.execute(text);
     if (relationsSql) collectRelations(rows, columns[0].name, relations, result);
     if (queries.length === 0) return [];

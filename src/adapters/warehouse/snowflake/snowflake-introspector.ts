@@ -16,7 +16,7 @@
  * If a query does not compile the statement fails; the introspector then reads the relations alone and
  * bisects the queries (see ../describe-batch.ts), so each broken query gets its own error.
  */
-import { batchBySize, bisect, describeQueries, splitAtMarkers, type Described } from '../describe-batch';
+import { batchStatementText, introspectInBatches, splitAtMarkers } from '../describe-batch';
 import type { Column, IntrospectionRequest, IntrospectionResult, QueryRef, RelationRef } from '../warehouse';
 import { relationKey } from '../warehouse';
 import type { SnowflakeDriver } from './snowflake-driver';
@@ -44,38 +44,14 @@ export class SnowflakeIntrospector {
   ) {}
 
   async introspect(request: IntrospectionRequest): Promise<IntrospectionResult> {
-    const result: IntrospectionResult = { relations: new Map(), queries: new Map() };
-    const valid: QueryRef[] = [];
-    for (const ref of request.queries) {
-      try {
-        valid.push({ id: ref.id, sql: snowflakeStatement(ref.sql) });
-      } catch (err) {
-        result.queries.set(ref.id, { error: (err as Error).message });
-      }
-    }
-    if (request.relations.length === 0 && valid.length === 0) return result;
-
-    const batches =
-      valid.length > 0 ? batchBySize(valid, (q) => Buffer.byteLength(q.sql), MAX_STATEMENT_BYTES) : [[]];
-    const relationsSql = request.relations.length > 0 ? this.relationsSelect(request.relations) : undefined;
-    for (const [index, batch] of batches.entries()) {
-      // Relations ride with the first batch.
-      const withRelations = index === 0 ? relationsSql : undefined;
-      try {
-        const described = await this.describeBatch(batch, withRelations, request.relations, result);
-        batch.forEach((q, i) => result.queries.set(q.id, { columns: described[i] }));
-      } catch (err) {
-        if (batch.length === 0) throw err; // relations alone failed: not a model problem
-        if (withRelations) await this.describeBatch([], withRelations, request.relations, result);
-        const found = await bisect(
-          batch,
-          (subset) => this.describeBatch(subset, undefined, request.relations, result),
-          (e) => describeErrorText(e, this.settings),
-        );
-        for (const [id, d] of found) result.queries.set(id, d as Described);
-      }
-    }
-    return result;
+    return introspectInBatches(request.queries, {
+      statement: snowflakeStatement,
+      relationsSql: request.relations.length > 0 ? this.relationsSelect(request.relations) : undefined,
+      maxStatementBytes: MAX_STATEMENT_BYTES,
+      describe: (queries, relationsSql, result) =>
+        this.describeBatch(queries, relationsSql, request.relations, result),
+      errorText: (e) => describeErrorText(e, this.settings),
+    });
   }
 
   /** One statement: the batch's query columns (and the relations' rows when given). */
@@ -85,20 +61,7 @@ export class SnowflakeIntrospector {
     relations: readonly RelationRef[],
     result: IntrospectionResult,
   ): Promise<Column[][]> {
-    let text: string;
-    let markers: string[] = [];
-    if (queries.length === 0) {
-      text = relationsSql!;
-    } else {
-      const d = describeQueries(
-        queries.map((q) => q.sql),
-        SYNTAX,
-      );
-      markers = d.markers;
-      text = relationsSql
-        ? `select r.*, ${d.selectList}\nfrom ${d.from}\nright join (\n${relationsSql}\n) as r on true`
-        : `select ${d.selectList}\nfrom ${d.from}`;
-    }
+    const { text, markers } = batchStatementText(queries, relationsSql, SYNTAX);
     const { columns, rows } = await this.driver.execute(text);
     if (relationsSql) collectRelations(rows, relations, result);
     if (queries.length === 0) return [];
