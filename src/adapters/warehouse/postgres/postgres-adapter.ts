@@ -25,6 +25,7 @@ import type { PostgresSettings } from './postgres-settings';
 import { asSubquery, fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from './postgres-sql';
 import { BUILTIN_TYPE_NAMES, jsonSafeTypes } from './postgres-values';
 import { SnapshotDdl } from '../snapshot-ddl';
+import { ensureManagedSchema } from './postgres-managed-schema';
 
 /** Columns of a model's change-tracking snapshot table. */
 const SNAPSHOT_COLUMNS = `  pk text primary key,
@@ -65,25 +66,9 @@ export class PostgresAdapter implements WarehouseAdapter {
   }
 
   async ensureManagedSchema(schema: string): Promise<void> {
-    // Look first: `create schema if not exists` checks CREATE on the database before it checks existence,
-    // so it fails for a role an admin gave a ready-made schema (the least-privilege setup).
-    const exists = await this.run(
-      'checking the managed schema',
-      'select 1 from pg_catalog.pg_namespace where nspname = $1',
-      [schema],
+    await ensureManagedSchema(this.driver, schema, this.settings, (err, doing) =>
+      queryError(err, this.settings, doing),
     );
-    if (exists.rows.length > 0) return;
-    try {
-      await this.driver.query(`create schema if not exists ${quoteIdent(schema)}`);
-    } catch (err) {
-      if ((err as { code?: string }).code === '42501') {
-        throw new UserError(
-          `user ${JSON.stringify(this.settings.user)} may not create the managed schema ${JSON.stringify(schema)} in database ${JSON.stringify(this.settings.database)}`,
-          `Ask an administrator to run:\n  CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)} AUTHORIZATION ${quoteIdent(this.settings.user)};`,
-        );
-      }
-      throw queryError(err, this.settings, `creating the managed schema ${quoteIdent(schema)}`);
-    }
   }
 
   async checkGrants(schema: string): Promise<GrantCheck> {

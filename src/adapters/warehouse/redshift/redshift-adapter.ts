@@ -31,6 +31,7 @@ import {
 } from './redshift-sql';
 import { typeFromOid } from './redshift-types';
 import { SnapshotDdl } from '../snapshot-ddl';
+import { ensureManagedSchema } from '../postgres/postgres-managed-schema';
 
 // Redshift's TEXT is VARCHAR(256): keys get room to spare.
 /** Columns of a model's change-tracking snapshot table. */
@@ -77,24 +78,9 @@ export class RedshiftAdapter implements WarehouseAdapter {
   }
 
   async ensureManagedSchema(managedSchema: string): Promise<void> {
-    const schema = foldName(managedSchema);
-    const exists = await this.run(
-      'checking the managed schema',
-      'select 1 from pg_namespace where nspname = $1',
-      [schema],
+    await ensureManagedSchema(this.driver, foldName(managedSchema), this.settings, (err, doing) =>
+      queryError(err, this.settings, doing),
     );
-    if (exists.rows.length > 0) return;
-    try {
-      await this.driver.query(`create schema if not exists ${quoteIdent(schema)}`);
-    } catch (err) {
-      if ((err as { code?: string }).code === '42501') {
-        throw new UserError(
-          `user ${JSON.stringify(this.settings.user)} may not create the managed schema ${JSON.stringify(schema)} in database ${JSON.stringify(this.settings.database)}`,
-          `Ask an administrator to run:\n  CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)} AUTHORIZATION ${quoteIdent(this.settings.user)};`,
-        );
-      }
-      throw queryError(err, this.settings, `creating the managed schema ${quoteIdent(schema)}`);
-    }
   }
 
   async checkGrants(managedSchema: string): Promise<GrantCheck> {
