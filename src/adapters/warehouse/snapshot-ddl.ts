@@ -51,3 +51,24 @@ export class SnapshotDdl {
     );
   }
 }
+
+/**
+ * The three snapshot methods of the WarehouseAdapter interface, served by the adapter's SnapshotDdl: every
+ * SQL warehouse adapter extends this rather than repeating the delegation.
+ */
+export abstract class SnapshotTables {
+  /** The dialect's snapshot DDL: its column types and how it runs a statement. */
+  protected abstract readonly snapshots: SnapshotDdl;
+
+  async createSnapshot(schema: string, model: string): Promise<void> {
+    await this.snapshots.create(schema, model);
+  }
+
+  async resetSnapshot(schema: string, model: string): Promise<void> {
+    await this.snapshots.reset(schema, model);
+  }
+
+  async dropSnapshot(schema: string, model: string): Promise<void> {
+    await this.snapshots.drop(schema, model);
+  }
+}

@@ -21,14 +21,14 @@ import type { BigQuerySettings } from './bigquery-settings';
 import { datasetGrant } from './bigquery-setup-sql';
 import { bigQuerySubquery, fitTableName, qualified, quoteIdent } from './bigquery-sql';
 import { fieldTypeName, rowToObject } from './bigquery-values';
-import { SnapshotDdl } from '../snapshot-ddl';
+import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 
 /** Columns of a model's change-tracking snapshot table. */
 const SNAPSHOT_COLUMNS = `  pk STRING NOT NULL,
   row_hash STRING NOT NULL,
   synced_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP()`;
 
-export class BigQueryAdapter implements WarehouseAdapter {
+export class BigQueryAdapter extends SnapshotTables implements WarehouseAdapter {
   readonly warehouse: string = 'bigquery';
   private readonly driver: BigQueryDriver;
   private readonly introspector: BigQueryIntrospector;
@@ -39,6 +39,7 @@ export class BigQueryAdapter implements WarehouseAdapter {
     auth: AuthModule,
     private readonly settings: BigQuerySettings,
   ) {
+    super();
     this.driver = new BigQueryDriver(bigquery, auth, settings);
     this.introspector = new BigQueryIntrospector(this.driver, settings);
   }
@@ -134,23 +135,11 @@ export class BigQueryAdapter implements WarehouseAdapter {
     return { total, distinct, nulls };
   }
 
-  private readonly snapshots = new SnapshotDdl(
+  protected readonly snapshots = new SnapshotDdl(
     (doing, sql) => this.run(doing, sql),
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
-
-  async createSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.create(schema, model);
-  }
-
-  async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.reset(schema, model);
-  }
-
-  async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.drop(schema, model);
-  }
 
   /** `snapshot_<model>`, made a valid BigQuery table name (see fitTableName). */
   snapshotTable(model: string): string {

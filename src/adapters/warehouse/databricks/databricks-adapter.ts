@@ -28,14 +28,14 @@ import {
   ucName,
 } from './databricks-sql';
 import { jsonSafe } from './databricks-values';
-import { SnapshotDdl } from '../snapshot-ddl';
+import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 
 /** Columns of a model's change-tracking snapshot table. */
 const SNAPSHOT_COLUMNS = `  pk string not null,
   row_hash string not null,
   synced_at timestamp`;
 
-export class DatabricksAdapter implements WarehouseAdapter {
+export class DatabricksAdapter extends SnapshotTables implements WarehouseAdapter {
   readonly warehouse: string = 'databricks';
   private readonly driver: DatabricksDriver;
   private readonly introspector: DatabricksIntrospector;
@@ -45,6 +45,7 @@ export class DatabricksAdapter implements WarehouseAdapter {
     sql: DatabricksModule,
     private readonly settings: DatabricksSettings,
   ) {
+    super();
     this.driver = new DatabricksDriver(sql, settings);
     this.introspector = new DatabricksIntrospector(this.driver, settings);
   }
@@ -146,23 +147,11 @@ export class DatabricksAdapter implements WarehouseAdapter {
     return { total: Number(row.bf_total), distinct: Number(row.bf_distinct), nulls: Number(row.bf_nulls) };
   }
 
-  private readonly snapshots = new SnapshotDdl(
+  protected readonly snapshots = new SnapshotDdl(
     (doing, sql) => this.run(doing, sql),
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
-
-  async createSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.create(schema, model);
-  }
-
-  async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.reset(schema, model);
-  }
-
-  async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.drop(schema, model);
-  }
 
   /** `snapshot_<model>` as Unity Catalog stores a table name (see fitTableName). */
   snapshotTable(model: string): string {

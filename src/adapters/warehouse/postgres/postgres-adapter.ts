@@ -24,7 +24,7 @@ import { PostgresIntrospector } from './postgres-introspector';
 import type { PostgresSettings } from './postgres-settings';
 import { asSubquery, fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from './postgres-sql';
 import { BUILTIN_TYPE_NAMES, jsonSafeTypes } from './postgres-values';
-import { SnapshotDdl } from '../snapshot-ddl';
+import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 import { ensureManagedSchema } from './postgres-managed-schema';
 
 /** Columns of a model's change-tracking snapshot table. */
@@ -32,7 +32,7 @@ const SNAPSHOT_COLUMNS = `  pk text primary key,
   row_hash text not null,
   synced_at timestamptz not null default now()`;
 
-export class PostgresAdapter implements WarehouseAdapter {
+export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter {
   readonly warehouse: string = 'postgres';
   private readonly driver: PostgresDriver;
   private readonly introspector: PostgresIntrospector;
@@ -41,6 +41,7 @@ export class PostgresAdapter implements WarehouseAdapter {
     private readonly pg: PgModule,
     private readonly settings: PostgresSettings,
   ) {
+    super();
     this.driver = new PostgresDriver(pg, settings);
     this.introspector = new PostgresIntrospector(this.driver);
   }
@@ -130,7 +131,7 @@ export class PostgresAdapter implements WarehouseAdapter {
    * session running the DDL to commit; the lock makes the next apply's DDL on the same table wait for it
    * instead of racing it (a drop that ran first would let the late create orphan the table).
    */
-  private readonly snapshots = new SnapshotDdl(
+  protected readonly snapshots = new SnapshotDdl(
     (doing, sql, { schema, model }) => {
       const key = quoteLiteral(`backflow:${schema}.${this.snapshotTable(model)}`);
       return this.run(doing, `select pg_advisory_xact_lock(hashtextextended(${key}, 0)); ${sql}`);
@@ -138,18 +139,6 @@ export class PostgresAdapter implements WarehouseAdapter {
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
-
-  async createSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.create(schema, model);
-  }
-
-  async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.reset(schema, model);
-  }
-
-  async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.drop(schema, model);
-  }
 
   selectAll(ref: RelationRef): string {
     return `select * from ${qualifiedName(ref.schema, ref.name)}`;

@@ -30,7 +30,7 @@ import {
   redshiftVersion,
 } from './redshift-sql';
 import { typeFromOid } from './redshift-types';
-import { SnapshotDdl } from '../snapshot-ddl';
+import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 import { ensureManagedSchema } from '../postgres/postgres-managed-schema';
 
 // Redshift's TEXT is VARCHAR(256): keys get room to spare.
@@ -39,7 +39,7 @@ const SNAPSHOT_COLUMNS = `  pk varchar(4096) not null primary key,
   row_hash varchar(128) not null,
   synced_at timestamp not null default getdate()`;
 
-export class RedshiftAdapter implements WarehouseAdapter {
+export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter {
   readonly warehouse: string = 'redshift';
   private readonly driver: PostgresDriver;
   private readonly introspector: RedshiftIntrospector;
@@ -48,6 +48,7 @@ export class RedshiftAdapter implements WarehouseAdapter {
     private readonly pg: PgModule,
     private readonly settings: RedshiftSettings,
   ) {
+    super();
     this.driver = new PostgresDriver(pg, settings);
     this.introspector = new RedshiftIntrospector(this.driver, settings);
   }
@@ -134,23 +135,11 @@ export class RedshiftAdapter implements WarehouseAdapter {
     return { total: Number(rows[0].total), distinct: Number(rows[0].distinct), nulls: Number(rows[0].nulls) };
   }
 
-  private readonly snapshots = new SnapshotDdl(
+  protected readonly snapshots = new SnapshotDdl(
     (doing, sql) => this.run(doing, sql),
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
-
-  async createSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.create(schema, model);
-  }
-
-  async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.reset(schema, model);
-  }
-
-  async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.drop(schema, model);
-  }
 
   /** `snapshot_<model>` as Redshift stores it: lower case, within 127 bytes. */
   snapshotTable(model: string): string {

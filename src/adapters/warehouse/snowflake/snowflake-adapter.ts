@@ -34,7 +34,7 @@ import {
   snowflakeSubquery,
 } from './snowflake-sql';
 import { jsonSafe, resultTypeName } from './snowflake-values';
-import { SnapshotDdl } from '../snapshot-ddl';
+import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 
 /** Columns of a model's change-tracking snapshot table. */
 const SNAPSHOT_COLUMNS = `  pk varchar not null primary key,
@@ -44,7 +44,7 @@ const SNAPSHOT_COLUMNS = `  pk varchar not null primary key,
 /** Roles followed through the hierarchy when a privilege seems missing (each is one SHOW GRANTS). */
 const MAX_ROLES_FOLLOWED = 10;
 
-export class SnowflakeAdapter implements WarehouseAdapter {
+export class SnowflakeAdapter extends SnapshotTables implements WarehouseAdapter {
   readonly warehouse: string = 'snowflake';
   private readonly driver: SnowflakeDriver;
   private readonly introspector: SnowflakeIntrospector;
@@ -54,6 +54,7 @@ export class SnowflakeAdapter implements WarehouseAdapter {
     sdk: SnowflakeSdk,
     private readonly settings: SnowflakeSettings,
   ) {
+    super();
     this.driver = new SnowflakeDriver(sdk, settings);
     this.introspector = new SnowflakeIntrospector(this.driver, settings);
   }
@@ -186,23 +187,11 @@ export class SnowflakeAdapter implements WarehouseAdapter {
     return { total, distinct, nulls };
   }
 
-  private readonly snapshots = new SnapshotDdl(
+  protected readonly snapshots = new SnapshotDdl(
     (doing, sql) => this.run(doing, sql),
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
-
-  async createSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.create(schema, model);
-  }
-
-  async resetSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.reset(schema, model);
-  }
-
-  async dropSnapshot(schema: string, model: string): Promise<void> {
-    await this.snapshots.drop(schema, model);
-  }
 
   /** `snapshot_<model>` resolved the Snowflake way (SNAPSHOT_ACTIVE_USERS), within 255 characters. */
   snapshotTable(model: string): string {
