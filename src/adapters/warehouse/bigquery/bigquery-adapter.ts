@@ -21,6 +21,7 @@ import type { BigQuerySettings } from './bigquery-settings';
 import { datasetGrant } from './bigquery-setup-sql';
 import { bigQuerySubquery, fitTableName, qualified, quoteIdent } from './bigquery-sql';
 import { fieldTypeName, rowToObject } from './bigquery-values';
+import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 
 /** Columns of a model's change-tracking snapshot table. */
@@ -112,9 +113,7 @@ export class BigQueryAdapter extends SnapshotTables implements WarehouseAdapter 
   }
 
   async preview(sql: string, limit: number): Promise<PreviewResult> {
-    if (!Number.isInteger(limit) || limit < 0) {
-      throw new UserError(`preview limit must be a non-negative integer, got ${limit}`);
-    }
+    assertPreviewLimit(limit);
     const { fields, rows } = await this.run(
       'previewing the query',
       `SELECT * FROM ${bigQuerySubquery(sql)} AS q LIMIT ${limit}`,

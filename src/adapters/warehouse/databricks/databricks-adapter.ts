@@ -28,6 +28,7 @@ import {
   ucName,
 } from './databricks-sql';
 import { jsonSafe } from './databricks-values';
+import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 
 /** Columns of a model's change-tracking snapshot table. */
@@ -120,9 +121,7 @@ export class DatabricksAdapter extends SnapshotTables implements WarehouseAdapte
   }
 
   async preview(sql: string, limit: number): Promise<PreviewResult> {
-    if (!Number.isInteger(limit) || limit < 0) {
-      throw new UserError(`preview limit must be a non-negative integer, got ${limit}`);
-    }
+    assertPreviewLimit(limit);
     const { columns, rows } = await this.run(
       'previewing the query',
       `select * from ${databricksSubquery(sql)} as q limit ${limit}`,

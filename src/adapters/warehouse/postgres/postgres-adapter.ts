@@ -24,6 +24,7 @@ import { PostgresIntrospector } from './postgres-introspector';
 import type { PostgresSettings } from './postgres-settings';
 import { asSubquery, fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from './postgres-sql';
 import { BUILTIN_TYPE_NAMES, jsonSafeTypes } from './postgres-values';
+import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 import { ensureManagedSchema } from './postgres-managed-schema';
 
@@ -94,9 +95,7 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
   }
 
   async preview(sql: string, limit: number): Promise<PreviewResult> {
-    if (!Number.isInteger(limit) || limit < 0) {
-      throw new UserError(`preview limit must be a non-negative integer, got ${limit}`);
-    }
+    assertPreviewLimit(limit);
     const text = `select * from ${asSubquery(sql)} limit $1`;
     try {
       // READ ONLY and rolled back: a preview must never change the warehouse, whatever the query calls.

@@ -30,6 +30,7 @@ import {
   redshiftVersion,
 } from './redshift-sql';
 import { typeFromOid } from './redshift-types';
+import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 import { ensureManagedSchema } from '../postgres/postgres-managed-schema';
 
@@ -99,9 +100,7 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
   }
 
   async preview(sql: string, limit: number): Promise<PreviewResult> {
-    if (!Number.isInteger(limit) || limit < 0) {
-      throw new UserError(`preview limit must be a non-negative integer, got ${limit}`);
-    }
+    assertPreviewLimit(limit);
     const text = `select * from ${asSubquery(sql)} limit ${limit}`;
     try {
       // READ ONLY and rolled back: a preview never changes the warehouse.

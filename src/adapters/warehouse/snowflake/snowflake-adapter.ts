@@ -34,6 +34,7 @@ import {
   snowflakeSubquery,
 } from './snowflake-sql';
 import { jsonSafe, resultTypeName } from './snowflake-values';
+import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 
 /** Columns of a model's change-tracking snapshot table. */
@@ -159,9 +160,7 @@ export class SnowflakeAdapter extends SnapshotTables implements WarehouseAdapter
   }
 
   async preview(sql: string, limit: number): Promise<PreviewResult> {
-    if (!Number.isInteger(limit) || limit < 0) {
-      throw new UserError(`preview limit must be a non-negative integer, got ${limit}`);
-    }
+    assertPreviewLimit(limit);
     const text = `select * from ${snowflakeSubquery(sql)} as "q" limit ${limit}`;
     try {
       const result = await this.driver.execute(text, { fetchAsString: ['Number'] });
