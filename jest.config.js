@@ -10,8 +10,8 @@ module.exports = {
   setupFiles: ['<rootDir>/test/helpers/loopback-guard.js'],
   // The TypeScript example imports the package by name, as users do; in tests that is the source.
   moduleNameMapper: {
-    '^backflow/constructs$': '<rootDir>/src/constructs/index.ts',
-    '^backflow$': '<rootDir>/src/index.ts',
+    '^backflow-etl/constructs$': '<rootDir>/src/constructs/index.ts',
+    '^backflow-etl$': '<rootDir>/src/index.ts',
   },
   globalSetup: '<rootDir>/test/helpers/global-setup.js',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.js',

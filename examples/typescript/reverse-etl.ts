@@ -3,7 +3,7 @@
  * feed it. A stage passes its settings; the resources and their references are the same everywhere.
  */
 import { Construct } from 'constructs';
-import { Destination, Model, Schedule, Secret, Source, Sync } from 'backflow/constructs';
+import { Destination, Model, Schedule, Secret, Source, Sync } from 'backflow-etl/constructs';
 import type { StageSettings } from './stages';
 
 export class ReverseEtl extends Construct {

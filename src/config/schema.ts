@@ -10,7 +10,7 @@ import addFormats from 'ajv-formats';
 export const SCHEMA_DIR = resolve(__dirname, '..', '..', 'schemas');
 /**
  * `$id`s are the file names, relative on purpose: `$ref`s between the files then resolve against wherever
- * the files are read from (node_modules/backflow/schemas for an editor), never against a web address that
+ * the files are read from (node_modules/backflow-etl/schemas for an editor), never against a web address that
  * editors would try to fetch.
  */
 export const CONFIG_SCHEMA_ID = 'config.schema.json';

@@ -1,5 +1,5 @@
 /**
- * `backflow/constructs`: the cdktf construct library.
+ * `backflow-etl/constructs`: the cdktf construct library.
  */
 export { Backend } from './backend';
 export { BackflowResource, isBackflowResource } from './backflow-resource';

@@ -1,6 +1,6 @@
 /** The JSON example of DESIGN.md §2, verbatim: it must validate and plan exactly as written. */
 export const DESIGN_EXAMPLE = `{
-  "$schema": "./node_modules/backflow/schemas/config.schema.json",
+  "$schema": "./node_modules/backflow-etl/schemas/config.schema.json",
   "backend": { "type": "local", "path": ".backflow/state.json" },
   "sources": {
     "warehouse": {
