@@ -215,6 +215,9 @@ export function adapterSuite(name: string, makeFixture: () => Promise<WarehouseF
       await adapter.createSnapshot(fx.managedSchema, model);
       let seen = await adapter.introspect({ relations: [snap], queries: [] });
       expect(seen.relations.get(relationKey(snap))?.length).toBe(3);
+      // Where a user of the warehouse looks for it: `snapshot_suite_model` in the managed schema, both
+      // written as in config and folded the warehouse's way (Snowflake: upper case, unquoted).
+      expect(await fx.relationExists(fx.managedSchema, 'snapshot_suite_model')).toBe(true);
       await adapter.resetSnapshot(fx.managedSchema, model);
       await adapter.resetSnapshot(fx.managedSchema, model);
       await adapter.dropSnapshot(fx.managedSchema, model);

@@ -24,8 +24,10 @@ adapterSuite('snowflake', async () => {
     introspectRoundTrips: 1,
     relationExists: async (schema, name) => {
       const lit = (s: string) => `'${resolveIdentifier(s).replace(/'/g, "''")}'`;
-      const rows = await server.duck(
-        `select count(*) from information_schema.tables where table_catalog = 'ANALYTICS' and table_schema = ${lit(schema)} and table_name = ${lit(name)}`,
+      // Snowflake SQL through the server's INFORMATION_SCHEMA, so names compare exactly, as in Snowflake.
+      const rows = await server.query(
+        `select count(*) from information_schema.tables where table_schema = ${lit(schema)} and table_name = ${lit(name)}`,
+        'ANALYTICS',
       );
       return Number(rows[0][0]) === 1;
     },

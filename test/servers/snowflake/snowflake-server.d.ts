@@ -8,6 +8,12 @@ export interface SnowflakeTestServer {
     requests: { method: string; path: string; body: any }[];
     logins: { user: string; authenticator: string; body: any }[];
     statements: string[];
+    /** Session tokens renewed with the master token after a 390112. */
+    renewals: number;
+    /** Result chunks downloaded by the client. */
+    chunkDownloads: number;
+    /** GETs of a statement's result URL after "in progress". */
+    resultPolls: number;
   };
   addWarehouse(name: string): void;
   createDatabase(name: string, schemas?: string[]): Promise<void>;
@@ -27,7 +33,15 @@ export interface SnowflakeTestServer {
   sql(text: string, database?: string): Promise<void>;
   /** DuckDB SQL directly; rows as JSON arrays. */
   duck(text: string): Promise<unknown[][]>;
+  /** One Snowflake SELECT as an administrator; rows as JSON arrays (names compare exactly). */
+  query(text: string, database?: string): Promise<unknown[][]>;
   sessionCount(): number;
+  /** Every statement answers "in progress" `polls` times (333334, then 333333 per poll) before its result. */
+  setQueryInProgress(polls: number): void;
+  /** Rows per result chunk (default 1000): larger results arrive as chunks the client downloads. */
+  setChunkRows(rows: number): void;
+  /** Expires every session token issued so far: the next request gets 390112 and the client renews. */
+  expireSessionTokens(): void;
   stop(): Promise<void>;
 }
 export function startSnowflakeServer(options?: {

@@ -24,6 +24,12 @@ const http = require('node:http');
 const zlib = require('node:zlib');
 const { openDuck, run, StatementTimeout, epochNanosText } = require('../shared/duck');
 const { tokenize, quoteIdent, quoteString, firstWords } = require('../shared/sql-tokens');
+const { resolve, showName, encodeName, decodeName, decodeSql } = require('./snowflake-names');
+const { SqlError, duckError } = require('./snowflake-errors');
+const { QueryResults } = require('./snowflake-results');
+
+/** A resolved Snowflake name quoted for DuckDB (see snowflake-names.js). */
+const duckIdent = (name) => quoteIdent(encodeName(name));
 
 const VERSION = '9.1.0';
 const LEXICON = { backslashEscapes: true, slashComments: true, dollarStrings: true };
@@ -42,27 +48,6 @@ const TYPE_NAMES = {
   VARIANT: 'JSON',
 };
 
-/** Snowflake's rule: an unquoted-looking name is upper-cased; `"x"` keeps its case. */
-function resolve(name) {
-  if (name === undefined || name === null || name === '') return undefined;
-  if (name.startsWith('"') && name.endsWith('"') && name.length >= 2)
-    return name.slice(1, -1).replace(/""/g, '"');
-  return /^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name.toUpperCase() : name;
-}
-
-/** How SHOW commands print a name: bare when it could be written unquoted, else quoted. */
-function showName(name) {
-  return /^[A-Z_][A-Z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-class SqlError extends Error {
-  constructor(code, sqlState, message) {
-    super(message);
-    this.code = code;
-    this.sqlState = sqlState;
-  }
-}
-
 /** Snowflake SQL → DuckDB SQL, token by token. */
 function translate(sql) {
   const tokens = tokenize(sql, LEXICON);
@@ -75,7 +60,8 @@ function translate(sql) {
   tokens.forEach((t, i) => {
     if (t.type === 'comment') return out.push(' ');
     if (t.type === 'string') return out.push(quoteString(t.value));
-    if (t.type === 'qident') return out.push(quoteIdent(t.value));
+    if (t.type === 'qident')
+      return out.push(t.value === 'INFORMATION_SCHEMA' ? 'SF_INFORMATION_SCHEMA' : duckIdent(t.value));
     if (t.type !== 'ident') return out.push(t.text);
     const upper = t.text.toUpperCase();
     const n = next(i);
@@ -93,7 +79,7 @@ function translate(sql) {
 /** DuckDB type name → Snowflake rowtype entry. */
 function rowtypeOf(name, duckType) {
   const base = {
-    name,
+    name: decodeName(name),
     database: '',
     schema: '',
     table: '',
@@ -148,15 +134,16 @@ function cell(value, json, type) {
 }
 
 function infoSchemaSql(db) {
-  const d = quoteIdent(db);
-  const lit = quoteString(db);
+  const d = duckIdent(db);
+  const lit = quoteString(encodeName(db));
+  const dec = decodeSql;
   const ints =
     "('TINYINT','SMALLINT','INTEGER','BIGINT','HUGEINT','UTINYINT','USMALLINT','UINTEGER','UBIGINT')";
   return `
 create schema ${d}.SF_INFORMATION_SCHEMA;
 create view ${d}.SF_INFORMATION_SCHEMA.COLUMNS as
-select table_catalog as TABLE_CATALOG, table_schema as TABLE_SCHEMA, table_name as TABLE_NAME,
-       column_name as COLUMN_NAME, ordinal_position as ORDINAL_POSITION,
+select ${dec('table_catalog')} as TABLE_CATALOG, ${dec('table_schema')} as TABLE_SCHEMA,
+       ${dec('table_name')} as TABLE_NAME, ${dec('column_name')} as COLUMN_NAME, ordinal_position as ORDINAL_POSITION,
        case when data_type in ${ints} or data_type like 'DECIMAL%' then 'NUMBER'
             when data_type in ('DOUBLE','FLOAT','REAL') then 'FLOAT'
             when data_type = 'VARCHAR' then 'TEXT'
@@ -176,13 +163,13 @@ select table_catalog as TABLE_CATALOG, table_schema as TABLE_SCHEMA, table_name 
   from information_schema.columns
  where table_catalog = ${lit} and table_schema not in ('SF_INFORMATION_SCHEMA');
 create view ${d}.SF_INFORMATION_SCHEMA.SCHEMATA as
-select catalog_name as CATALOG_NAME, schema_name as SCHEMA_NAME
+select ${dec('catalog_name')} as CATALOG_NAME, ${dec('schema_name')} as SCHEMA_NAME
   from information_schema.schemata
  where catalog_name = ${lit} and schema_name not in ('main', 'SF_INFORMATION_SCHEMA')
-union all select ${lit}, 'INFORMATION_SCHEMA';
+union all select ${quoteString(db)}, 'INFORMATION_SCHEMA';
 create view ${d}.SF_INFORMATION_SCHEMA.TABLES as
-select table_catalog as TABLE_CATALOG, table_schema as TABLE_SCHEMA, table_name as TABLE_NAME,
-       case when table_type = 'VIEW' then 'VIEW' else 'BASE TABLE' end as TABLE_TYPE
+select ${dec('table_catalog')} as TABLE_CATALOG, ${dec('table_schema')} as TABLE_SCHEMA,
+       ${dec('table_name')} as TABLE_NAME, case when table_type = 'VIEW' then 'VIEW' else 'BASE TABLE' end as TABLE_TYPE
   from information_schema.tables
  where table_catalog = ${lit} and table_schema not in ('SF_INFORMATION_SCHEMA');`;
 }
@@ -197,8 +184,14 @@ async function startSnowflakeServer(options = {}) {
   const roles = new Map([['PUBLIC', []]]);
   const warehouses = new Set();
   const databases = new Set();
-  const sessions = new Map();
-  const log = { requests: [], logins: [], statements: [] };
+  // Sessions, their session tokens (renewed with the master token when Snowflake says they expired) and
+  // the statements still running or polled (see snowflake-results.js).
+  const sessions = new Set();
+  const tokens = new Map();
+  const masters = new Map();
+  let sessionIds = 0;
+  const behaviour = { inProgressPolls: 0, asyncAfterMs: 45_000, chunkRows: 1000 };
+  const log = { requests: [], logins: [], statements: [], renewals: 0, chunkDownloads: 0, resultPolls: 0 };
   let deniedIp = null;
 
   function roleGrants(role) {
@@ -232,9 +225,9 @@ async function startSnowflakeServer(options = {}) {
     async createDatabase(name, schemas = ['PUBLIC']) {
       const db = resolve(name);
       if (databases.has(db)) return;
-      await admin.run(`attach ':memory:' as ${quoteIdent(db)}`);
+      await admin.run(`attach ':memory:' as ${duckIdent(db)}`);
       await admin.run(infoSchemaSql(db));
-      for (const s of schemas) await admin.run(`create schema ${quoteIdent(db)}.${quoteIdent(resolve(s))}`);
+      for (const s of schemas) await admin.run(`create schema ${duckIdent(db)}.${duckIdent(resolve(s))}`);
       databases.add(db);
     },
     addRole(name) {
@@ -277,8 +270,18 @@ async function startSnowflakeServer(options = {}) {
     async sql(text, database) {
       const conn = await instance.connect();
       try {
-        if (database) await conn.run(`use ${quoteIdent(resolve(database))}.PUBLIC`);
+        if (database) await conn.run(`use ${duckIdent(resolve(database))}.PUBLIC`);
         for (const statement of splitStatements(text)) await conn.run(translate(statement));
+      } finally {
+        conn.closeSync();
+      }
+    },
+    /** Runs one Snowflake SELECT as an administrator, in `database`; returns rows as JSON. */
+    async query(text, database) {
+      const conn = await instance.connect();
+      try {
+        if (database) await conn.run(`use ${duckIdent(resolve(database))}.PUBLIC`);
+        return (await run(conn, translate(text))).json;
       } finally {
         conn.closeSync();
       }
@@ -288,6 +291,18 @@ async function startSnowflakeServer(options = {}) {
       return (await run(admin, text)).json;
     },
     sessionCount: () => sessions.size,
+    /** Every statement answers "in progress" (333334, then 333333 per poll) `polls` times before its result. */
+    setQueryInProgress(polls) {
+      behaviour.inProgressPolls = polls;
+    },
+    /** Rows per result chunk: larger results come as an inline first chunk plus chunk URLs. */
+    setChunkRows(rows) {
+      behaviour.chunkRows = rows;
+    },
+    /** Makes every session token issued so far expired (390112); the master token renews it. */
+    expireSessionTokens() {
+      for (const entry of tokens.values()) entry.expired = true;
+    },
   };
 
   function splitStatements(text) {
@@ -349,7 +364,7 @@ async function startSnowflakeServer(options = {}) {
     const warehouse = usable(warehouses, 'WAREHOUSE', wantedWh) ? wantedWh : null;
     const schema = database ? resolve(q.get('schemaName')) || 'PUBLIC' : null;
     const conn = await instance.connect();
-    if (database) await conn.run(`use ${quoteIdent(database)}.${quoteIdent(schema)}`).catch(() => undefined);
+    if (database) await conn.run(`use ${duckIdent(database)}.${duckIdent(schema)}`).catch(() => undefined);
     const lit = (v) => (v === null ? 'null::varchar' : quoteString(v));
     await conn.run(`
       create temp macro SF_CURRENT_VERSION() as '${VERSION}';
@@ -359,7 +374,20 @@ async function startSnowflakeServer(options = {}) {
       create temp macro SF_CURRENT_SCHEMA() as ${lit(schema)};
       create temp macro SF_CURRENT_WAREHOUSE() as ${lit(warehouse)};`);
     const token = crypto.randomBytes(16).toString('hex');
-    sessions.set(token, { user: userName, role, database, schema, warehouse, conn });
+    const masterToken = crypto.randomBytes(16).toString('hex');
+    const session = {
+      id: ++sessionIds,
+      user: userName,
+      role,
+      database,
+      schema,
+      warehouse,
+      conn,
+      masterToken,
+    };
+    sessions.add(session);
+    tokens.set(token, { session, expired: false });
+    masters.set(masterToken, session);
     log.logins.push({ user: userName, authenticator: data.AUTHENTICATOR, body });
     return {
       json: {
@@ -368,8 +396,8 @@ async function startSnowflakeServer(options = {}) {
         message: null,
         data: {
           token,
-          masterToken: `master-${token}`,
-          sessionId: sessions.size,
+          masterToken,
+          sessionId: session.id,
           validityInSeconds: 3600,
           masterValidityInSeconds: 14400,
           displayUserName: userName,
@@ -459,7 +487,7 @@ async function startSnowflakeServer(options = {}) {
     const existing = await run(
       session.conn,
       `select 1 from information_schema.schemata where catalog_name = ? and schema_name = ?`,
-      [db, schema],
+      [encodeName(db), encodeName(schema)],
     );
     if (existing.rows.length > 0) return statusResult(`${schema} already exists, statement succeeded.`);
     await run(session.conn, translate(sql));
@@ -484,7 +512,17 @@ async function startSnowflakeServer(options = {}) {
   async function execute(session, body) {
     const sql = String(body.sqlText || '');
     log.statements.push(sql);
-    const tokens = tokenize(sql, LEXICON);
+    let tokens = [];
+    try {
+      tokens = tokenize(sql, LEXICON);
+      return await executeTokens(session, body, sql, tokens);
+    } catch (err) {
+      if (err instanceof SqlError) throw err;
+      throw duckError(err, { sql, tokens, database: session.database });
+    }
+  }
+
+  async function executeTokens(session, body, sql, tokens) {
     const words = firstWords(tokens, 4);
     const show = /^\s*show\s+grants\s+to\s+role\s+(.+?)\s*;?\s*$/is.exec(sql);
     if (show) return showGrants(session, show[1].trim());
@@ -516,41 +554,13 @@ async function startSnowflakeServer(options = {}) {
           `Statement reached its statement or warehouse timeout of ${timeout} second(s) and was canceled.`,
         );
       }
-      throw duckError(err);
+      throw err;
     }
     const rowtype = result.columns.map((c) => rowtypeOf(c.name, c.type));
     const rowset = result.rows.map((row, r) =>
       row.map((v, i) => cell(v, result.json[r][i], rowtype[i].type)),
     );
     return { rowtype, rowset };
-  }
-
-  function duckError(err) {
-    const message = String(err.message || err)
-      .split('\n\nLINE')[0]
-      .trim();
-    if (err.syntax || /^Parser Error/.test(message)) {
-      return new SqlError(
-        '001003',
-        '42000',
-        `SQL compilation error:\nsyntax error ${message.replace(/^Parser Error: /, '')}`,
-      );
-    }
-    if (/^Catalog Error/.test(message)) {
-      return new SqlError(
-        '002003',
-        '42S02',
-        `SQL compilation error:\n${message.replace(/^Catalog Error: /, '')}`,
-      );
-    }
-    if (/^Binder Error/.test(message)) {
-      return new SqlError(
-        '000904',
-        '42000',
-        `SQL compilation error: error line 1 at position 0\n${message.replace(/^Binder Error: /, '')}`,
-      );
-    }
-    return new SqlError('100038', '22018', message);
   }
 
   // ---------------------------------------------------------------------------------------------- HTTP
@@ -578,61 +588,60 @@ async function startSnowflakeServer(options = {}) {
     }
     if (url.pathname === '/telemetry/send') return json(200, { success: true, data: null });
     const token = /Snowflake Token="([^"]+)"/.exec(req.headers.authorization || '')?.[1];
-    const session = token && sessions.get(token);
+    if (url.pathname === '/session/token-request') return json(200, renew(token, parsed));
+    const chunk = /^\/chunks\/([^/]+)\/(\d+)$/.exec(url.pathname);
+    if (chunk) return results.serveChunk(req, res, chunk[1], Number(chunk[2]));
+    const entry = token ? tokens.get(token) : undefined;
+    const session = entry && entry.session;
     if (url.pathname === '/session' && url.searchParams.get('delete') === 'true') {
-      if (session) {
-        sessions.delete(token);
-        session.conn.closeSync();
-      }
+      if (session) closeSession(session);
       return json(200, { success: true, data: null });
     }
-    if (!session)
-      return json(200, {
-        success: false,
-        code: '390112',
-        message: 'Your session has expired. Please login again.',
-        data: null,
-      });
-    if (url.pathname === '/session/heartbeat' || url.pathname === '/session/token-request') {
-      return json(200, { success: true, data: { sessionToken: token, validityInSecondsST: 3600 } });
-    }
+    if (!entry) return json(200, gsError('390104', 'Invalid session token. Login again.'));
+    if (entry.expired) return json(200, gsError('390112', 'Your session has expired. Please login again.'));
+    if (url.pathname === '/session/heartbeat') return json(200, { success: true, data: null });
     if (url.pathname === '/queries/v1/query-request') {
       const queryId = crypto.randomUUID();
-      try {
-        const { rowtype, rowset } = await execute(session, parsed);
-        return json(200, {
-          success: true,
-          code: null,
-          message: null,
-          data: {
-            parameters: [],
-            rowtype,
-            rowset,
-            total: rowset.length,
-            returned: rowset.length,
-            queryId,
-            databaseProvider: null,
-            finalDatabaseName: session.database,
-            finalSchemaName: session.schema,
-            finalWarehouseName: session.warehouse,
-            finalRoleName: session.role,
-            numberOfBinds: 0,
-            statementTypeId: 4096,
-            version: 1,
-            queryResultFormat: 'json',
-          },
-        });
-      } catch (err) {
-        const e = err instanceof SqlError ? err : duckError(err);
-        return json(200, {
-          success: false,
-          code: e.code,
-          message: e.message,
-          data: { errorCode: e.code, sqlState: e.sqlState, queryId, internalError: false },
-        });
-      }
+      return json(200, await results.start(queryId, session, () => execute(session, parsed)));
     }
+    const poll = /^\/queries\/([^/]+)\/result$/.exec(url.pathname);
+    if (poll && req.method === 'GET') return json(200, await results.poll(poll[1], session));
     return json(404, { success: false, code: '404', message: `no such endpoint ${url.pathname}` });
+  }
+
+  function gsError(code, message) {
+    return { success: false, code, message, data: { errorCode: code } };
+  }
+
+  /** POST /session/token-request: a new session token for the master token's session (sf.js StateRenewing). */
+  function renew(masterToken, body) {
+    const session = masterToken && masters.get(masterToken);
+    if (!session)
+      return gsError('390114', 'Authentication token has expired.  The user must authenticate again.');
+    if (body.requestType !== 'RENEW') return gsError('390101', `unsupported requestType ${body.requestType}`);
+    tokens.delete(body.oldSessionToken);
+    const token = crypto.randomBytes(16).toString('hex');
+    tokens.set(token, { session, expired: false });
+    log.renewals += 1;
+    return {
+      success: true,
+      code: null,
+      message: null,
+      data: {
+        sessionToken: token,
+        validityInSecondsST: 3600,
+        masterToken,
+        validityInSecondsMT: 14400,
+        sessionId: session.id,
+      },
+    };
+  }
+
+  function closeSession(session) {
+    sessions.delete(session);
+    masters.delete(session.masterToken);
+    for (const [t, e] of tokens) if (e.session === session) tokens.delete(t);
+    session.conn.closeSync();
   }
 
   const server = http.createServer((req, res) => {
@@ -649,9 +658,9 @@ async function startSnowflakeServer(options = {}) {
   const { port } = server.address();
   api.port = port;
   api.url = `http://127.0.0.1:${port}`;
+  const results = new QueryResults({ behaviour, log, baseUrl: api.url, rowtypeOf, SqlError });
   api.stop = async () => {
-    for (const s of sessions.values()) s.conn.closeSync();
-    sessions.clear();
+    for (const s of [...sessions]) closeSession(s);
     server.closeAllConnections?.();
     await new Promise((r) => server.close(() => r()));
     admin.closeSync();
