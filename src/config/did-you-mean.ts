@@ -30,6 +30,56 @@ export function didYouMean(word: string, candidates: readonly string[] | Set<str
 
 /** `; did you mean "x"?` or the empty string, to append to a message. */
 export function suggestion(word: string, candidates: readonly string[] | Set<string>): string {
-  const match = didYouMean(word, candidates);
+  return suggestionText(didYouMean(word, candidates));
+}
+
+function suggestionText(match: string | undefined): string {
   return match === undefined ? '' : `; did you mean ${JSON.stringify(match)}?`;
+}
+
+/**
+ * Comparisons (word × candidate) one validation run may spend on suggestions: about a tenth of a second.
+ * A config with thousands of broken references against thousands of names would otherwise cost their
+ * product (20,000 × 20,000 edit distances: minutes).
+ */
+export const SUGGESTION_BUDGET = 2_000_000;
+
+/**
+ * Suggestions against one fixed list of candidates, for a rule that reports many misspellings: each word
+ * is looked up once, and the edit-distance work of all lookups together stays within a budget (after
+ * which words get no suggestion; the errors themselves are unchanged).
+ */
+export class Suggester {
+  private readonly memo = new Map<string, string | undefined>();
+  private readonly candidates: readonly string[];
+
+  constructor(
+    candidates: readonly string[] | ReadonlySet<string>,
+    private readonly budget: { left: number } = { left: SUGGESTION_BUDGET },
+  ) {
+    this.candidates = Array.isArray(candidates) ? candidates : [...candidates];
+  }
+
+  /** `; did you mean "x"?`, or the empty string when nothing is close or the budget is spent. */
+  suggestion(word: string): string {
+    return suggestionText(this.match(word));
+  }
+
+  match(word: string): string | undefined {
+    if (this.memo.has(word)) return this.memo.get(word);
+    if (this.budget.left < this.candidates.length) return undefined;
+    this.budget.left -= this.candidates.length;
+    const found = didYouMean(word, this.candidates);
+    this.memo.set(word, found);
+    return found;
+  }
+}
+
+/**
+ * `a, b, c, d, e and 1,234 more`: names the first `first` items and counts the rest, so an error message
+ * stays short whatever the size of the workspace.
+ */
+export function listSome(items: readonly string[], first = 5, total = items.length): string {
+  if (total <= first) return items.slice(0, first).join(', ');
+  return `${items.slice(0, first).join(', ')} and ${(total - first).toLocaleString('en-US')} more`;
 }

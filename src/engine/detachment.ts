@@ -52,12 +52,17 @@ export function applyDetachmentRule(
     const active = activeByModel.get(change.name) ?? [];
     if (active.length === 0) continue;
     const freed = active.filter((s) => deactivatedBy(changes.get(s)));
-    const remaining = active.filter((s) => !freed.includes(s));
+    const freedSet = new Set(freed); // a model may have thousands of syncs: no list scans per sync
+    const remaining = active.filter((s) => !freedSet.has(s));
     // Syncs this plan deactivates run before the model change, whatever the reference direction says.
+    const dependsOn = new Set(change.depends_on);
     for (const s of freed) {
       const syncChange = changes.get(s)!;
       syncChange.depends_on = syncChange.depends_on.filter((d) => d !== change.address);
-      if (!change.depends_on.includes(s)) change.depends_on.push(s);
+      if (!dependsOn.has(s)) {
+        dependsOn.add(s);
+        change.depends_on.push(s);
+      }
     }
     if (remaining.length === 0) continue;
     const resource = desired.resources.get(change.address);

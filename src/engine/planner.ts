@@ -49,12 +49,15 @@ export function buildPlan(input: PlanInput): Plan {
     }
   }
 
+  // Built once: destroy targets walk it, and deletes order by it. Scanning state per visited resource would
+  // make `plan --destroy --target` quadratic in the size of the state.
+  const dependents = dependentsIndex(state);
   let selected = changes;
   if (input.targets.length > 0) {
     const unknown = input.targets.filter((t) => !changes.has(t));
     for (const t of unknown)
       diagnostics.push(error(`-target ${t}: no such resource in configuration or state`, { address: t }));
-    selected = restrictToTargets(changes, input.targets, desired, state, mode);
+    selected = restrictToTargets(changes, input.targets, desired, state, dependents, mode);
     diagnostics.push(
       warning('Resource targeting is in effect', {
         detail:
@@ -64,7 +67,7 @@ export function buildPlan(input: PlanInput): Plan {
   }
 
   addDbtChanges(selected, input.world, state);
-  addDependencyEdges(selected, desired, state);
+  addDependencyEdges(selected, desired, dependents);
   diagnostics.push(...applyDetachmentRule(selected, state, desired));
   diagnostics.push(...preventDestroy(selected, desired));
   diagnostics.push(...validateModels(modelsToCheck(selected.values()), input.world, desired));
@@ -92,6 +95,15 @@ export function buildPlan(input: PlanInput): Plan {
   };
 }
 
+/** Address -> addresses in state that depended on it when applied (the reverse of `dependencies`). */
+function dependentsIndex(state: StateFile): Map<string, string[]> {
+  const dependents = new Map<string, string[]>();
+  for (const [address, r] of Object.entries(state.resources)) {
+    for (const d of r.dependencies) pushTo(dependents, d, address);
+  }
+  return dependents;
+}
+
 /**
  * Creates and updates wait for the changes of what they reference; deletes wait for the deletes of what
  * references them (reverse order); a replace waits for both.
@@ -99,12 +111,8 @@ export function buildPlan(input: PlanInput): Plan {
 function addDependencyEdges(
   changes: Map<string, ResourceChange>,
   desired: DesiredState,
-  state: StateFile,
+  dependents: ReadonlyMap<string, readonly string[]>,
 ): void {
-  const dependents = new Map<string, string[]>();
-  for (const [address, r] of Object.entries(state.resources)) {
-    for (const d of r.dependencies) pushTo(dependents, d, address);
-  }
   for (const change of changes.values()) {
     if (change.action === 'no-op') continue;
     const deps = new Set(change.depends_on);
@@ -149,23 +157,20 @@ function restrictToTargets(
   targets: string[],
   desired: DesiredState,
   state: StateFile,
+  dependents: ReadonlyMap<string, readonly string[]>,
   mode: PlanMode,
 ): Map<string, ResourceChange> {
   const keep = new Set<string>();
   const stack = targets.filter((t) => changes.has(t));
-  const next = (a: string): string[] => {
-    if (mode === 'destroy') {
-      return Object.entries(state.resources)
-        .filter(([, r]) => r.dependencies.includes(a))
-        .map(([x]) => x);
-    }
+  const next = (a: string): readonly string[] => {
+    if (mode === 'destroy') return dependents.get(a) ?? [];
     return desired.resources.get(a)?.dependsOn ?? state.resources[a]?.dependencies ?? [];
   };
   while (stack.length > 0) {
     const a = stack.pop()!;
     if (keep.has(a)) continue;
     keep.add(a);
-    stack.push(...next(a).filter((x) => changes.has(x)));
+    for (const x of next(a)) if (changes.has(x) && !keep.has(x)) stack.push(x);
   }
   return new Map([...changes].filter(([a]) => keep.has(a)));
 }

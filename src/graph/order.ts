@@ -26,8 +26,10 @@ export function topoSort(
     if (state.has(root)) continue;
     const stack: { node: string; next: number; edges: readonly string[] }[] = [];
     const path: string[] = [];
+    const onPath = new Map<string, number>(); // node -> index in path: a long chain is not rescanned per cycle
     const push = (node: string): void => {
       state.set(node, 'visiting');
+      onPath.set(node, path.length);
       path.push(node);
       stack.push({ node, next: 0, edges: deps(node).filter((d) => present.has(d)) });
     };
@@ -39,7 +41,7 @@ export function topoSort(
         const s = state.get(dep);
         if (s === undefined) push(dep);
         else if (s === 'visiting') {
-          const chain = [...path.slice(path.indexOf(dep)), dep];
+          const chain = [...path.slice(onPath.get(dep)), dep];
           const key = [...chain.slice(0, -1)].sort().join('|');
           if (!seenCycles.has(key)) {
             seenCycles.add(key);
@@ -48,7 +50,7 @@ export function topoSort(
         }
       } else {
         stack.pop();
-        path.pop();
+        onPath.delete(path.pop()!);
         state.set(top.node, 'done');
         order.push(top.node);
       }

@@ -5,6 +5,7 @@
 import { error, type Diagnostic } from '../../diagnostics';
 import { attr, resourcesOf, type RuleContext } from './context';
 import { pushTo } from '../../graph/multimap';
+import { listSome } from '../did-you-mean';
 
 export const MAX_DBT_CLOUD_SYNCS_PER_MODEL = 5;
 
@@ -24,7 +25,7 @@ export function dbtCloudSyncsPerModel(ctx: RuleContext): Diagnostic[] {
     });
     out.push(
       error(
-        `${model} has ${syncs.length} syncs with a dbt_cloud schedule; at most ${MAX_DBT_CLOUD_SYNCS_PER_MODEL} are allowed: ${syncs.join(', ')}`,
+        `${model} has ${syncs.length} syncs with a dbt_cloud schedule; at most ${MAX_DBT_CLOUD_SYNCS_PER_MODEL} are allowed: ${listSome(syncs, 10)}`,
         {
           // Point at the first sync over the limit: the one to move to another schedule.
           ...ctx.at(syncs[MAX_DBT_CLOUD_SYNCS_PER_MODEL], ['schedule']),

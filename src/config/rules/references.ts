@@ -4,13 +4,32 @@
 import { error, type Diagnostic } from '../../diagnostics';
 import { parseAddress, RESOURCE_TYPES } from '../../graph/address';
 import { referenceAt, REFERENCE_FIELDS } from '../../graph/references';
-import { suggestion } from '../did-you-mean';
+import { listSome, SUGGESTION_BUDGET, Suggester } from '../did-you-mean';
 import { resourcesOf, type RuleContext } from './context';
 
 export function referencesExist(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const namesOf = (type: string): string[] =>
-    [...ctx.declared].filter((a) => a.startsWith(`${type}.`)).map((a) => a.slice(type.length + 1));
+  // Names by type, gathered once, and one shared did-you-mean budget: a config with thousands of broken
+  // references must not rescan (and edit-distance) every declared name once per error.
+  const names = new Map<string, string[]>();
+  const namesOf = (type: string): string[] => {
+    let list = names.get(type);
+    if (list === undefined) {
+      list = [...ctx.declared].filter((a) => a.startsWith(`${type}.`)).map((a) => a.slice(type.length + 1));
+      names.set(type, list);
+    }
+    return list;
+  };
+  const budget = { left: SUGGESTION_BUDGET };
+  const suggesters = new Map<string, Suggester>();
+  const suggesterOf = (type: string): Suggester => {
+    let s = suggesters.get(type);
+    if (s === undefined) {
+      s = new Suggester(namesOf(type), budget);
+      suggesters.set(type, s);
+    }
+    return s;
+  };
 
   for (const resource of ctx.resources.values()) {
     for (const { path, target } of REFERENCE_FIELDS[resource.type]) {
@@ -32,13 +51,16 @@ export function referencesExist(ctx: RuleContext): Diagnostic[] {
         continue;
       }
       if (ctx.declared.has(`${target}.${value}`)) continue;
-      const near = suggestion(value, namesOf(target));
+      const near = suggesterOf(target).suggestion(value);
       const detail = missingDetail(ctx, value, target, namesOf(target), near !== '');
       out.push(error(`${resource.address}: ${target} "${value}" does not exist${near}`, { ...at, detail }));
     }
   }
   return out;
 }
+
+/** Declared names listed in a "does not exist" error; the rest are counted. */
+const DECLARED_LISTED = 10;
 
 function missingDetail(
   ctx: RuleContext,
@@ -51,7 +73,7 @@ function missingDetail(
   if (elsewhere.length > 0) return `"${value}" is a ${elsewhere.join(' and a ')}, not a ${target}.`;
   if (suggested) return undefined;
   if (declared.length === 0) return `No ${target} is declared.`;
-  return `Declared: ${declared.map((n) => `${target}.${n}`).join(', ')}.`;
+  return `Declared: ${listSome(declared.slice(0, DECLARED_LISTED + 1).map((n) => `${target}.${n}`), DECLARED_LISTED, declared.length)}.`;
 }
 
 /** A dbt model's Git sync must belong to the model's own source: its relations live in that warehouse. */

@@ -2,7 +2,7 @@
  * Schedules run no more often than every 15 minutes, in a time zone that exists, and never after themselves.
  */
 import { error, type Diagnostic } from '../../diagnostics';
-import { suggestion } from '../did-you-mean';
+import { Suggester } from '../did-you-mean';
 import type { Schedule } from '../generated/config';
 import { attr, resourcesOf, type RuleContext } from './context';
 import { shortestCronGap } from './cron-gap';
@@ -19,12 +19,14 @@ function schedules(ctx: RuleContext): { address: string; schedule: Schedule }[] 
 
 export function timezonesExist(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
+  let zones: Suggester | undefined; // one per run: a misspelt zone repeated on 10,000 syncs is looked up once
   for (const { address, schedule } of schedules(ctx)) {
     if (schedule.strategy !== 'cron' && schedule.strategy !== 'specific_days') continue;
     const tz = schedule.timezone;
     if (tz === undefined || isKnownTimezone(tz)) continue;
+    zones ??= new Suggester(knownTimezones());
     out.push(
-      error(`${address}: unknown timezone "${tz}"${suggestion(tz, knownTimezones())}`, {
+      error(`${address}: unknown timezone "${tz}"${zones.suggestion(tz)}`, {
         ...ctx.at(address, ['schedule', 'timezone']),
         detail: 'Use an IANA time zone name, such as "Europe/Berlin", "America/New_York" or "UTC".',
       }),

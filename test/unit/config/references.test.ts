@@ -30,6 +30,44 @@ describe('references', () => {
     expect(d.detail).toBe('Declared: destination.crm.');
   });
 
+  it('names the first declared names and counts the rest when nothing is close', async () => {
+    const c = baseConfig();
+    for (let i = 0; i < 30; i++)
+      c.destinations[`hook_${String(i).padStart(2, '0')}`] = {
+        type: 'webhook',
+        url: 'https://hooks.example.com/x',
+      };
+    (c.syncs.orders as Record<string, unknown>).destination = 'zzz';
+    const [d] = await problems(fixture({ 'backflow.json': c }));
+    expect(d.summary).toBe('sync.orders: destination "zzz" does not exist');
+    expect(d.detail).toBe(
+      'Declared: destination.crm, destination.hook_00, destination.hook_01, destination.hook_02, destination.hook_03, ' +
+        'destination.hook_04, destination.hook_05, destination.hook_06, destination.hook_07, destination.hook_08 and 21 more.',
+    );
+  });
+
+  it('reports every broken reference of a large config, each with a bounded message', async () => {
+    const c = baseConfig();
+    const models: Record<string, unknown> = {};
+    const syncs: Record<string, unknown> = { typo: { model: 'm_00O1', destination: 'crm' } };
+    for (let i = 0; i < 2000; i++) {
+      const n = String(i).padStart(4, '0');
+      models[`m_${n}`] = { source: 'warehouse', name: `M ${n}`, query: 'select 1 as id', primary_key: 'id' };
+      syncs[`s_${n}`] = { model: `gone_${n}`, destination: 'crm' };
+    }
+    c.models = models;
+    c.syncs = syncs;
+    const found = await problems(fixture({ 'backflow.json': c }));
+    expect(found).toHaveLength(2001);
+    expect(found[1].summary).toBe('sync.s_0000: model "gone_0000" does not exist');
+    expect(found[1].detail).toMatch(/^Declared: model\.m_0000, .* and 1,990 more\.$/);
+    expect(found.every((d) => (d.detail ?? '').length < 300)).toBe(true);
+    // Suggestions are bounded work, not switched off: the first misspelling still finds its name.
+    expect(found.find((d) => d.address === 'sync.typo')!.summary).toBe(
+      'sync.typo: model "m_00O1" does not exist; did you mean "m_0001"?',
+    );
+  });
+
   it('reports a name that belongs to another type', async () => {
     const c = baseConfig();
     (c.syncs.orders as Record<string, unknown>).model = 'crm';

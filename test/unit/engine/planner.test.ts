@@ -114,6 +114,30 @@ describe('planner', () => {
     expect(p.diagnostics.some((d) => d.summary === 'Resource targeting is in effect')).toBe(true);
   });
 
+  it('destroys a target and, transitively, what depended on it in state, and nothing else', () => {
+    const d = desired(
+      ...base(),
+      sqlModel('other', 'select id from u'),
+      sync('s2', 'orders'),
+      sync('s3', 'other'),
+      resource('sync', 's4', {
+        model: 'other',
+        destination: 'crm',
+        enabled: true,
+        mode: 'upsert',
+        schedule: { strategy: 'after_sync', sync: 's1' },
+        mapping: {},
+      }),
+    );
+    const p = planOf(desired(), stateFrom(d), { mode: 'destroy', targets: ['model.orders'] });
+    const order = p.resource_changes.map((c) => c.address);
+    expect([...order].sort()).toEqual(['model.orders', 'sync.s1', 'sync.s2', 'sync.s4']);
+    expect(p.resource_changes.every((c) => c.action === 'delete')).toBe(true);
+    // Dependents go first: a sync is destroyed before its model, s4 (after s1) before s1.
+    expect(order.indexOf('sync.s1')).toBeLessThan(order.indexOf('model.orders'));
+    expect(order.indexOf('sync.s4')).toBeLessThan(order.indexOf('sync.s1'));
+  });
+
   it('refuses an unknown target', () => {
     const p = planOf(desired(...base()), null, { targets: ['model.nope'] });
     expect(p.errored).toBe(true);
