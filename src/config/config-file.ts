@@ -2,7 +2,8 @@
  * One config file as read: its text, parsed value and syntax tree, and how to turn a JSON path inside it
  * into the line and column an editor shows.
  */
-import type { Node } from 'jsonc-parser';
+import { parseTree, type Node } from 'jsonc-parser';
+import type { JsonOutline, MemberOffsets } from './json-outline';
 
 export type Segment = string | number;
 
@@ -17,6 +18,45 @@ export interface ConfigFile {
   tree?: Node;
   /** Offsets at which each line starts. */
   lineStarts: number[];
+  /** Where the top two levels' members start, when the file was outlined instead of tree-parsed. */
+  outline?: JsonOutline;
+}
+
+/**
+ * A ConfigFile whose line table and syntax tree are built on first use: a file that JSON.parse accepted
+ * and that has no problem to point at never pays for them (the tree of a 20,000-resource config costs
+ * more than parsing it). A file that failed to parse has no tree.
+ */
+export class LazyConfigFile implements ConfigFile {
+  value?: unknown;
+  outline?: JsonOutline;
+  private builtTree: Node | undefined;
+  private treeBuilt = false;
+  private starts: number[] | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly displayPath: string,
+    readonly text: string,
+  ) {}
+
+  get lineStarts(): number[] {
+    this.starts ??= lineStartsOf(this.text);
+    return this.starts;
+  }
+
+  get tree(): Node | undefined {
+    if (!this.treeBuilt && this.value !== undefined) {
+      this.treeBuilt = true;
+      this.builtTree = parseTree(this.text, [], { disallowComments: true, allowTrailingComma: false });
+    }
+    return this.builtTree;
+  }
+
+  set tree(tree: Node | undefined) {
+    this.builtTree = tree;
+    this.treeBuilt = true;
+  }
 }
 
 export interface Position {
@@ -26,9 +66,7 @@ export interface Position {
 
 export function lineStartsOf(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\n') starts.push(i + 1);
-  }
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
 }
 
@@ -88,6 +126,23 @@ function propertyIndex(object: Node): Map<unknown, Node> {
 
 /** Line and column of the node at `segments` (see nodeAt), or of the file start when it has no tree. */
 export function locate(file: ConfigFile, segments: readonly Segment[], key = false): Position {
-  if (file.tree === undefined) return { line: 1, column: 1 };
-  return positionAt(file, nodeAt(file.tree, segments, key).offset);
+  const outlined = file.outline === undefined ? undefined : outlineOffset(file.outline, segments, key);
+  if (outlined !== undefined) return positionAt(file, outlined);
+  const tree = file.tree;
+  if (tree === undefined) return { line: 1, column: 1 };
+  return positionAt(file, nodeAt(tree, segments, key).offset);
+}
+
+/** The offset nodeAt would give, from the outline: for a path of the top two levels that exists. */
+function outlineOffset(outline: JsonOutline, segments: readonly Segment[], key: boolean): number | undefined {
+  if (segments.length === 0 || segments.length > 2 || outline.root === undefined) return undefined;
+  let members: Map<string, MemberOffsets> | undefined = outline.root;
+  let member: MemberOffsets | undefined;
+  for (const seg of segments) {
+    if (typeof seg !== 'string' || members === undefined) return undefined;
+    member = members.get(seg);
+    if (member === undefined || member.value < 0) return undefined;
+    members = member.members;
+  }
+  return key ? member!.key : member!.value;
 }

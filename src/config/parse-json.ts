@@ -4,7 +4,8 @@
  */
 import { getLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { error, jsonPath, type Diagnostic } from '../diagnostics';
-import { lineStartsOf, positionAt, type ConfigFile } from './config-file';
+import { LazyConfigFile, positionAt, type ConfigFile } from './config-file';
+import { countMembers, outlineJson } from './json-outline';
 
 export function parseConfigFile(
   path: string,
@@ -16,7 +17,15 @@ export function parseConfigFile(
 } {
   // A byte-order mark (some Windows editors write one) is not JSON; a space keeps every offset in place.
   const text = raw.startsWith('\uFEFF') ? ' ' + raw.slice(1) : raw;
-  const file: ConfigFile = { path, displayPath, text, lineStarts: lineStartsOf(text) };
+  const file = new LazyConfigFile(path, displayPath, text);
+  // The common case: valid JSON without duplicate keys. JSON.parse and a one-pass outline are enough;
+  // anything else takes the full parser below, which explains every problem with its position.
+  const value = parseWhenPlain(text);
+  if (value !== undefined) {
+    file.value = value.value;
+    file.outline = value.outline;
+    return { file, diagnostics: [] };
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   const at = (offset: number, summary: string, detail?: string): Diagnostic =>
@@ -57,6 +66,23 @@ export function parseConfigFile(
   // JSON.parse gives plain own properties for every key; jsonc-parser's value builder assigns them.
   file.value = JSON.parse(text);
   return { file, diagnostics };
+}
+
+/**
+ * The value and outline of a text that is strict JSON with no repeated key in any object (JSON.parse would
+ * silently keep the last one), or undefined when the full parser must look.
+ */
+function parseWhenPlain(text: string): Pick<ConfigFile, 'value' | 'outline'> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const members = countMembers(value);
+  if (members < 0) return undefined;
+  const outline = outlineJson(text);
+  return outline.members === members ? { value, outline } : undefined;
 }
 
 /** Between properties jsonc-parser reports an empty-named one; the object holding it is the place. */

@@ -35,7 +35,8 @@ export function referencesExist(ctx: RuleContext): Diagnostic[] {
     for (const { path, target } of REFERENCE_FIELDS[resource.type]) {
       const value = referenceAt(resource.attributes, path);
       if (value === undefined) continue;
-      const at = ctx.at(resource.address, path);
+      // Located only when reported: positions cost a syntax tree, and valid references are the norm.
+      const at = (): ReturnType<RuleContext['at']> => ctx.at(resource.address, path);
       const field = path.join('.');
       if (value.includes('.')) {
         // Same-type prefixes were stripped during normalisation: any address left points at another type.
@@ -45,7 +46,7 @@ export function referencesExist(ctx: RuleContext): Diagnostic[] {
             parsed === undefined
               ? `${resource.address}: ${field} "${value}" is not a ${target} name or address`
               : `${resource.address}: ${field} must reference a ${target}, but "${value}" is a ${parsed.type}`,
-            { ...at, detail: `Write the ${target}'s name, e.g. "${namesOf(target)[0] ?? 'name'}".` },
+            { ...at(), detail: `Write the ${target}'s name, e.g. "${namesOf(target)[0] ?? 'name'}".` },
           ),
         );
         continue;
@@ -53,7 +54,7 @@ export function referencesExist(ctx: RuleContext): Diagnostic[] {
       if (ctx.declared.has(`${target}.${value}`)) continue;
       const near = suggesterOf(target).suggestion(value);
       const detail = missingDetail(ctx, value, target, namesOf(target), near !== '');
-      out.push(error(`${resource.address}: ${target} "${value}" does not exist${near}`, { ...at, detail }));
+      out.push(error(`${resource.address}: ${target} "${value}" does not exist${near}`, { ...at(), detail }));
     }
   }
   return out;

@@ -40,12 +40,12 @@ export function cronExpressionsValid(ctx: RuleContext): Diagnostic[] {
   for (const { address, schedule } of schedules(ctx)) {
     if (schedule.strategy !== 'cron') continue;
     const expr = schedule.expression;
-    const at = ctx.at(address, ['schedule', 'expression']);
+    const at = (): ReturnType<RuleContext['at']> => ctx.at(address, ['schedule', 'expression']); // when reported
     const fields = expr.trim().split(/\s+/).length;
     if (fields !== 5) {
       out.push(
         error(`${address}: invalid cron expression "${expr}": expected 5 fields, got ${fields}`, {
-          ...at,
+          ...at(),
           detail: 'Fields: minute hour day-of-month month day-of-week, e.g. "0 */2 * * *".',
         }),
       );
@@ -58,7 +58,7 @@ export function cronExpressionsValid(ctx: RuleContext): Diagnostic[] {
     try {
       gap = shortestCronGap(expr, tz);
     } catch (err) {
-      out.push(error(`${address}: invalid cron expression "${expr}": ${(err as Error).message}`, at));
+      out.push(error(`${address}: invalid cron expression "${expr}": ${(err as Error).message}`, at()));
       continue;
     }
     if (gap.minutes !== undefined && gap.minutes < MIN_INTERVAL_MINUTES && gap.between) {
@@ -67,7 +67,7 @@ export function cronExpressionsValid(ctx: RuleContext): Diagnostic[] {
       out.push(
         error(
           `${address}: cron expression "${expr}" runs ${apart} apart; syncs must be at least ${MIN_INTERVAL_MINUTES} minutes apart`,
-          { ...at, detail: `For example at ${a} and ${b} (${tz}).` },
+          { ...at(), detail: `For example at ${a} and ${b} (${tz}).` },
         ),
       );
     }

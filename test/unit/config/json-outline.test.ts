@@ -1,0 +1,61 @@
+import { parseTree } from 'jsonc-parser';
+import { locate, nodeAt, positionAt, type ConfigFile } from '../../../src/config/config-file';
+import { countMembers, outlineJson } from '../../../src/config/json-outline';
+import { parseConfigFile } from '../../../src/config/parse-json';
+
+// Strings holding JSON punctuation and escapes, keys with escapes, arrays and nesting at every level.
+const TEXT = `{
+  "sources": { "w\\"h": { "settings": { "a": [1, {"b": "}:,{["}] } } },
+  "models": {
+    "m_1": { "query": "select ':' as \\"x\\" -- {", "primary_key": "id", "tags": ["a", "b,c"] },
+    "m\\u005f2":{"query":"select 2","primary_key":"id"},
+    "m_3": 7
+  },
+  "syncs": [ { "x": 1 } ],
+  "destinations": {}
+}`;
+
+describe('json outline', () => {
+  it('counts every object member and stops at a __proto__ key', () => {
+    expect(outlineJson(TEXT).members).toBe(countMembers(JSON.parse(TEXT)));
+    expect(outlineJson('{"a": 1, "a": 2}').members).toBe(2);
+    expect(countMembers(JSON.parse('{"a": 1, "a": 2}'))).toBe(1);
+    expect(countMembers(JSON.parse('{"x": {"__proto__": 1}}'))).toBe(-1);
+  });
+
+  it('locates the top two levels exactly where the syntax tree does', () => {
+    const { file, diagnostics } = parseConfigFile('/x/backflow.json', 'backflow.json', TEXT);
+    expect(diagnostics).toEqual([]);
+    expect(file.outline).toBeDefined();
+    const tree = parseTree(TEXT)!;
+    const paths: string[][] = [
+      ['sources'],
+      ['sources', 'w"h'],
+      ['models'],
+      ['models', 'm_1'],
+      ['models', 'm_2'],
+      ['models', 'm_3'],
+      ['syncs'],
+      ['destinations'],
+    ];
+    for (const segments of paths) {
+      for (const key of [false, true]) {
+        const expected = positionAt(file, nodeAt(tree, segments, key).offset);
+        expect({ segments, key, at: locate(file, segments, key) }).toEqual({ segments, key, at: expected });
+      }
+    }
+    // Deeper paths fall back to the syntax tree, built on first use.
+    const deep = ['models', 'm_1', 'tags', 1];
+    expect(locate(file, deep)).toEqual(positionAt(file, nodeAt(tree, deep).offset));
+  });
+
+  it('leaves duplicate keys to the full parser, which reports them', () => {
+    const { file, diagnostics } = parseConfigFile(
+      '/x/backflow.json',
+      'backflow.json',
+      '{ "models": { "a": {}, "a": {} } }',
+    );
+    expect((file as ConfigFile).outline).toBeUndefined();
+    expect(diagnostics.map((d) => d.summary)).toEqual(['duplicate key "a"']);
+  });
+});
