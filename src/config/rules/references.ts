@@ -74,7 +74,11 @@ function missingDetail(
   if (elsewhere.length > 0) return `"${value}" is a ${elsewhere.join(' and a ')}, not a ${target}.`;
   if (suggested) return undefined;
   if (declared.length === 0) return `No ${target} is declared.`;
-  return `Declared: ${listSome(declared.slice(0, DECLARED_LISTED + 1).map((n) => `${target}.${n}`), DECLARED_LISTED, declared.length)}.`;
+  return `Declared: ${listSome(
+    declared.slice(0, DECLARED_LISTED + 1).map((n) => `${target}.${n}`),
+    DECLARED_LISTED,
+    declared.length,
+  )}.`;
 }
 
 /** A dbt model's Git sync must belong to the model's own source: its relations live in that warehouse. */
