@@ -6,6 +6,7 @@
 import type { ErrorObject } from 'ajv';
 import { error, jsonPath, type Diagnostic } from '../diagnostics';
 import { locate, type ConfigFile, type Segment } from './config-file';
+import { suggestion } from './did-you-mean';
 import {
   isSecretError,
   label,
@@ -71,6 +72,16 @@ export function schemaProblems(all: readonly ErrorObject[], file: ConfigFile): S
     if (e.keyword === 'propertyNames') {
       const name = String(e.params.propertyName);
       const at = [...segments, name];
+      const fields = (e.schema as { enum?: unknown } | undefined)?.enum;
+      if (Array.isArray(fields)) {
+        // A closed list of field names (a destination's fields depend on its type).
+        const allowed = fields.map(String);
+        emit(at, `unknown field ${JSON.stringify(name)}${suggestion(name, allowed)}`, {
+          key: true,
+          detail: `Fields allowed here: ${allowed.join(', ')}.`,
+        });
+        return;
+      }
       emit(at, `invalid name ${JSON.stringify(name)}: ${NAME_RULE}`, { key: true });
       return;
     }

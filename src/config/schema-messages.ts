@@ -104,7 +104,10 @@ export function missingFields(group: ErrorObject[], segments: Segment[], emit: E
   const parent = (group[0].parentSchema ?? {}) as Schema;
   const hint = typeof parent['x-hint'] === 'string' ? parent['x-hint'] : undefined;
   const names = [...new Set(group.map((e) => JSON.stringify(String(e.params.missingProperty))))];
-  const allowed = Object.keys((parent.properties ?? {}) as Schema);
+  const closed = (parent.propertyNames as Schema | undefined)?.enum;
+  const allowed = Array.isArray(closed)
+    ? closed.map(String)
+    : Object.keys((parent.properties ?? {}) as Schema);
   emit(segments, `missing required field${names.length === 1 ? '' : 's'} ${names.join(', ')}`, {
     key: true,
     detail: join(hint, allowed.length > 0 ? `Fields allowed here: ${allowed.join(', ')}.` : undefined),

@@ -4,6 +4,9 @@
  * dialect gives its column types and how it runs a statement.
  */
 
+import { UserError } from '../../errors';
+import type { SyncTracking } from './tracking';
+
 export interface SnapshotTarget {
   schema: string;
   model: string;
@@ -59,6 +62,12 @@ export class SnapshotDdl {
 export abstract class SnapshotTables {
   /** The dialect's snapshot DDL: its column types and how it runs a statement. */
   protected abstract readonly snapshots: SnapshotDdl;
+  abstract readonly warehouse: string;
+
+  /** Change tracking of sync runs; each dialect overrides this with its own SQL (tracking.ts). */
+  tracking(): SyncTracking {
+    throw new UserError(`sync runs on ${this.warehouse} are not available in this version of Backflow`);
+  }
 
   async createSnapshot(schema: string, model: string): Promise<void> {
     await this.snapshots.create(schema, model);

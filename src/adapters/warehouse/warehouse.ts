@@ -3,6 +3,8 @@
  * dialects). The engine only ever talks to this interface; it never imports a driver.
  */
 
+import type { SyncTracking } from './tracking';
+
 /** Connection settings with secrets already revealed. Never log this object. */
 export type WarehouseSettings = Record<string, unknown>;
 
@@ -81,6 +83,8 @@ export interface WarehouseAdapter {
   dropSnapshot(schema: string, model: string): Promise<void>;
   /** The snapshot table's name for `model` as this warehouse stores it (length limits, case). */
   snapshotTable(model: string): string;
+  /** Change tracking of syncs (the data plane): see tracking.ts. */
+  tracking(): SyncTracking;
   /** SQL that selects everything from a relation, quoted in this dialect. */
   selectAll(ref: RelationRef): string;
   close(): Promise<void>;

@@ -346,20 +346,66 @@ export interface DbtModelRef {
   version?: string | number;
 }
 /**
- * Where a sync delivers records.
+ * Where a sync delivers records. `type` chooses the protocol: `webhook` (JSON batches to a URL), `segment` (Segment's HTTP Tracking API), `hubspot` (HubSpot CRM v3 batch upsert).
  */
 export interface Destination {
-  type: 'webhook';
   /**
-   * http or https URL records are POSTed to.
+   * Destination kind. Changing it forces replacement of the destination.
    */
-  url: string;
+  type: 'webhook' | 'segment' | 'hubspot';
   /**
-   * Request headers: a plain string, or a secret reference.
+   * webhook: http or https URL the JSON batches are POSTed to.
+   */
+  url?: string;
+  /**
+   * webhook: request headers: a plain string, or a secret reference.
    */
   headers?: {
     [k: string]: string | SecretReference;
   };
+  signing_secret?: SecretReference;
+  write_key?: SecretReference;
+  /**
+   * segment: `us` (api.segment.io) or `eu` (events.eu1.segmentapis.com).
+   */
+  region?: 'us' | 'eu';
+  /**
+   * segment: the call each record becomes: `identify` (traits), `track` (properties of `event`) or `group` (traits of `groupId`).
+   */
+  event_type?: 'identify' | 'track' | 'group';
+  /**
+   * segment, `track`: the event name.
+   */
+  event?: string;
+  token?: SecretReference;
+  /**
+   * hubspot: CRM object type: `contacts`, `companies`, `deals`, … or a custom object's id (`p_orders`, `2-1234567`).
+   */
+  object_type?: string;
+  /**
+   * hubspot: the unique property records are upserted by (`email` for contacts, or a unique custom property).
+   */
+  id_property?: string;
+  /**
+   * segment, hubspot: API base URL override (a proxy or a regional host). Must be https, except on a loopback host.
+   */
+  endpoint?: string;
+  /**
+   * Records per request. Defaults: webhook 100, segment 500 (also capped at 500 KB), hubspot 100 (its maximum).
+   */
+  batch_size?: number;
+  /**
+   * Requests in flight at once. Default 4.
+   */
+  max_in_flight?: number;
+  /**
+   * How long one request may take before it counts as failed and is retried. Default 30000.
+   */
+  timeout_ms?: number;
+  /**
+   * Retries of a batch after a network error, a timeout or a 5xx (429s do not use them up). Default 5.
+   */
+  max_retries?: number;
   lifecycle?: Lifecycle;
 }
 /**

@@ -21,7 +21,7 @@ export const SECRET_FIELDS: Record<ResourceType, readonly (readonly string[])[]>
   dbt_cloud: [['api_key']],
   model: [],
   // Header values may be plain strings; only the ones written as references are secrets.
-  destination: [['headers', '*']],
+  destination: [['headers', '*'], ['signing_secret'], ['write_key'], ['token']],
   sync: [],
 };
 

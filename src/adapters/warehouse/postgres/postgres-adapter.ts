@@ -27,6 +27,8 @@ import { BUILTIN_TYPE_NAMES, jsonSafeTypes } from './postgres-values';
 import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 import { ensureManagedSchema } from './postgres-managed-schema';
+import { PostgresTracking } from './postgres-tracking';
+import type { SyncTracking } from '../tracking';
 
 /** Columns of a model's change-tracking snapshot table. */
 const SNAPSHOT_COLUMNS = `  pk text primary key,
@@ -138,6 +140,15 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
+
+  private trackingSql: PostgresTracking | undefined;
+
+  tracking(): SyncTracking {
+    this.trackingSql ??= new PostgresTracking(this.driver, this.pg, (err, doing) =>
+      queryError(err, this.settings, doing),
+    );
+    return this.trackingSql;
+  }
 
   selectAll(ref: RelationRef): string {
     return `select * from ${qualifiedName(ref.schema, ref.name)}`;
