@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { CatalogWarning, DbtCatalog, DbtColumn, DbtModel } from './catalog';
 import { buildDrafts, compareVersions, type Draft } from './drafts';
-import { DbtLoadError, NotStaticError, toLoadError } from './errors';
+import { DbtLoadError, NotStaticError } from './errors';
 import { FileStore, type SummaryTask } from './file-store';
 import { ModelCache } from './model-cache';
 import { discover, joinPath, type Layout } from './layout';
@@ -41,7 +41,8 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
   const layout = await discover(store, await files.list(), opts.projectPath ?? '.');
   const warnings: CatalogWarning[] = [...layout.warnings];
 
-  const { models: modelSummaries, properties, macroDefs } = await summariseAll(store, layout);
+  const { models: modelSummaries, properties, macroDefs, failed } = await summariseAll(store, layout);
+  const blockers = fileBlockers(failed, modelSummaries, warnings);
   const macros = macroMap(macroDefs);
   const overrides = findOverrides(macros, macroDefs).map((o) => classify(o, macros));
   for (const o of overrides) {
@@ -114,9 +115,10 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
       continue;
     }
     const modelWarnings: CatalogWarning[] = [];
-    const r = resolveDraft(d, ctx);
     const m = manifest?.models.get(uniqueId);
-    if (r.problem && !m && !manifest) problems.push(r.problem);
+    const blocker = blockers.byFile.get(d.file) ?? blockers.byModel.get(d.name) ?? blockers.all;
+    const r = blocker ? blockedResolution(blocker) : resolveDraft(d, ctx);
+    if (r.problem) problems.push(r.problem);
     const model = m ? withManifest(d, uniqueId, r, m, manifest!) : staticModel(d, uniqueId, r, manifest);
     if (!m && manifest && model.relation) {
       modelWarnings.push({
@@ -144,20 +146,19 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
     warnings.push(...modelWarnings);
   }
   if (problems.length > 0) {
-    const first = toLoadError(problems[0]);
-    if (problems.length === 1) throw first;
-    throw new DbtLoadError(
-      `${first.reason} (and ${problems.length - 1} more value${problems.length > 2 ? 's' : ''} like it)`,
-      {
-        file: first.file,
-        line: first.line,
-        hint: first.hint,
-      },
-    );
+    const first = problems[0];
+    warnings.push({
+      ...(first.file !== undefined ? { file: first.file } : {}),
+      ...(first.line !== undefined ? { line: first.line } : {}),
+      message:
+        `${problems.length} model${problems.length === 1 ? '' : 's'} could not be resolved statically` +
+        `${manifest ? ' nor from the manifest' : ''}; the first: ${first.message}. ` +
+        '`backflow models list` gives every model its reason; a plan fails only for the models it uses.',
+    });
   }
   if (manifest) addManifestOnly(models, staticIds, manifest, layout, warnings);
 
-  checkUniqueRelations(models);
+  dropDuplicateRelations(models, hashes, warnings);
   models.sort(compareModels);
   const catalog: DbtCatalog = {
     projectName: layout.root.spec.name,
@@ -174,27 +175,103 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
   };
 }
 
+/**
+ * A file the loader could not read (invalid YAML, broken Jinja, a properties entry dbt would reject): kept
+ * as a summary like any other (so incremental loads reuse it), with the names it seems to define, so the
+ * models it concerns are left unresolved with its reason and every other model still loads.
+ */
+export interface FailedFile {
+  failed: { reason: string; file: string; line?: number; hint?: string };
+  /** Model names a properties file lists, or macro names a macro file defines (found by a plain scan). */
+  names: string[];
+}
+
+export function isFailed(x: unknown): x is FailedFile {
+  return typeof x === 'object' && x !== null && 'failed' in x;
+}
+
+const PROBLEM_NAMES = new Set(['DbtLoadError', 'NotStaticError', 'ExprSyntaxError', 'TemplateSyntaxError']);
+
+function guarded<T>(path: string, names: (text: string) => string[], fn: (text: string) => T) {
+  return (text: string): T | FailedFile => {
+    try {
+      return fn(text);
+    } catch (err) {
+      if (!(err instanceof Error) || !PROBLEM_NAMES.has(err.name)) throw err;
+      const e = err as Error & { reason?: string; file?: string; line?: number; hint?: string };
+      return {
+        failed: {
+          reason: e.reason ?? e.message,
+          file: e.file ?? path,
+          ...(e.line !== undefined ? { line: e.line } : {}),
+          ...(e.hint !== undefined ? { hint: e.hint } : {}),
+        },
+        names: names(text),
+      };
+    }
+  };
+}
+
+const noNames = () => [];
+/** The `- name:` entries at the shallowest indentation: a properties file's models, not their columns. */
+const listedModels = (text: string) => {
+  const found = [...text.matchAll(/^([ \t]*)-[ \t]*name:[ \t]*['"]?([A-Za-z0-9_]+)/gm)];
+  const top = Math.min(...found.map((m) => m[1].length));
+  return [...new Set(found.filter((m) => m[1].length === top).map((m) => m[2]))];
+};
+const definedMacros = (text: string) =>
+  [...text.matchAll(/\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
+
 async function summariseAll(store: FileStore, layout: Layout) {
   const tasks: SummaryTask<unknown>[] = [];
   for (const u of layout.units) {
     for (const path of u.modelFiles) {
       tasks.push(
         path.endsWith('.py')
-          ? { path, kind: 'python', summarise: (t) => summarisePythonModel(t, path) }
-          : { path, kind: 'sql', summarise: (t) => summariseSqlModel(t, path) },
+          ? { path, kind: 'python', summarise: guarded(path, noNames, (t) => summarisePythonModel(t, path)) }
+          : { path, kind: 'sql', summarise: guarded(path, noNames, (t) => summariseSqlModel(t, path)) },
       );
     }
     for (const path of u.propertyFiles)
-      tasks.push({ path, kind: 'properties', summarise: (t) => parseProperties(t, path) });
+      tasks.push({
+        path,
+        kind: 'properties',
+        summarise: guarded(path, listedModels, (t) => parseProperties(t, path)),
+      });
     for (const path of u.macroFiles)
-      tasks.push({ path, kind: 'macros', summarise: (t) => extractMacros(t, path) });
+      tasks.push({
+        path,
+        kind: 'macros',
+        summarise: guarded(path, definedMacros, (t) => extractMacros(t, path)),
+      });
   }
   const all = await store.summarise(tasks);
-  const pick = <T>(paths: string[]) => new Map(paths.map((p) => [p, all.get(p) as T]));
+  const failed = new Map<string, FailedFile>();
+  const pick = <T>(paths: string[], empty: (p: string) => T) =>
+    new Map(
+      paths.map((p) => {
+        const v = all.get(p);
+        if (isFailed(v)) {
+          failed.set(p, v);
+          return [p, empty(p)];
+        }
+        return [p, v as T];
+      }),
+    );
+  const models = pick<ModelFileSummary>(
+    layout.units.flatMap((u) => u.modelFiles),
+    (p) => ({ language: p.endsWith('.py') ? 'python' : 'sql', configs: [] }),
+  );
+  const properties = pick<PropertiesSummary>(
+    layout.units.flatMap((u) => u.propertyFiles),
+    () => ({ patches: [], usesDataTests: false }),
+  );
+  const macroFiles = pick<MacroDef[]>(layout.root.macroFiles, () => []);
   return {
-    models: pick<ModelFileSummary>(layout.units.flatMap((u) => u.modelFiles)),
-    properties: pick<PropertiesSummary>(layout.units.flatMap((u) => u.propertyFiles)),
-    macroDefs: layout.root.macroFiles.flatMap((p) => all.get(p) as MacroDef[]),
+    models,
+    properties,
+    macroDefs: layout.root.macroFiles.flatMap((p) => macroFiles.get(p)!),
+    failed,
   };
 }
 
@@ -430,26 +507,97 @@ function addManifestOnly(
   }
 }
 
+interface Blockers {
+  byFile: Map<string, FailedFile>;
+  byModel: Map<string, FailedFile>;
+  /** A macro file that defines a naming macro could not be read: no relation can be trusted. */
+  all?: FailedFile;
+}
+
+function placeOf(f: FailedFile['failed']): string {
+  return f.line === undefined ? f.file : `${f.file} line ${f.line}`;
+}
+
+/** Which models each unreadable file leaves unresolved; one warning per file. */
+function fileBlockers(
+  failed: Map<string, FailedFile>,
+  models: Map<string, ModelFileSummary>,
+  warnings: CatalogWarning[],
+): Blockers {
+  const out: Blockers = { byFile: new Map(), byModel: new Map() };
+  for (const [path, f] of failed) {
+    const at = { file: f.failed.file, ...(f.failed.line !== undefined ? { line: f.failed.line } : {}) };
+    if (models.has(path)) {
+      out.byFile.set(path, f);
+      warnings.push({ ...at, message: `${f.failed.reason}: the model of this file is left unresolved` });
+    } else if (f.names.some((n) => /generate_(schema|alias|database)_name/.test(n))) {
+      out.all ??= f;
+      warnings.push({
+        ...at,
+        message: `${f.failed.reason}: this file defines ${f.names.join(', ')}, so no model's relation can be known`,
+      });
+    } else {
+      for (const n of f.names) if (!out.byModel.has(n)) out.byModel.set(n, f);
+      warnings.push({
+        ...at,
+        message:
+          `${f.failed.reason}: the file is skipped` +
+          (f.names.length > 0 ? `; the models it names are left unresolved (${f.names.join(', ')})` : ''),
+      });
+    }
+  }
+  return out;
+}
+
+function blockedResolution(f: FailedFile): StaticResolution {
+  const reason = `${placeOf(f.failed)}: ${f.failed.reason}`;
+  return {
+    via: 'static',
+    detail: 'static',
+    unresolvedReason: `${reason}${f.failed.hint ? `. ${f.failed.hint}` : ''}`,
+    problem: new NotStaticError(f.failed.reason, {
+      file: f.failed.file,
+      ...(f.failed.line !== undefined ? { line: f.failed.line } : {}),
+      ...(f.failed.hint !== undefined ? { hint: f.failed.hint } : {}),
+    }),
+  };
+}
+
 function relationText(r: NonNullable<DbtModel['relation']>): string {
   return [r.database, r.schema, r.name].filter((x) => x !== undefined).join('.');
 }
 
-function checkUniqueRelations(models: DbtModel[]): void {
-  const seen = new Map<string, DbtModel>();
-  for (const m of models) {
-    if (!m.relation || !m.enabled) continue;
+/**
+ * dbt refuses to build two models into one relation: both are left unresolved (neither is guessed), with
+ * a warning naming both files. Models are replaced by copies (the cached ones stay as they were).
+ */
+function dropDuplicateRelations(
+  models: DbtModel[],
+  hashes: Map<DbtModel, string>,
+  warnings: CatalogWarning[],
+): void {
+  const seen = new Map<string, number>();
+  const reasons = new Map<number, string>();
+  models.forEach((m, i) => {
+    if (!m.relation || !m.enabled) return;
     const key = `${m.relation.database ?? ''}\u0000${m.relation.schema}\u0000${m.relation.name}`;
-    const other = seen.get(key);
-    if (other) {
-      throw new DbtLoadError(
-        `two dbt models resolve to the same relation ${relationText(m.relation)}: ${other.file} (${other.uniqueId}) and ${m.file} (${m.uniqueId})`,
-        {
-          file: m.file,
-          hint: 'Give one of them another alias or schema (config alias=... or schema=...), or disable one: dbt refuses to build both.',
-        },
-      );
+    const j = seen.get(key);
+    if (j === undefined) {
+      seen.set(key, i);
+      return;
     }
-    seen.set(key, m);
+    const other = models[j];
+    const message = `two dbt models resolve to the same relation ${relationText(m.relation)}: ${other.file} (${other.uniqueId}) and ${m.file} (${m.uniqueId}); give one of them another alias or schema, or disable one: dbt refuses to build both`;
+    warnings.push({ file: m.file, message });
+    if (!reasons.has(j)) reasons.set(j, message);
+    reasons.set(i, message);
+  });
+  for (const [i, message] of reasons) {
+    const copy = { ...models[i] };
+    delete copy.relation;
+    copy.unresolvedReason = message;
+    models[i] = copy;
+    hashes.set(copy, modelHash(copy));
   }
 }
 

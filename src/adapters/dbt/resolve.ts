@@ -14,7 +14,7 @@ import {
   type RawConfig,
 } from './config-values';
 import type { Draft } from './drafts';
-import { NotStaticError } from './errors';
+import { DbtLoadError, NotStaticError } from './errors';
 import { Unknown } from './jinja/evaluate';
 import { macroRunner, type MacroRunner } from './macro-eval';
 import type { MacroDef } from './macros';
@@ -196,13 +196,15 @@ export function resolveDraft(d: Draft, ctx: ResolveContext): StaticResolution {
       alias: (read('alias') as string | null | undefined) ?? null,
     };
     return { ...out, ...nameRelation(d, custom, cfg, ctx) };
-  } catch (err) {
+  } catch (caught) {
+    // A value dbt would reject (enabled: maybe) is this model's problem, as is one Backflow cannot read.
+    const err =
+      caught instanceof DbtLoadError
+        ? new NotStaticError(caught.reason, { file: caught.file, line: caught.line, hint: caught.hint })
+        : caught;
     if (!(err instanceof NotStaticError)) throw err;
-    return {
-      ...out,
-      problem: err,
-      unresolvedReason: `${err.message}${err.file ? ` (${err.file}${err.line ? ` line ${err.line}` : ''})` : ''}`,
-    };
+    const place = err.file ? `${err.file}${err.line ? ` line ${err.line}` : ''}: ` : '';
+    return { ...out, problem: err, unresolvedReason: `${place}${err.message}` };
   }
 }
 

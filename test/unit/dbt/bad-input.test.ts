@@ -1,9 +1,11 @@
 /**
- * Every bad input is a DbtLoadError naming the file (and the line, where there is one) and saying what to do.
+ * A bad project (no dbt_project.yml, an unsupported dbt version) is a DbtLoadError naming the file (and the
+ * line, where there is one) and saying what to do. A bad value or file that concerns some models leaves
+ * those models unresolved, with the file, line and reason, and every other model loads.
  */
 import { DbtLoadError } from '../../../src/adapters/dbt';
 import { UserError } from '../../../src/errors';
-import { load, loadError, project } from './helpers';
+import { load, loadError, project, rel, unresolved } from './helpers';
 
 describe('dbt loader: bad input', () => {
   it('is a UserError (exit 1, no stack trace)', async () => {
@@ -36,25 +38,30 @@ describe('dbt loader: bad input', () => {
     expect(err.hint).toMatch(/No dbt_project.yml was found anywhere/);
   });
 
-  it.each([
-    [
-      'a properties file',
-      { 'models/schema.yml': 'models:\n  - name: a\n    columns:\n      - name: id\n     tests: [unique]\n' },
-      'models/schema.yml',
-      5,
-    ],
-    [
-      'dbt_project.yml',
-      { 'dbt_project.yml': 'name: shop\nmodels:\n  shop:\n    +schema: [a, \n' },
-      'dbt_project.yml',
-      5,
-    ],
-  ])('reports malformed YAML in %s with its line', async (_what, files, file, line) => {
-    const err = await loadError(project(files as Record<string, string>));
-    expect(err.file).toBe(file);
-    expect(err.line).toBe(line);
+  it('reports malformed YAML in dbt_project.yml with its line', async () => {
+    const err = await loadError(
+      project({ 'dbt_project.yml': 'name: shop\nmodels:\n  shop:\n    +schema: [a, \n' }),
+    );
+    expect(err.file).toBe('dbt_project.yml');
+    expect(err.line).toBe(5);
     expect(err.message).toMatch(/invalid YAML/);
     expect(err.hint).toMatch(/Fix the YAML syntax/);
+  });
+
+  it('skips a malformed properties file: the models it names are unresolved, the others load', async () => {
+    const tree = project({
+      'models/a.sql': 'select 1',
+      'models/b.sql': 'select 1',
+      'models/schema.yml': 'models:\n  - name: a\n    columns:\n      - name: id\n     tests: [unique]\n',
+    });
+    const { reason, warnings, catalog } = await unresolved(tree, 'a');
+    expect(reason).toMatch(/^models\/schema\.yml line 5: invalid YAML: .*Fix the YAML syntax/);
+    expect(rel(catalog.models.find((m) => m.name === 'b')!)).toBe('analytics.b');
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^models\/schema\.yml line 5: invalid YAML.*the file is skipped; the models it names are left unresolved \(a\)$/,
+      ),
+    );
   });
 
   it('reports a dbt_project.yml without a name', async () => {
@@ -63,27 +70,31 @@ describe('dbt loader: bad input', () => {
     expect(err.hint).toMatch(/Set `name:`/);
   });
 
-  it('reports a config() value that cannot be read statically, with the file, line and what to do', async () => {
-    const err = await loadError(
+  it('leaves a model whose config() value cannot be read statically unresolved, with the file, line and reason', async () => {
+    const { reason, warnings, catalog } = await unresolved(
       project({
         'models/a.sql': "select 1\n{{ config(\n    materialized='table',\n    schema=get_schema('x')\n) }}",
+        'models/b.sql': 'select 1',
       }),
+      'a',
     );
-    expect(err.message).toBe(
+    expect(reason).toBe(
       'models/a.sql line 4: schema of model a cannot be read statically: get_schema() is a macro Backflow cannot run',
     );
-    expect(err.hint).toMatch(/Make the value a literal/);
-    expect(err.hint).toMatch(/provide a manifest/);
+    expect(rel(catalog.models[1])).toBe('analytics.b');
+    expect(warnings).toEqual([
+      'models/a.sql line 4: 1 model could not be resolved statically; the first: schema of model a cannot be read statically: get_schema() is a macro Backflow cannot run. `backflow models list` gives every model its reason; a plan fails only for the models it uses.',
+    ]);
   });
 
   it('reports config() inside a Jinja if block', async () => {
-    const err = await loadError(
+    const { reason } = await unresolved(
       project({
         'models/a.sql': "{% if target.name == 'prod' %}\n{{ config(alias='a_prod') }}\n{% endif %}\nselect 1",
       }),
+      'a',
     );
-    expect(err).toMatchObject({ file: 'models/a.sql', line: 2 });
-    expect(err.message).toMatch(/config\(\) is called inside a \{% if %\} block/);
+    expect(reason).toMatch(/^models\/a\.sql line 2: .*config\(\) is called inside a \{% if %\} block/);
   });
 
   it('does not mind config() values it does not need (hooks, tags)', async () => {
@@ -94,70 +105,78 @@ describe('dbt loader: bad input', () => {
   });
 
   it('reports a non-literal dbt.config() value in a Python model', async () => {
-    const err = await loadError(
+    const { reason } = await unresolved(
       project({
         'models/p.py': 'def model(dbt, session):\n    dbt.config(\n        materialized=MAT,\n    )\n',
       }),
+      'p',
     );
-    expect(err).toMatchObject({ file: 'models/p.py', line: 3 });
-    expect(err.message).toMatch(/dbt\.config\(\) only takes literal values in Python models/);
+    expect(reason).toMatch(
+      /^models\/p\.py line 3: .*dbt\.config\(\) only takes literal values in Python models/,
+    );
   });
 
   it('reports an env_var() without default that is not set, as dbt does', async () => {
-    const err = await loadError(
-      project({ 'models/a.sql': "{{ config(schema=env_var('DBT_SCHEMA_X')) }} select 1" }),
-    );
-    expect(err).toMatchObject({ file: 'models/a.sql', line: 1 });
-    expect(err.message).toMatch(/Env var required but not provided: 'DBT_SCHEMA_X'/);
-    expect(err.hint).toMatch(/Set the environment variable/);
-    const ok = await load(
-      project({ 'models/a.sql': "{{ config(schema=env_var('DBT_SCHEMA_X')) }} select 1" }),
-      { env: { DBT_SCHEMA_X: 'x' } },
-    );
+    const tree = project({ 'models/a.sql': "{{ config(schema=env_var('DBT_SCHEMA_X')) }} select 1" });
+    const { reason } = await unresolved(tree, 'a');
+    expect(reason).toMatch(/^models\/a\.sql line 1: .*Env var required but not provided: 'DBT_SCHEMA_X'/);
+    const ok = await load(tree, { env: { DBT_SCHEMA_X: 'x' } });
     expect(ok.models[0].relation?.schema).toBe('analytics_x');
   });
 
   it('reports a var() without default that is not set, as dbt does', async () => {
-    const err = await loadError({
-      'dbt_project.yml':
-        'name: shop\nvars:\n  known: 1\nmodels:\n  shop:\n    +alias: "{{ var(\'unknown_var\') }}"\n',
-      'models/a.sql': 'select 1',
-    });
-    expect(err).toMatchObject({ file: 'dbt_project.yml', line: 6 });
-    expect(err.message).toMatch(
-      /Required var 'unknown_var' not found in config: vars supplied to a = \{"known":1\}/,
+    const { reason } = await unresolved(
+      {
+        'dbt_project.yml':
+          'name: shop\nvars:\n  known: 1\nmodels:\n  shop:\n    +alias: "{{ var(\'unknown_var\') }}"\n',
+        'models/a.sql': 'select 1',
+      },
+      'a',
     );
-    expect(err.hint).toMatch(/Give the variable a default/);
+    expect(reason).toMatch(
+      /^dbt_project\.yml line 6: .*Required var 'unknown_var' not found in config: vars supplied to a = \{"known":1\}/,
+    );
   });
 
   it('reports a Jinja statement in a dbt_project.yml value', async () => {
-    const err = await loadError({
-      'dbt_project.yml':
-        'name: shop\nmodels:\n  shop:\n    +enabled: "{% if target.name == \'prod\' %}true{% endif %}"\n',
-      'models/a.sql': 'select 1',
-    });
-    expect(err).toMatchObject({ file: 'dbt_project.yml', line: 4 });
-    expect(err.message).toMatch(/enabled of model a cannot be read statically/);
-  });
-
-  it('counts every unreadable value, reporting the first', async () => {
-    const err = await loadError(
-      project({ 'models/a.sql': '{{ config(alias=x()) }}', 'models/b.sql': '{{ config(alias=y()) }}' }),
+    const { reason } = await unresolved(
+      {
+        'dbt_project.yml':
+          'name: shop\nmodels:\n  shop:\n    +enabled: "{% if target.name == \'prod\' %}true{% endif %}"\n',
+        'models/a.sql': 'select 1',
+      },
+      'a',
     );
-    expect(err.message).toMatch(/^models\/a\.sql line 1: alias of model a .* \(and 1 more value like it\)$/);
+    expect(reason).toMatch(/^dbt_project\.yml line 4: enabled of model a cannot be read statically/);
   });
 
-  it('reports two models with the same relation, naming both files', async () => {
-    const err = await loadError(
+  it('counts every unreadable value in one warning, reporting the first', async () => {
+    const { warnings } = await unresolved(
+      project({ 'models/a.sql': '{{ config(alias=x()) }}', 'models/b.sql': '{{ config(alias=y()) }}' }),
+      'b',
+    );
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^models\/a\.sql line 1: 2 models could not be resolved statically; the first: alias of model a /,
+      ),
+    ]);
+  });
+
+  it('leaves two models with the same relation unresolved, naming both files', async () => {
+    const { reason, warnings, catalog } = await unresolved(
       project({
         'models/a/orders.sql': 'select 1',
         'models/b/orders_v2.sql': "{{ config(alias='orders') }} select 1",
+        'models/c.sql': 'select 1',
       }),
+      'orders',
     );
-    expect(err.message).toBe(
-      'models/b/orders_v2.sql: two dbt models resolve to the same relation analytics.orders: models/a/orders.sql (model.shop.orders) and models/b/orders_v2.sql (model.shop.orders_v2)',
-    );
-    expect(err.hint).toMatch(/another alias or schema/);
+    const message =
+      'two dbt models resolve to the same relation analytics.orders: models/a/orders.sql (model.shop.orders) and models/b/orders_v2.sql (model.shop.orders_v2); give one of them another alias or schema, or disable one: dbt refuses to build both';
+    expect(reason).toBe(message);
+    expect(catalog.models.find((m) => m.name === 'orders_v2')!.unresolvedReason).toBe(message);
+    expect(rel(catalog.models.find((m) => m.name === 'c')!)).toBe('analytics.c');
+    expect(warnings).toEqual([`models/b/orders_v2.sql: ${message}`]);
   });
 
   it('does not count disabled or ephemeral models as relations', async () => {
@@ -226,32 +245,41 @@ describe('dbt loader: bad input', () => {
       /a column needs a name/,
     ],
     ['a models entry without a name', 'models:\n  - description: x\n', 2, /a model entry needs a name/],
-  ])('reports %s in properties, with its line', async (_what, yaml, line, message) => {
-    const err = await loadError(
-      project({ 'models/a.sql': 'select 1', 'models/a_v1.sql': 'select 1', 'models/props.yml': yaml }),
-    );
-    expect(err).toMatchObject({ file: 'models/props.yml', line });
-    expect(err.message).toMatch(message);
-  });
+  ])(
+    'reports %s in properties, with its line, leaving the models it names unresolved',
+    async (_what, yaml, line, message) => {
+      const { reason } = await unresolved(
+        project({ 'models/a.sql': 'select 1', 'models/a_v1.sql': 'select 1', 'models/props.yml': yaml }),
+        'a',
+      ).catch(async () => ({ reason: '' }));
+      if (reason === '') {
+        // an entry without a name names no model: the file is skipped with a warning
+        const c = await load(
+          project({ 'models/a.sql': 'select 1', 'models/a_v1.sql': 'select 1', 'models/props.yml': yaml }),
+        );
+        expect(c.warnings[0]).toMatchObject({ file: 'models/props.yml', line });
+        expect(c.warnings[0].message).toMatch(message);
+        return;
+      }
+      expect(reason.startsWith(`models/props.yml line ${line}: `)).toBe(true);
+      expect(reason).toMatch(message);
+    },
+  );
 
   it('reports enabled that is not a boolean', async () => {
-    const err = await loadError(
+    const { reason } = await unresolved(
       project({
         'models/a.sql': 'select 1',
         'models/p.yml': 'models:\n  - name: a\n    config:\n      enabled: maybe\n',
       }),
+      'a',
     );
-    expect(err).toMatchObject({
-      file: 'models/p.yml',
-      line: 4,
-      reason: 'enabled must be true or false, not "maybe"',
-    });
+    expect(reason).toBe('models/p.yml line 4: enabled must be true or false, not "maybe"');
   });
 
   it('reports broken Jinja around a config() call', async () => {
-    const err = await loadError(project({ 'models/a.sql': "select 1\n{{ config(alias='x')\n" }));
-    expect(err).toMatchObject({ file: 'models/a.sql', line: 2 });
-    expect(err.message).toMatch(/Jinja syntax error: unclosed Jinja tag/);
+    const { reason } = await unresolved(project({ 'models/a.sql': "select 1\n{{ config(alias='x')\n" }), 'a');
+    expect(reason).toMatch(/^models\/a\.sql line 2: Jinja syntax error: unclosed Jinja tag/);
   });
 
   it('reports two macros of the same name', async () => {

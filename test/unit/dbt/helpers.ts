@@ -67,6 +67,26 @@ export async function loadError(
   throw new Error('expected a DbtLoadError, the load succeeded');
 }
 
+/**
+ * Loads, expecting the load to succeed with model `name` unresolved: returns its reason (which starts with
+ * the file and line) and the catalog's warnings.
+ */
+export async function unresolved(
+  tree: Record<string, string>,
+  name: string,
+  opts: Partial<LoadOptions> = {},
+): Promise<{ reason: string; warnings: string[]; catalog: DbtCatalog }> {
+  const catalog = await load(tree, opts);
+  const m = catalog.models.find((x) => x.name === name);
+  if (!m) throw new Error(`no model ${name}`);
+  if (m.relation) throw new Error(`model ${name} resolved to ${JSON.stringify(m.relation)}`);
+  return {
+    reason: m.unresolvedReason ?? '',
+    warnings: catalog.warnings.map((w) => `${w.file ?? ''}${w.line ? ` line ${w.line}` : ''}: ${w.message}`),
+    catalog,
+  };
+}
+
 export function byId(catalog: DbtCatalog, id: string): DbtModel {
   const m = catalog.models.find((x) => x.uniqueId === id);
   if (!m) throw new Error(`no model ${id}; have ${catalog.models.map((x) => x.uniqueId).join(', ')}`);

@@ -138,7 +138,7 @@ describe('dbt loader: manifest first', () => {
       message: `model new_model is not in the manifest (${PROVENANCE}): resolved statically`,
     });
     expect(byId(noOverride, 'model.shop.odd').unresolvedReason).toMatch(
-      /^alias of model odd cannot be read statically: a_macro\(\) is a macro Backflow cannot run \(models\/odd\.sql line 1\); the model is not in the manifest/,
+      /^models\/odd\.sql line 1: alias of model odd cannot be read statically: a_macro\(\) is a macro Backflow cannot run; the model is not in the manifest/,
     );
   });
 

@@ -72,7 +72,9 @@ function tokenize(src: string, python: boolean): Tok[] {
   const n = src.length;
   while (i < n) {
     const c = src[i];
-    if (c === ' ' || c === '\n' || c === '\r' || c === '\t') {
+    // Jinja's lexer skips any Unicode whitespace (Python's `\s`: a no-break space pasted from a document
+    // too); Python source only ASCII whitespace.
+    if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || (!python && /\s/u.test(c))) {
       i++;
       continue;
     }
@@ -114,7 +116,8 @@ function tokenize(src: string, python: boolean): Tok[] {
           i++;
           break;
         }
-        if (d === '\n') throw new ExprSyntaxError('unterminated string', start);
+        // Jinja string literals may span lines (dbt projects write long hooks that way); Python's may not.
+        if (d === '\n' && python) throw new ExprSyntaxError('unterminated string', start);
         if (d === '\\') {
           const e = src[i + 1];
           const map: Record<string, string> = {

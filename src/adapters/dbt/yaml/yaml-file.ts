@@ -3,6 +3,7 @@
  * mapping key and sequence item kept for messages. The fast subset parser runs first; anything it does
  * not take is parsed by the `yaml` package, which also reports syntax errors with their line.
  */
+import * as jsYaml from 'js-yaml';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Tags } from 'yaml';
 import { DbtLoadError } from '../errors';
 import { parseYamlFast, type LineTable } from './fast-yaml';
@@ -47,6 +48,11 @@ export function parseWithYamlPackage(text: string, file: string): YamlFile {
     customTags: pyyamlTags,
   });
   if (doc.errors.length > 0) {
+    // PyYAML takes what the `yaml` package rejects as not quite YAML (a multi-line quoted scalar whose
+    // continuation lines are not indented past their key, common in dbt projects): so does js-yaml, a port
+    // of PyYAML. The value then has no line numbers.
+    const lax = parsePyYamlLax(text);
+    if (lax) return withLines(file, lax.value, new WeakMap());
     const err = doc.errors[0];
     const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     throw new DbtLoadError(`invalid YAML: ${first}`, {
@@ -64,6 +70,25 @@ export function parseWithYamlPackage(text: string, file: string): YamlFile {
   const lines: LineTable = new WeakMap();
   annotate(doc, doc.contents, value, lines, lineCounter, 0);
   return withLines(file, value, lines);
+}
+
+/** PyYAML's YAML 1.1 booleans on js-yaml's core schema; timestamps stay strings, as above. */
+const PY_BOOL = new jsYaml.Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (d: unknown) =>
+    typeof d === 'string' &&
+    /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON|no|No|NO|false|False|FALSE|off|Off|OFF)$/.test(d),
+  construct: (d: string) => /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/.test(d),
+  predicate: (o: unknown) => typeof o === 'boolean',
+});
+const PY_SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [PY_BOOL] });
+
+function parsePyYamlLax(text: string): { value: unknown } | undefined {
+  try {
+    return { value: jsYaml.load(text, { schema: PY_SCHEMA, json: true }) ?? null };
+  } catch {
+    return undefined;
+  }
 }
 
 function withLines(file: string, value: unknown, lines: LineTable): YamlFile {
