@@ -153,3 +153,28 @@ it('treats a relation moved by a new commit as a change of the model, guarded by
   expect(r.output).toContain('model.customers is attached to 1 active sync; its dbt model cannot change');
   expect(r.output).toContain(`Commit ${sha.slice(0, 12)} of git_sync.analytics changes the relation`);
 });
+
+it('lists a model it cannot resolve with its full reason and the warnings, and plans without it', async () => {
+  writeFiles(repo, {
+    'dbt/models/marts/odd.sql':
+      "{{ config(alias=odd_alias_from_a_macro_that_queries_the_warehouse('with a long argument')) }}\nselect 1\n",
+  });
+  await commitAll(repo, 'an odd model no Backflow model uses');
+  const table = await cli(['models', 'list', 'analytics']);
+  expect(table.code).toBe(0);
+  expect(table.stdout).toMatch(/ odd +\| \(unresolved: see below\)/);
+  const reason =
+    'dbt/models/marts/odd.sql line 1: alias of model odd cannot be read statically: odd_alias_from_a_macro_that_queries_the_warehouse() is a macro Backflow cannot run';
+  expect(table.stdout).toContain(`Unresolved models (1):\n  odd: ${reason}\n`);
+  expect(table.stdout).toMatch(
+    /Warnings \(2\):\n.*data_tests is a dbt 1\.8 key.*\n {2}dbt\/models\/marts\/odd\.sql line 1: 1 model could not be resolved/,
+  );
+  const json = JSON.parse((await cli(['models', 'list', 'analytics', '--json'])).stdout);
+  expect(json.models.find((m: any) => m.name === 'odd').unresolved_reason).toBe(reason);
+  expect(json.warnings).toContainEqual(
+    expect.objectContaining({ file: 'dbt/models/marts/odd.sql', line: 1 }),
+  );
+  // The plan's errors are about the models it uses (customers, changed above), never about odd.
+  const plan = await cli(['plan']);
+  expect(plan.output).not.toContain('odd');
+});

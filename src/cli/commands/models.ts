@@ -68,6 +68,11 @@ export async function modelsListCommand(
           commit: synced.commit,
           project: synced.catalog.projectName,
           models: models.map(modelJson),
+          warnings: synced.catalog.warnings.map((w) => ({
+            file: w.file ?? null,
+            line: w.line ?? null,
+            message: w.message,
+          })),
         }) + '\n',
       );
       return 0;
@@ -76,7 +81,9 @@ export async function modelsListCommand(
       model: m.version === undefined ? m.name : `${m.name} v${m.version}`,
       relation: m.relation
         ? [m.relation.database, m.relation.schema, m.relation.name].filter(Boolean).join('.')
-        : `(none: ${m.unresolvedReason ?? m.materialized})`,
+        : !m.enabled || m.materialized === 'ephemeral'
+          ? `(none: ${m.enabled ? 'ephemeral' : 'disabled'})`
+          : '(unresolved: see below)',
       materialized: m.enabled ? m.materialized : 'disabled',
       primary_key_candidates: m.primaryKeyCandidates.map((c) => c.columns.join('+')).join(', ') || '-',
       resolved_by: m.resolution.via,
@@ -88,6 +95,23 @@ export async function modelsListCommand(
     process.stdout.write(
       `(${models.length} models in project "${synced.catalog.projectName}" at commit ${synced.commit.slice(0, 12)})\n`,
     );
+    // Reasons and warnings in full, outside the table (whose cells are cut for width).
+    const unresolved = models.filter((m) => !m.relation && m.enabled && m.materialized !== 'ephemeral');
+    if (unresolved.length > 0) {
+      process.stdout.write(`\nUnresolved models (${unresolved.length}):\n`);
+      for (const m of unresolved) {
+        const label = m.version === undefined ? m.name : `${m.name} v${m.version}`;
+        process.stdout.write(`  ${label}: ${m.unresolvedReason ?? 'no relation'}\n`);
+      }
+    }
+    const warnings = synced.catalog.warnings;
+    if (warnings.length > 0) {
+      process.stdout.write(`\nWarnings (${warnings.length}):\n`);
+      for (const w of warnings) {
+        const at = w.file ? `${w.file}${w.line ? ` line ${w.line}` : ''}: ` : '';
+        process.stdout.write(`  ${at}${w.message}\n`);
+      }
+    }
     return 0;
   });
 }
