@@ -42,7 +42,11 @@ function findProjects(repo) {
     if (entries.some((e) => e.isFile() && e.name === 'dbt_project.yml')) out.push(rel || '.');
     for (const e of entries) {
       if (!e.isDirectory() || e.name.startsWith('.')) continue;
-      if (['dbt_packages', 'dbt_modules', 'node_modules', 'target', 'logs', 'integration_tests'].includes(e.name))
+      if (
+        ['dbt_packages', 'dbt_modules', 'node_modules', 'target', 'logs', 'integration_tests'].includes(
+          e.name,
+        )
+      )
         continue;
       walk(path.join(dir, e.name), rel ? `${rel}/${e.name}` : e.name, depth + 1);
     }
@@ -76,7 +80,8 @@ function manifestModels(json, projectName) {
     const enabled = n.config ? n.config.enabled !== false : true;
     const materialized = n.config && n.config.materialized;
     out.set(n.unique_id, {
-      relation: enabled && materialized !== 'ephemeral' ? `${n.database}.${n.schema}.${n.alias || n.name}` : null,
+      relation:
+        enabled && materialized !== 'ephemeral' ? `${n.database}.${n.schema}.${n.alias || n.name}` : null,
       customSchema: n.config && n.config.schema,
       schema: n.schema,
       database: n.database,
@@ -111,7 +116,9 @@ async function benchOne(repoDir, name, projectPath, settings) {
     dbtVersion: '1.8',
     targetName: settings.targetName ?? 'prod',
     defaultSchema:
-      settings.defaultSchema ?? mostCommon(mValues.filter((m) => !m.customSchema).map((m) => m.schema)) ?? 'analytics',
+      settings.defaultSchema ??
+      mostCommon(mValues.filter((m) => !m.customSchema).map((m) => m.schema)) ??
+      'analytics',
     ...(settings.targetDatabase || mValues.length
       ? { targetDatabase: settings.targetDatabase ?? mostCommon(mValues.map((m) => m.database)) }
       : {}),
@@ -139,7 +146,9 @@ async function benchOne(repoDir, name, projectPath, settings) {
     if (samplePath) {
       fs.writeFileSync(samplePath, `${original}\n-- bench edit ${r}\n`);
       try {
-        inc.push(await measure(() => loadDbtProject(folderFiles(repoDir), { ...opts, previous: f.result.cache })));
+        inc.push(
+          await measure(() => loadDbtProject(folderFiles(repoDir), { ...opts, previous: f.result.cache })),
+        );
       } finally {
         fs.writeFileSync(samplePath, original);
       }
@@ -150,7 +159,9 @@ async function benchOne(repoDir, name, projectPath, settings) {
   const reasons = new Map();
   for (const m of built) {
     if (m.relation) continue;
-    const key = String(m.unresolvedReason || 'no reason').replace(/\s+/g, ' ').slice(0, 140);
+    const key = String(m.unresolvedReason || 'no reason')
+      .replace(/\s+/g, ' ')
+      .slice(0, 140);
     reasons.set(key, (reasons.get(key) || 0) + 1);
   }
   let compared = 0;
@@ -185,7 +196,9 @@ async function benchOne(repoDir, name, projectPath, settings) {
   );
   for (const [k, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`   ${n} × ${k}`);
   if (manifest) {
-    console.log(`   manifest ${path.relative(repoDir, manifestFile)}: ${compared} compared, ${exact} exact, ${wrong} differ`);
+    console.log(
+      `   manifest ${path.relative(repoDir, manifestFile)}: ${compared} compared, ${exact} exact, ${wrong} differ`,
+    );
     for (const w of wrongExamples) console.log(`     ${w}`);
   }
   return {
@@ -203,7 +216,9 @@ async function benchOne(repoDir, name, projectPath, settings) {
 
 async function main() {
   if (!DIR || !fs.existsSync(DIR)) {
-    console.log('dbt-real-projects: BENCH_DBT_PROJECTS is not set or not a folder: nothing to measure (skipped).');
+    console.log(
+      'dbt-real-projects: BENCH_DBT_PROJECTS is not set or not a folder: nothing to measure (skipped).',
+    );
     return;
   }
   const repos = fs
@@ -231,12 +246,25 @@ async function main() {
     rows.map((r) =>
       r.failed
         ? [r.label, 'load failed', '', '', '', '', '']
-        : [r.label, String(r.models), `${r.resolved}/${r.built} (${r.resolvedPct})`, r.manifest, L.fmtS(r.wall), L.fmtS(r.cpu), r.incPct],
+        : [
+            r.label,
+            String(r.models),
+            `${r.resolved}/${r.built} (${r.resolvedPct})`,
+            r.manifest,
+            L.fmtS(r.wall),
+            L.fmtS(r.cpu),
+            r.incPct,
+          ],
     ),
   );
   L.summary(
     'dbt-real-projects',
-    rows.map((r) => [r.label, r.failed ? 'load failed' : `${r.resolvedPct} resolved, ${r.manifest}, cpu ${L.fmtS(r.cpu)}, inc ${r.incPct}`]),
+    rows.map((r) => [
+      r.label,
+      r.failed
+        ? 'load failed'
+        : `${r.resolvedPct} resolved, ${r.manifest}, cpu ${L.fmtS(r.cpu)}, inc ${r.incPct}`,
+    ]),
   );
 }
 
