@@ -4,7 +4,29 @@ export interface BigQueryTestServer {
   port: number;
   project: string;
   location: string;
-  log: { requests: { method: string; path: string; body: any }[]; queries: string[]; dryRuns: string[] };
+  log: {
+    requests: { method: string; path: string; body: any }[];
+    queries: string[];
+    dryRuns: string[];
+    /** Every query job started (not dry runs), with the jobTimeoutMs it carried. */
+    jobs: { jobId: string; sql: string; jobTimeoutMs?: number }[];
+    /** Jobs ended early: "stopped" (jobs.cancel) or "timeout" (jobTimeoutMs). */
+    stops: { jobId: string; reason: string }[];
+    /** Job ids of jobs.cancel calls. */
+    cancels: string[];
+  };
+  /** Every new job runs until cancelled or past its jobTimeoutMs (a query that would take hours). */
+  setJobsHang(on: boolean): void;
+  /** Whether BigQuery manages to stop a job at its jobTimeoutMs (default true). */
+  setJobTimeoutEnforced(on: boolean): void;
+  /** The first n answers about each new job say jobComplete: false, whatever its speed. */
+  setIncompleteAnswers(n: number): void;
+  /** Rows per page of query results (default 100000). */
+  setPageRows(n: number): void;
+  /** The job resource as jobs.get returns it. */
+  job(
+    jobId: string,
+  ): { status: { state: string; errorResult?: { reason: string; message: string } } } | undefined;
   createDataset(name: string, project?: string): Promise<void>;
   /** A service account with project-level roles; `json` is its key (the "credentials" secret). */
   addServiceAccount(

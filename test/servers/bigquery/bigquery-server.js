@@ -20,8 +20,9 @@ const { Buffer } = require('node:buffer');
 const { URL } = require('node:url');
 const crypto = require('node:crypto');
 const http = require('node:http');
-const { openDuck, run, StatementTimeout } = require('../shared/duck');
+const { openDuck, run } = require('../shared/duck');
 const { tokenize, quoteIdent, quoteString } = require('../shared/sql-tokens');
+const { Jobs, ApiError, apiErrorOf, bytesProcessed } = require('./bigquery-jobs');
 
 const LEXICON = {
   backtickIdents: true,
@@ -63,17 +64,6 @@ const WRITE_TABLES = [
   'OWNER',
   'WRITER',
 ];
-
-class ApiError extends Error {
-  constructor(code, status, reason, message) {
-    super(message);
-    this.code = code;
-    this.status = status;
-    this.reason = reason;
-  }
-}
-
-const badQuery = (message) => new ApiError(400, 'INVALID_ARGUMENT', 'invalidQuery', message);
 
 /** GoogleSQL → DuckDB SQL. `project` is the default project; `user` answers SESSION_USER(). */
 function translate(sql, project, user) {
@@ -261,8 +251,8 @@ async function startBigQueryServer(options = {}) {
   const projects = new Set();
   const datasets = new Map(); // `${project}.${dataset}` → { access: [{ role, userByEmail }] }
   const accounts = new Map(); // email → { key, projectRoles: Set, datasetRoles: Map }
-  const jobs = new Map();
-  const log = { requests: [], queries: [], dryRuns: [] };
+  const log = { requests: [], queries: [], dryRuns: [], jobs: [], stops: [], cancels: [] };
+  let pageRows = 100_000;
 
   async function ensureProject(project) {
     if (projects.has(project)) return;
@@ -394,28 +384,27 @@ async function startBigQueryServer(options = {}) {
     }
   }
 
-  async function execute(who, project, sql, timeoutMs) {
-    log.queries.push(sql);
-    checkWrites(who, sql, project);
-    const conn = await instance.connect();
-    try {
-      await conn.run(`use ${quoteIdent(project)}`);
-      const result = await run(conn, translate(sql, project, who.email), [], timeoutMs);
-      const fields = result.columns.map((c) => fieldOf(c.name, c.duckType));
-      const rows = result.rows.map((row, r) => ({
-        f: row.map((v, i) => cellOf(v, result.json[r][i], fields[i])),
-      }));
-      return { fields, rows };
-    } catch (err) {
-      if (err instanceof StatementTimeout || err instanceof ApiError) throw err;
-      throw badQuery(
-        String(err.message || err)
-          .split('\n\nLINE')[0]
-          .replace(/^(Parser|Catalog|Binder) Error: /, ''),
-      );
-    } finally {
-      conn.closeSync();
-    }
+  /** Runs a job's SQL on its connection (bigquery-jobs.js owns the lifecycle and the errors). */
+  async function execute(conn, job) {
+    log.queries.push(job.sql);
+    checkWrites(job.who, job.sql, job.project);
+    await conn.run(`use ${quoteIdent(job.project)}`);
+    const result = await run(conn, translate(job.sql, job.project, job.who.email));
+    const fields = result.columns.map((c) => fieldOf(c.name, c.duckType));
+    const rows = result.rows.map((row, r) => ({
+      f: row.map((v, i) => cellOf(v, result.json[r][i], fields[i])),
+    }));
+    return { schema: { fields }, rows };
+  }
+
+  /** One page of a finished job's rows: BigQuery pages with `maxResults` and `pageToken`. */
+  function page(result, maxResults, pageToken) {
+    const start = Number(pageToken || 0);
+    const size = Math.min(Number(maxResults) || pageRows, pageRows);
+    const rows = result.rows.slice(start, start + size);
+    const out = { schema: result.schema, rows, totalRows: String(result.rows.length) };
+    if (start + size < result.rows.length) out.pageToken = String(start + size);
+    return out;
   }
 
   async function dryRun(project, sql, who) {
@@ -423,26 +412,29 @@ async function startBigQueryServer(options = {}) {
     const conn = await instance.connect();
     try {
       await conn.run(`use ${quoteIdent(project)}`);
-      const prepared = await conn.prepare(translate(sql, project, who.email));
+      const duckSql = translate(sql, project, who.email);
+      const prepared = await conn.prepare(duckSql);
       const fields = [];
       for (let i = 0; i < prepared.columnCount; i++)
         fields.push(fieldOf(prepared.columnName(i), prepared.columnType(i)));
       prepared.destroySync?.();
-      return fields;
+      return { fields, bytes: await bytesProcessed(conn, duckSql) };
     } catch (err) {
-      throw badQuery(
-        String(err.message || err)
-          .split('\n\nLINE')[0]
-          .replace(/^(Parser|Catalog|Binder) Error: /, ''),
-      );
+      throw apiErrorOf(err, sql, project, location);
     } finally {
       conn.closeSync();
     }
   }
 
-  function jobReference(project) {
-    return { projectId: project, jobId: `job_${crypto.randomBytes(8).toString('hex')}`, location };
-  }
+  const jobs = new Jobs({ instance, location, log, execute });
+  api.setJobsHang = (on) => (jobs.hang = on);
+  api.setIncompleteAnswers = (n) => (jobs.incompleteAnswers = n);
+  api.setJobTimeoutEnforced = (on) => (jobs.enforceTimeout = on);
+  api.setPageRows = (n) => (pageRows = n);
+  api.job = (jobId) => {
+    const job = jobs.get(jobId);
+    return job && jobs.resource(job);
+  };
 
   // ------------------------------------------------------------------------------------------------ HTTP
 
@@ -457,71 +449,74 @@ async function startBigQueryServer(options = {}) {
 
     if (req.method === 'POST' && rest === '/queries') {
       requireJobs(who, project);
-      const reference = jobReference(project);
       if (body.dryRun) {
-        const fields = await dryRun(project, body.query, who);
+        const { fields, bytes } = await dryRun(project, body.query, who);
         return {
           kind: 'bigquery#queryResponse',
-          jobReference: reference,
+          jobReference: jobs.reference(project),
           jobComplete: true,
           schema: { fields },
-          totalBytesProcessed: '0',
+          totalBytesProcessed: bytes,
         };
       }
-      try {
-        const { fields, rows } = await execute(who, project, body.query, body.timeoutMs);
-        return {
-          kind: 'bigquery#queryResponse',
-          jobReference: reference,
-          jobComplete: true,
-          schema: { fields },
-          rows,
-          totalRows: String(rows.length),
-          cacheHit: false,
-        };
-      } catch (err) {
-        if (err instanceof StatementTimeout)
-          return { kind: 'bigquery#queryResponse', jobReference: reference, jobComplete: false };
-        throw err;
-      }
+      const job = jobs.start({ who, project, sql: body.query, jobTimeoutMs: body.jobTimeoutMs });
+      const result = await jobs.results(job, body.timeoutMs ?? 10_000);
+      if (!result.jobComplete)
+        return { kind: 'bigquery#queryResponse', jobReference: job.reference, jobComplete: false };
+      return {
+        kind: 'bigquery#queryResponse',
+        jobReference: job.reference,
+        jobComplete: true,
+        ...page(result, body.maxResults),
+        cacheHit: false,
+      };
     }
     if (req.method === 'POST' && rest === '/jobs') {
       requireJobs(who, project);
       const config = body.configuration || {};
       const sql = config.query && config.query.query;
-      const reference = { ...jobReference(project), ...(body.jobReference || {}) };
+      const reference = { ...jobs.reference(project), ...(body.jobReference || {}) };
       if (config.dryRun) {
-        const fields = await dryRun(project, sql, who);
+        const { fields, bytes } = await dryRun(project, sql, who);
         return {
           kind: 'bigquery#job',
           jobReference: reference,
           configuration: config,
           status: { state: 'DONE' },
-          statistics: { query: { schema: { fields }, totalBytesProcessed: '0', statementType: 'SELECT' } },
+          statistics: {
+            totalBytesProcessed: bytes,
+            query: { schema: { fields }, totalBytesProcessed: bytes, statementType: 'SELECT' },
+          },
         };
       }
-      const result = await execute(who, project, sql);
-      jobs.set(reference.jobId, result);
-      return {
-        kind: 'bigquery#job',
-        jobReference: reference,
-        configuration: config,
-        status: { state: 'DONE' },
-      };
+      const job = jobs.start({ who, project, sql, jobTimeoutMs: config.jobTimeoutMs, reference });
+      return jobs.resource(job);
     }
     const results = /^\/queries\/([^/]+)$/.exec(rest);
     if (req.method === 'GET' && results) {
-      const result = jobs.get(decodeURIComponent(results[1]));
-      if (!result)
-        throw new ApiError(404, 'NOT_FOUND', 'notFound', `Not found: Job ${project}:${results[1]}`);
+      const job = jobs.get(decodeURIComponent(results[1]));
+      if (!job) throw new ApiError(404, 'NOT_FOUND', 'notFound', `Not found: Job ${project}:${results[1]}`);
+      const q = url.searchParams;
+      const result = await jobs.results(job, Number(q.get('timeoutMs') ?? 10_000));
+      if (!result.jobComplete)
+        return { kind: 'bigquery#getQueryResultsResponse', jobReference: job.reference, jobComplete: false };
       return {
         kind: 'bigquery#getQueryResultsResponse',
-        jobReference: jobReference(project),
+        jobReference: job.reference,
         jobComplete: true,
-        schema: { fields: result.fields },
-        rows: result.rows,
-        totalRows: String(result.rows.length),
+        ...page(result, q.get('maxResults'), q.get('pageToken')),
       };
+    }
+    const jobPath = /^\/jobs\/([^/]+)(\/cancel)?$/.exec(rest);
+    if (jobPath) {
+      const job = jobs.get(decodeURIComponent(jobPath[1]));
+      if (!job) throw new ApiError(404, 'NOT_FOUND', 'notFound', `Not found: Job ${project}:${jobPath[1]}`);
+      if (req.method === 'POST' && jobPath[2]) {
+        log.cancels.push(job.reference.jobId);
+        jobs.stop(job, 'stopped', 'Job execution was cancelled: User requested cancellation');
+        return { kind: 'bigquery#jobCancelResponse', job: jobs.resource(job) };
+      }
+      if (req.method === 'GET' && !jobPath[2]) return jobs.resource(job);
     }
     const ds = /^\/datasets\/([^/]+)$/.exec(rest);
     if (req.method === 'GET' && ds) {
@@ -610,6 +605,7 @@ async function startBigQueryServer(options = {}) {
   api.port = port;
   api.url = `http://127.0.0.1:${port}`;
   api.stop = async () => {
+    await jobs.stopAll();
     server.closeAllConnections?.();
     await new Promise((r) => server.close(() => r()));
     admin.closeSync();

@@ -4,6 +4,7 @@
  * tokens (no token exchange), and without a key, Application Default Credentials are used as configured
  * by the environment (METADATA_SERVER_DETECTION=none is honoured). Every API call is counted.
  */
+import { randomUUID } from 'node:crypto';
 import type { BigQuery, BigQueryOptions } from '@google-cloud/bigquery';
 import type { BigQuerySettings } from './bigquery-settings';
 
@@ -24,6 +25,24 @@ export interface QueryResult {
   /** Raw REST rows: { f: [{ v }] }. */
   rows: { f: { v: unknown }[] }[];
 }
+
+interface JobReference {
+  jobId: string;
+  location?: string;
+}
+
+interface QueryResponse {
+  jobComplete?: boolean;
+  jobReference?: JobReference;
+  schema?: { fields?: Field[] };
+  rows?: QueryResult['rows'];
+  pageToken?: string;
+}
+
+/** How long one jobs.query / jobs.getQueryResults call waits for the job (BigQuery's default is 10 s). */
+const POLL_WAIT_MS = 10_000;
+/** After jobTimeoutMs, the time BigQuery gets to stop the job itself before Backflow cancels it. */
+const CANCEL_GRACE_MS = 1_000;
 
 /** Marks a call that ran out of time. */
 export class BigQueryTimeout extends Error {
@@ -74,32 +93,80 @@ export class BigQueryDriver {
   }
 
   /**
-   * One jobs.query call (more only when BigQuery is still running the query and the library polls).
-   * `timeoutMs` up to 200 s is BigQuery's own wait (it caps the wait there); beyond, the library polls and
-   * the overall deadline is enforced here.
+   * One query job, bounded by `timeoutMs` on BigQuery's side as well as here. jobs.query waits at most
+   * POLL_WAIT_MS for the result; past that BigQuery answers `jobComplete: false` and the job keeps running
+   * (and billing), so Backflow polls jobs.getQueryResults until the result or the deadline. The job carries
+   * `jobTimeoutMs`, so BigQuery stops it by itself; if it is still running CANCEL_GRACE_MS after that,
+   * Backflow cancels it (jobs.cancel) before reporting the timeout, so no query outlives the command.
+   * Counts as one round trip however many polls and pages it takes.
    */
   async query(sql: string, timeoutMs = this.settings.statement_timeout_ms): Promise<QueryResult> {
     this.roundTrips += 1;
-    const run = this.client.query(
-      {
+    const deadline = Date.now() + timeoutMs + CANCEL_GRACE_MS;
+    const wait = () => Math.max(0, Math.min(POLL_WAIT_MS, deadline - Date.now()));
+    let response = await this.call<QueryResponse>({
+      method: 'POST',
+      uri: '/queries',
+      json: {
         query: sql,
-        location: this.settings.location,
         useLegacySql: false,
-        skipParsing: true,
+        location: this.settings.location,
         labels: { tool: 'backflow' },
+        timeoutMs: wait(),
+        jobTimeoutMs: String(timeoutMs),
+        formatOptions: { useInt64Timestamp: true },
+        requestId: randomUUID(),
       },
-      timeoutMs <= 200_000 ? { timeoutMs } : {},
+    });
+    const job = response.jobReference;
+    const results = (extra: Record<string, unknown>) =>
+      this.call<QueryResponse>({
+        uri: `/queries/${encodeURIComponent(job!.jobId)}`,
+        qs: { location: job!.location, 'formatOptions.useInt64Timestamp': true, ...extra },
+      });
+    while (!response.jobComplete) {
+      if (!job) throw new Error('BigQuery answered jobComplete: false without a job reference');
+      if (Date.now() >= deadline) {
+        await this.cancel(job);
+        throw new BigQueryTimeout(`timed out after ${timeoutMs} ms; job ${job.jobId} cancelled`);
+      }
+      response = await results({ timeoutMs: wait() });
+    }
+    const rows = [...(response.rows ?? [])];
+    for (let token = response.pageToken; token;) {
+      const next = await results({ pageToken: token });
+      rows.push(...(next.rows ?? []));
+      token = next.pageToken;
+    }
+    return { fields: response.schema?.fields ?? [], rows };
+  }
+
+  /** jobs.cancel, best effort: the job may have finished meanwhile. */
+  private async cancel(job: JobReference): Promise<void> {
+    await this.call({
+      method: 'POST',
+      uri: `/jobs/${encodeURIComponent(job.jobId)}/cancel`,
+      qs: { location: job.location },
+    }).catch(() => undefined);
+  }
+
+  /** One REST call through the library (its auth, retries and endpoint), bounded in time. */
+  private call<T = unknown>(request: {
+    method?: string;
+    uri: string;
+    json?: unknown;
+    qs?: Record<string, unknown>;
+  }): Promise<T> {
+    const wait = typeof request.qs?.timeoutMs === 'number' ? request.qs.timeoutMs : 0;
+    const bodyWait = (request.json as { timeoutMs?: number } | undefined)?.timeoutMs ?? 0;
+    return this.bounded(
+      new Promise<T>((resolve, reject) =>
+        this.client.request(request as never, (err: Error | null, body?: unknown) =>
+          err ? reject(err) : resolve(body as T),
+        ),
+      ),
+      Math.max(wait, bodyWait) + this.settings.connect_timeout_ms,
     );
-    const result = (await this.bounded(run, timeoutMs)) as unknown as [
-      unknown,
-      unknown,
-      { schema?: { fields?: Field[] }; rows?: QueryResult['rows'] },
-    ];
-    const response = result[2] ?? {};
-    return {
-      fields: response.schema?.fields ?? [],
-      rows: (result[0] as QueryResult['rows']) ?? response.rows ?? [],
-    };
   }
 
   /** A dry run: BigQuery validates and plans the query, returns its schema, and bills nothing. */

@@ -42,7 +42,9 @@ export function bigQueryError(err: unknown, settings: BigQuerySettings, doing: s
   const code = e.code;
   const project = JSON.stringify(settings.project_id);
 
-  if (code === 'BACKFLOW_TIMEOUT' || /did not complete before/i.test(message)) {
+  // BACKFLOW_TIMEOUT: the driver's deadline passed (it cancelled the job); reason "timeout": BigQuery
+  // stopped the job at its jobTimeoutMs first.
+  if (code === 'BACKFLOW_TIMEOUT' || reason === 'timeout' || /did not complete before/i.test(message)) {
     return u(
       `${doing} timed out after ${formatMs(settings.statement_timeout_ms)} on BigQuery`,
       'Raise "statement_timeout_ms" in the source settings if the query is expected to be slow; check "api_endpoint", proxy and firewall if nothing answers.',
