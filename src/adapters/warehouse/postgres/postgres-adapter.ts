@@ -3,7 +3,6 @@
  * the introspector (one-round-trip metadata) and the grants rules. Every failure leaves as a UserError
  * that names what was being done and never the password.
  */
-import { UserError } from '../../../errors';
 import type {
   Column,
   ConnectionInfo,
@@ -55,7 +54,7 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
 
   async testConnection(): Promise<ConnectionInfo> {
     try {
-      const { rows } = await this.driver.query<{
+      const { rows } = await this.driver.read<{
         version: string;
         current_user: string;
         current_database: string;
@@ -76,7 +75,7 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
   }
 
   async checkGrants(schema: string): Promise<GrantCheck> {
-    const { rows } = await this.run<GrantsRow>('checking grants', GRANTS_QUERY, [schema]);
+    const { rows } = await this.read<GrantsRow>('checking grants', GRANTS_QUERY, [schema]);
     return missingGrants(rows[0], schema);
   }
 
@@ -84,14 +83,6 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
     try {
       return await this.introspector.introspect(request);
     } catch (err) {
-      // SQL models are described through temp views: without TEMPORARY only relations can be read.
-      const e = err as { code?: string; message?: string };
-      if (e.code === '42501' && /temporary/i.test(e.message ?? '')) {
-        throw new UserError(
-          `user ${JSON.stringify(this.settings.user)} may not create temporary views, which Backflow uses to describe SQL models without running them`,
-          `Ask an administrator to run:\n  GRANT TEMPORARY ON DATABASE ${quoteIdent(this.settings.database)} TO ${quoteIdent(this.settings.user)};`,
-        );
-      }
       throw queryError(err, this.settings, 'reading relations and model columns');
     }
   }
@@ -102,13 +93,8 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
     try {
       // READ ONLY and rolled back: a preview must never change the warehouse, whatever the query calls.
       return await this.driver.exclusive(async (session) => {
-        await session.query('begin transaction read only');
-        try {
-          const result = await session.query(text, [limit], jsonSafeTypes(this.pg));
-          return { columns: await this.columnsOf(session, result.fields), rows: result.rows };
-        } finally {
-          await session.query('rollback').catch(() => undefined);
-        }
+        const [result] = await session.readOnly([{ text, values: [limit], types: jsonSafeTypes(this.pg) }]);
+        return { columns: await this.columnsOf(session, result.fields), rows: result.rows };
       });
     } catch (err) {
       throw queryError(err, this.settings, 'previewing the query');
@@ -119,7 +105,7 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
     const col = quoteIdent(column);
     const text = `select count(*)::text as total, count(distinct ${col})::text as distinct, count(*) filter (where ${col} is null)::text as nulls
   from ${asSubquery(sql)}`;
-    const { rows } = await this.run<{ total: string; distinct: string; nulls: string }>(
+    const { rows } = await this.read<{ total: string; distinct: string; nulls: string }>(
       `checking primary key ${JSON.stringify(column)}`,
       text,
     );
@@ -179,6 +165,19 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
     }
   }
 
+  /** A read: one statement in a read-only transaction, whatever the SQL calls. */
+  private async read<R extends object = Record<string, unknown>>(
+    doing: string,
+    text: string,
+    params?: unknown[],
+  ) {
+    try {
+      return await this.driver.read<R & Record<string, unknown>>(text, params);
+    } catch (err) {
+      throw queryError(err, this.settings, doing);
+    }
+  }
+
   /** Column types by name: built-ins from a table, anything else (enums, domains, ...) asked for once. */
   private async columnsOf(
     session: PostgresSession,
@@ -189,11 +188,13 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
     ];
     const names = new Map(BUILTIN_TYPE_NAMES);
     if (unknown.length > 0) {
-      const { rows } = await session.query<{ oid: number; name: string }>(
-        'select oid::int as oid, pg_catalog.format_type(oid, null) as name from pg_catalog.pg_type where oid = any($1::oid[])',
-        [unknown],
-      );
-      for (const row of rows) names.set(row.oid, row.name);
+      const [{ rows }] = await session.readOnly([
+        {
+          text: 'select oid::int as oid, pg_catalog.format_type(oid, null) as name from pg_catalog.pg_type where oid = any($1::oid[])',
+          values: [unknown],
+        },
+      ]);
+      for (const row of rows as { oid: number; name: string }[]) names.set(row.oid, row.name);
     }
     return fields.map((f) => ({ name: f.name, type: names.get(f.dataTypeID) ?? 'unknown' }));
   }

@@ -8,6 +8,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { Client, ClientConfig, CustomTypesConfig, QueryResult, QueryResultRow } from 'pg';
 import type { PostgresSettings, SslMode } from './postgres-settings';
+import { PipelineError, ReadOnlyPipeline, type PipelineStep } from './postgres-pipeline';
 
 export type PgModule = typeof import('pg');
 
@@ -61,6 +62,12 @@ export interface PostgresSession {
    * implicit transaction. No parameters are possible, so callers must quote every value.
    */
   multi(text: string): Promise<QueryResult[]>;
+  /**
+   * Statements run inside `BEGIN TRANSACTION READ ONLY` ... `ROLLBACK`, each parsed on its own (so each
+   * is exactly one statement), all in one round trip. Every read Backflow makes goes through here.
+   * Rejects with a PipelineError naming the failed step.
+   */
+  readOnly(steps: readonly PipelineStep[]): Promise<QueryResult[]>;
 }
 
 export class PostgresDriver {
@@ -95,6 +102,16 @@ export class PostgresDriver {
     return this.exclusive((session) => session.query<R>(text, params, types));
   }
 
+  /** One statement in a read-only transaction (see PostgresSession.readOnly). */
+  async read<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    params?: unknown[],
+    types?: CustomTypesConfig,
+  ): Promise<QueryResult<R>> {
+    const [result] = await this.exclusive((session) => session.readOnly([{ text, values: params, types }]));
+    return result as QueryResult<R>;
+  }
+
   private session(client: Client): PostgresSession {
     return {
       id: this.sessions,
@@ -106,6 +123,25 @@ export class PostgresDriver {
         this.roundTrips += 1;
         const result = (await client.query(text)) as QueryResult | QueryResult[];
         return Array.isArray(result) ? result : [result];
+      },
+      readOnly: async (steps: readonly PipelineStep[]) => {
+        this.roundTrips += 1;
+        // `pg` exports these at runtime, but its type definitions do not declare them.
+        const internals = this.pg as unknown as { Result: never; utils: { prepareValue: unknown } };
+        const pipeline = new ReadOnlyPipeline(steps, internals.Result, internals.utils.prepareValue);
+        try {
+          return await new Promise<QueryResult[]>((resolve, reject) => {
+            pipeline.callback = (err, results) => (err ? reject(err) : resolve(results!));
+            void client.query(pipeline as never);
+          });
+        } catch (err) {
+          // The server skipped the ROLLBACK after the error; end the aborted transaction ourselves.
+          if (err instanceof PipelineError) {
+            this.roundTrips += 1;
+            await client.query('rollback').catch(() => undefined);
+          }
+          throw err;
+        }
       },
     };
   }

@@ -62,7 +62,7 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
   async testConnection(): Promise<ConnectionInfo> {
     let row: { version: string; user: string; database: string };
     try {
-      const { rows } = await this.driver.query<typeof row>(
+      const { rows } = await this.driver.read<typeof row>(
         'select version() as version, current_user as user, current_database() as database',
       );
       row = rows[0];
@@ -87,7 +87,7 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
 
   async checkGrants(managedSchema: string): Promise<GrantCheck> {
     const schema = foldName(managedSchema);
-    const { rows } = await this.run<RedshiftGrantsRow>('checking grants', REDSHIFT_GRANTS_QUERY, [schema]);
+    const { rows } = await this.read<RedshiftGrantsRow>('checking grants', REDSHIFT_GRANTS_QUERY, [schema]);
     return missingGrants(rows[0], schema);
   }
 
@@ -104,21 +104,16 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
     const text = `select * from ${asSubquery(sql)} limit ${limit}`;
     try {
       // READ ONLY and rolled back: a preview never changes the warehouse.
-      return await this.driver.exclusive(async (session) => {
-        await session.query('begin read only');
-        try {
-          const result = await session.query(text, undefined, jsonSafeTypes(this.pg));
-          return {
-            columns: result.fields.map((f) => ({
-              name: f.name,
-              type: typeFromOid(f.dataTypeID, f.dataTypeModifier),
-            })),
-            rows: result.rows,
-          };
-        } finally {
-          await session.query('rollback').catch(() => undefined);
-        }
-      });
+      const [result] = await this.driver.exclusive((session) =>
+        session.readOnly([{ text, types: jsonSafeTypes(this.pg) }]),
+      );
+      return {
+        columns: result.fields.map((f) => ({
+          name: f.name,
+          type: typeFromOid(f.dataTypeID, f.dataTypeModifier),
+        })),
+        rows: result.rows,
+      };
     } catch (err) {
       throw queryError(err, this.settings, 'previewing the query');
     }
@@ -127,7 +122,7 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
   /** No FILTER clause in Redshift: nulls are count(*) - count(col). */
   async checkPrimaryKey(sql: string, column: string): Promise<PrimaryKeyCheck> {
     const col = quoteIdent(column);
-    const { rows } = await this.run<{ total: string; distinct: string; nulls: string }>(
+    const { rows } = await this.read<{ total: string; distinct: string; nulls: string }>(
       `checking primary key ${JSON.stringify(column)}`,
       `select count(*) as total, count(distinct ${col}) as distinct, count(*) - count(${col}) as nulls from ${asSubquery(sql)}`,
     );
@@ -155,6 +150,19 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
 
   private snapshotRelation(schema: string, model: string): string {
     return qualifiedName(foldName(schema), this.snapshotTable(model));
+  }
+
+  /** A read: one statement in a read-only transaction, whatever the SQL calls. */
+  private async read<R extends object = Record<string, unknown>>(
+    doing: string,
+    text: string,
+    params?: unknown[],
+  ) {
+    try {
+      return await this.driver.read<R & Record<string, unknown>>(text, params);
+    } catch (err) {
+      throw queryError(err, this.settings, doing);
+    }
   }
 
   private async run<R extends object = Record<string, unknown>>(

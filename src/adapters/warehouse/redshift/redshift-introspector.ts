@@ -1,14 +1,14 @@
 /**
  * Reads every relation's columns and describes every SQL model query of a Redshift source in ONE round trip,
- * without what Redshift lacks (temporary PL/pgSQL functions, arrays, unnest, VALUES lists): one
- * simple-protocol message holding
+ * without what Redshift lacks (temporary PL/pgSQL functions, arrays, unnest, VALUES lists): one read-only
+ * pipeline (BEGIN READ ONLY, one extended-protocol statement each, ROLLBACK; see postgres-pipeline.ts) of
  *   - relations: svv_columns joined to the requested (schema, table) pairs written as a UNION ALL of literal
  *     rows (svv_columns is a leader-node view, so it gets a statement of its own: Redshift refuses to mix
  *     leader-node catalogs with tables on the compute nodes);
  *   - then one `select * from (<q>) as "q" limit 0` per query: each answers with a row description (names,
  *     type OIDs and modifiers) and no rows. Separate statements, not one wide cross join, because a select
  *     list is capped (1,664 entries in Postgres, 1,600 columns in Redshift) and 1,000 models exceed it.
- * When a query does not compile, the message fails as a whole (one implicit transaction): the relations are
+ * When a query does not compile, the round trip fails from there on: the relations are
  * read alone and the queries bisected (see ../describe-batch.ts), each broken query keeping its own error.
  */
 import { batchBySize, bisect } from '../describe-batch';
@@ -77,7 +77,9 @@ export class RedshiftIntrospector {
     const statements: string[] = [];
     if (relationsSql) statements.push(relationsSql);
     for (const q of queries) statements.push(`select * from ${asSubquery(q.sql)} limit 0`);
-    const results = await this.driver.exclusive((session) => session.multi(statements.join(';\n')));
+    const results = await this.driver.exclusive((session) =>
+      session.readOnly(statements.map((text) => ({ text }))),
+    );
     if (relationsSql) collectRelations(results[0].rows as Record<string, unknown>[], relations, result);
     const described = results.slice(relationsSql ? 1 : 0);
     if (described.length !== queries.length)
