@@ -8,6 +8,8 @@ import { UserError } from '../../../errors';
 import { parenthesize, singleStatement, type SqlLexicon } from '../sql-text';
 
 export const BIGQUERY_LEXICON: SqlLexicon = {
+  identifierBackslash: true,
+  nestedComments: false,
   identifierQuotes: ['`'],
   stringQuotes: ["'", '"'],
   backslashEscapes: true,

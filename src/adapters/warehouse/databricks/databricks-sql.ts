@@ -8,6 +8,9 @@ import { UserError } from '../../../errors';
 import { parenthesize, singleStatement, type SqlLexicon } from '../sql-text';
 
 export const DATABRICKS_LEXICON: SqlLexicon = {
+  nestedComments: true,
+  rawStrings: true,
+  lineCommentContinuation: true,
   identifierQuotes: ['`'],
   stringQuotes: ["'", '"'],
   backslashEscapes: true,

@@ -8,7 +8,22 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../../../errors';
 
-export { quoteIdent, qualifiedName, singleStatement, asSubquery } from '../postgres/postgres-sql';
+import {
+  asSubquery as postgresSubquery,
+  singleStatement as postgresStatement,
+} from '../postgres/postgres-sql';
+import { REDSHIFT_LEXICON } from '../sql-text';
+
+export { quoteIdent, qualifiedName } from '../postgres/postgres-sql';
+
+/** One statement, read with Redshift's lexer: a backslash escapes the next character in every string. */
+export function singleStatement(sql: string): string {
+  return postgresStatement(sql, REDSHIFT_LEXICON);
+}
+
+export function asSubquery(sql: string, alias = 'q'): string {
+  return postgresSubquery(sql, alias, REDSHIFT_LEXICON);
+}
 
 export const MAX_IDENTIFIER_BYTES = 127;
 

@@ -93,6 +93,9 @@ export class SnowflakeDriver {
         parameters: {
           STATEMENT_TIMEOUT_IN_SECONDS: Math.max(1, Math.ceil(this.settings.statement_timeout_ms / 1000)),
           QUERY_TAG: 'backflow',
+          // Snowflake itself refuses a request holding more than one statement: a second line of
+          // defence behind Backflow's lexer (sql-text.ts).
+          MULTI_STATEMENT_COUNT: 1,
         },
         complete: (err, stmt, rows) => {
           if (err) return reject(err);

@@ -15,6 +15,7 @@ import { UserError } from '../../../errors';
 import { parenthesize, singleStatement, type SqlLexicon } from '../sql-text';
 
 export const SNOWFLAKE_LEXICON: SqlLexicon = {
+  nestedComments: false,
   identifierQuotes: ['"'],
   stringQuotes: ["'"],
   backslashEscapes: true,
