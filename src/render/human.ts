@@ -4,7 +4,7 @@
  * renderer); the last line is always `summaryLine(plan)`, byte for byte.
  */
 import { createColors } from 'picocolors';
-import { summaryLine, type Plan } from '../engine/plan';
+import { summaryLine, type DriftEntry, type Plan } from '../engine/plan';
 import {
   ACTION_ORDER,
   ACTION_STYLES,
@@ -16,7 +16,7 @@ import {
 import { formatDiagnostic } from '../config/format-diagnostic';
 import type { Diagnostic } from '../diagnostics';
 import { resourceBlock, type DiffLine } from './diff-lines';
-import { toJsonPlan, type JsonResourceChange } from './json-plan';
+import { toJsonDrift, toJsonResourceChange, type JsonResourceChange } from './json-plan';
 import { pauseNote, reasonNote, sanitize } from './text';
 
 type Colors = ReturnType<typeof createColors>;
@@ -27,28 +27,35 @@ export interface HumanOptions {
 }
 
 export function renderHuman(plan: Plan, opts: HumanOptions): string {
+  return [...humanSections(plan, opts)].join('\n\n');
+}
+
+/**
+ * The same view, section by section (joined by blank lines), for a writer that streams: a plan of 20,000
+ * changes starts printing at once and never exists as one string. Each change is converted to its JSON
+ * plan form as it is reached; unchanged resources are never converted.
+ */
+export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string> {
   const c = createColors(opts.color);
-  const json = toJsonPlan(plan);
-  const sections: string[] = [];
 
-  if (json.resource_drift.length > 0) sections.push(...driftSection(c, json.resource_drift, plan.mode));
+  if (plan.resource_drift.length > 0)
+    yield* driftSection(c, plan.resource_drift, plan.mode);
 
-  const changes = json.resource_changes.filter((rc) => actionFromList(rc.change.actions) !== 'no-op');
+  const changes = plan.resource_changes.filter((rc) => rc.action !== 'no-op');
   if (changes.length > 0) {
-    const used = new Set(changes.map((rc) => actionFromList(rc.change.actions)));
+    const used = new Set(changes.map((rc) => rc.action));
     const legend = ACTION_ORDER.filter((a) => used.has(a)).map(
       (a) => `${symbol(c, ACTION_STYLES[a].symbol)} ${ACTION_STYLES[a].legend}`,
     );
-    sections.push(['Resource actions are indicated with the following symbols:', ...legend].join('\n'));
-    sections.push(c.bold('Backflow will perform the following actions:'));
-    for (const rc of changes) sections.push(changeSection(c, rc));
+    yield ['Resource actions are indicated with the following symbols:', ...legend].join('\n');
+    yield c.bold('Backflow will perform the following actions:');
+    for (const rc of changes) yield changeSection(c, toJsonResourceChange(rc));
   }
 
   // The same formatter as config errors, so every problem reads alike; fields sanitised first.
-  for (const d of plan.diagnostics) sections.push(formatDiagnostic(sanitizeDiagnostic(d), opts));
+  for (const d of plan.diagnostics) yield formatDiagnostic(sanitizeDiagnostic(d), opts);
   // Uncoloured even with colour on: scripts and people grep CI logs for this exact line.
-  sections.push(summaryLine(plan));
-  return sections.join('\n\n');
+  yield summaryLine(plan);
 }
 
 function changeSection(c: Colors, rc: JsonResourceChange): string {
@@ -61,22 +68,22 @@ function changeSection(c: Colors, rc: JsonResourceChange): string {
   return [...head, ...resourceBlock(rc, style.symbol).map((l) => line(c, l))].join('\n');
 }
 
-function driftSection(c: Colors, drift: JsonResourceChange[], mode: Plan['mode']): string[] {
-  const out = [
-    c.bold('Note: Objects have changed outside of Backflow'),
-    'Backflow detected the following changes made outside of Backflow since the last "backflow apply" which may have affected this plan:',
-  ];
-  for (const rc of drift) {
+function* driftSection(
+  c: Colors,
+  drift: readonly DriftEntry[],
+  mode: Plan['mode'],
+): Generator<string> {
+  yield c.bold('Note: Objects have changed outside of Backflow');
+  yield 'Backflow detected the following changes made outside of Backflow since the last "backflow apply" which may have affected this plan:';
+  for (const entry of drift) {
+    const rc = toJsonDrift(entry);
     const style = DRIFT_STYLES[driftKindFromList(rc.change.actions)];
     const head = `  ${c.bold(`# ${sanitize(rc.address)}`)} ${style.phrase}`;
-    out.push([head, ...resourceBlock(rc, style.symbol).map((l) => line(c, l))].join('\n'));
+    yield [head, ...resourceBlock(rc, style.symbol).map((l) => line(c, l))].join('\n');
   }
-  out.push(
-    mode === 'refresh-only'
-      ? 'This is a refresh-only plan, so Backflow will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the Backflow state without changing any remote objects.'
-      : 'Unless you have made equivalent changes to your configuration, the following plan may include actions to undo or respond to these changes.',
-  );
-  return out;
+  yield mode === 'refresh-only'
+    ? 'This is a refresh-only plan, so Backflow will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the Backflow state without changing any remote objects.'
+    : 'Unless you have made equivalent changes to your configuration, the following plan may include actions to undo or respond to these changes.';
 }
 
 /** Terraform's layout: the symbol right-aligned in three columns after four spaces per level. */

@@ -18,7 +18,7 @@ import { askApproval } from '../approve';
 import { printError } from '../output';
 import { applyHooks, refreshHooks } from '../progress';
 import { forEachWorkspace, loadDesired, withWorkspace, type Workspace } from '../workspace';
-import { planOptions, renderPlan, type PlanFlags } from './plan';
+import { planOptions, printPlan, type PlanFlags } from './plan';
 
 export interface ApplyFlags extends PlanFlags {
   autoApprove?: boolean;
@@ -45,7 +45,7 @@ function applyOne(
   return open(async (ws) => {
     const { state: prior, recoveredJournalEntries } = await ws.backend.readWithRecovery();
     const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
-    process.stdout.write(renderPlan(plan, 'human', flags.color) + '\n');
+    await printPlan(plan, 'human', flags.color);
     if (plan.errored) return 1;
     if (!hasChanges(plan)) {
       // An apply that was killed left finished actions in the journal: make them part of the state now.

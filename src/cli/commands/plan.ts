@@ -7,11 +7,12 @@ import type { DesiredState } from '../../config/desired';
 import { UserError } from '../../errors';
 import { planWorkspace, type PlanOptions } from '../../engine/plan-workspace';
 import { hasChanges, type Plan, type PlanMode } from '../../engine/plan';
-import { renderHuman } from '../../render/human';
+import { humanSections } from '../../render/human';
 import { renderJson } from '../../render/json-plan';
 import { renderMarkdown } from '../../render/markdown';
 import { savePlan } from '../../state/plan-file';
 import { refreshHooks } from '../progress';
+import { writeSections } from '../write-sections';
 import { forEachWorkspace, withWorkspace, type GlobalOptions, type Workspace } from '../workspace';
 
 export interface PlanFlags extends GlobalOptions {
@@ -42,10 +43,16 @@ export function renderPlan(plan: Plan, format: string, color: boolean): string {
     case 'markdown':
       return renderMarkdown(plan, {});
     case 'human':
-      return renderHuman(plan, { color });
+      return [...humanSections(plan, { color })].join('\n\n');
     default:
       throw new UserError(`unknown --format "${format}"`, 'Use one of: human, markdown, json.');
   }
+}
+
+/** Prints a plan to stdout: the human view streams section by section; JSON stays one document, one line. */
+export async function printPlan(plan: Plan, format: string, color: boolean): Promise<void> {
+  if (format === 'human') await writeSections(humanSections(plan, { color }));
+  else await writeSections([renderPlan(plan, format, color)]);
 }
 
 const FORMATS = ['human', 'markdown', 'json'];
@@ -75,7 +82,7 @@ function planOne(
   return open(async (ws) => {
     const prior = await ws.backend.read();
     const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
-    process.stdout.write(renderPlan(plan, format, flags.color) + '\n');
+    await printPlan(plan, format, flags.color);
     if (plan.errored) return 1;
     if (flags.out) {
       const path = resolve(flags.out);

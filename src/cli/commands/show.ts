@@ -4,11 +4,10 @@
  * Showing never takes the lock and never reads a warehouse.
  */
 import { resolve } from 'node:path';
-import { renderHuman } from '../../render/human';
-import { renderJson } from '../../render/json-plan';
 import { renderStateHuman, renderStateJson } from '../../render/state';
 import { loadPlan } from '../../state/plan-file';
 import { withWorkspace, type GlobalOptions } from '../workspace';
+import { printPlan } from './plan';
 
 export interface ShowFlags extends GlobalOptions {
   json?: boolean;
@@ -17,7 +16,7 @@ export interface ShowFlags extends GlobalOptions {
 export async function showCommand(planFile: string | undefined, flags: ShowFlags): Promise<number> {
   if (planFile !== undefined) {
     const { plan } = loadPlan(resolve(planFile));
-    process.stdout.write((flags.json ? renderJson(plan) : renderHuman(plan, { color: flags.color })) + '\n');
+    await printPlan(plan, flags.json ? 'json' : 'human', flags.color);
     return 0;
   }
   return withWorkspace({ ...flags, readSecrets: false }, undefined, async (ws) => {
