@@ -38,8 +38,7 @@ export function renderHuman(plan: Plan, opts: HumanOptions): string {
 export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string> {
   const c = createColors(opts.color);
 
-  if (plan.resource_drift.length > 0)
-    yield* driftSection(c, plan.resource_drift, plan.mode);
+  if (plan.resource_drift.length > 0) yield* driftSection(c, plan.resource_drift, plan.mode);
 
   const changes = plan.resource_changes.filter((rc) => rc.action !== 'no-op');
   if (changes.length > 0) {
@@ -68,11 +67,7 @@ function changeSection(c: Colors, rc: JsonResourceChange): string {
   return [...head, ...resourceBlock(rc, style.symbol).map((l) => line(c, l))].join('\n');
 }
 
-function* driftSection(
-  c: Colors,
-  drift: readonly DriftEntry[],
-  mode: Plan['mode'],
-): Generator<string> {
+function* driftSection(c: Colors, drift: readonly DriftEntry[], mode: Plan['mode']): Generator<string> {
   yield c.bold('Note: Objects have changed outside of Backflow');
   yield 'Backflow detected the following changes made outside of Backflow since the last "backflow apply" which may have affected this plan:';
   for (const entry of drift) {
