@@ -21,8 +21,12 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** Top-level attribute names whose values differ between `before` and `after`, sorted. */
 export function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => !deepEqual(before[k], after[k])).sort();
+  const changed: string[] = [];
+  for (const k of Object.keys(before)) if (!deepEqual(before[k], after[k])) changed.push(k);
+  for (const k of Object.keys(after)) {
+    if (!Object.prototype.hasOwnProperty.call(before, k) && !deepEqual(undefined, after[k])) changed.push(k);
+  }
+  return changed.sort();
 }
 
 export function cloneJson<T>(value: T): T {

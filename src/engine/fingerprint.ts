@@ -10,7 +10,20 @@ export function fingerprintAttributes(
   secrets: SecretValues,
   salt: string,
 ): Record<string, unknown> {
+  // Most resources hold no secret: a plain copy, without building an attribute path for every value.
+  if (secrets.size === 0) return copyWithoutSecrets(attributes, () => walk(attributes, secrets, salt, ''));
   return walk(attributes, secrets, salt, '') as Record<string, unknown>;
+}
+
+/** A deep copy of attributes that have no secret; a marker found means `walk` must say where (it throws). */
+function copyWithoutSecrets<T>(value: T, explain: () => unknown): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => copyWithoutSecrets(v, explain)) as T;
+  if (isSensitive(value)) explain();
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value))
+    out[key] = copyWithoutSecrets((value as Record<string, unknown>)[key], explain);
+  return out as T;
 }
 
 function walk(value: unknown, secrets: SecretValues, salt: string, path: string): unknown {

@@ -31,13 +31,14 @@ export function topoSort(
       state.set(node, 'visiting');
       onPath.set(node, path.length);
       path.push(node);
-      stack.push({ node, next: 0, edges: deps(node).filter((d) => present.has(d)) });
+      stack.push({ node, next: 0, edges: deps(node) });
     };
     push(root);
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
       if (top.next < top.edges.length) {
         const dep = top.edges[top.next++];
+        if (!present.has(dep)) continue;
         const s = state.get(dep);
         if (s === undefined) push(dep);
         else if (s === 'visiting') {

@@ -1,0 +1,318 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Plan at scale, CLI against CLI, at 2,000 / 10,000 / 20,000 resources (half models, half syncs, plus a
+ * source and a destination), every step measured side by side in one run:
+ *
+ *   floor      `node bench/floor.js DIR`: a process that only reads and JSON.parses the config files and
+ *              the state file. What any plan must pay; everything above it is overhead.
+ *   terraform  `terraform plan -refresh=false` of as many terraform_data resources (see terraform.js).
+ *   new        `backflow plan -refresh=false`, nothing in state: every resource is created.
+ *   no-op      `backflow plan -refresh=false` with every resource already in state (written by the real
+ *              state serializer, computed values as an apply records them): "No changes."
+ *   destroy-t  `backflow plan -destroy -target source.warehouse -refresh=false` on that state: the target
+ *              and, transitively, everything that depends on it (all of it). Was quadratic.
+ *   validate   `backflow validate` of a config where every sync names a model that does not exist: one
+ *              error per sync, each with its did-you-mean and a bounded list of declared names. Was
+ *              quadratic in time and in the size of the error text.
+ *
+ * Backflow steps: median of BENCH_SCALE_RUNS (3) runs, each with its peak RSS (a preloaded probe reads
+ * process.resourceUsage().maxRSS at exit). Terraform: one run per size (it is the slow side), stopped after
+ * BENCH_TF_TIMEOUT_S (300). Sizes: BENCH_SCALE_SIZES (2000,10000,20000). No timed assertions: a step that
+ * fails (wrong exit code, wrong summary line) fails the benchmark; numbers are only printed.
+ */
+const { Buffer } = require('node:buffer');
+const fs = require('node:fs');
+const path = require('node:path');
+const L = require('./lib');
+const TF = require('./terraform');
+
+const SIZES = (process.env.BENCH_SCALE_SIZES || '2000,10000,20000').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_SCALE_RUNS || 3);
+const TF_TIMEOUT_S = Number(process.env.BENCH_TF_TIMEOUT_S || 300);
+const PROBE = path.join(__dirname, 'rss-probe.js');
+const FLOOR = path.join(__dirname, 'floor.js');
+const SETTINGS = { host: '127.0.0.1', port: 5432, database: 'analytics', user: 'retl' };
+const PASSWORD = 'bench-password-not-a-secret';
+
+const { loadConfig } = L.dist('config/load');
+const { storedAttributes } = L.dist('engine/fingerprint');
+const { sqlHash } = L.dist('engine/model-sql');
+const { newState, serializeState } = L.dist('state/state');
+
+// ---------------------------------------------------------------------------------------------- inputs
+
+/** The three folders of one size: new (config only), noop (config + state), broken (bad references). */
+async function writeInputs(work, n) {
+  const models = n / 2;
+  const syncs = n - models;
+  const config = L.workspaceConfig({ models, syncs, settings: SETTINGS });
+  const newDir = path.join(work, `new-${n}`);
+  const noopDir = path.join(work, `noop-${n}`);
+  const brokenDir = path.join(work, `broken-${n}`);
+  L.writeConfig(newDir, config);
+  L.writeConfig(noopDir, config);
+  const broken = L.workspaceConfig({ models, syncs, settings: SETTINGS });
+  for (const s of Object.values(broken.syncs)) s.model = `gone_${s.model}`;
+  L.writeConfig(brokenDir, broken);
+
+  // The state an apply of this config records: attributes fingerprinted with the state's salt, the
+  // computed values each action returns, dependencies as applied.
+  const desired = await loadConfig({ dir: noopDir, env: { WAREHOUSE_PASSWORD: PASSWORD } });
+  const state = { ...newState(), serial: 1 };
+  for (const r of desired.resources.values()) {
+    state.resources[r.address] = {
+      type: r.type,
+      name: r.name,
+      attributes: storedAttributes(r, state.salt),
+      computed: computedOf(r),
+      dependencies: r.dependsOn,
+    };
+  }
+  fs.mkdirSync(path.join(noopDir, '.backflow'), { recursive: true });
+  const stateText = serializeState(state);
+  fs.writeFileSync(path.join(noopDir, '.backflow', 'state.json'), stateText);
+  return { n, models, syncs, newDir, noopDir, brokenDir, stateBytes: Buffer.byteLength(stateText) };
+}
+
+function computedOf(r) {
+  if (r.type === 'source')
+    return {
+      server_version: 'PostgreSQL 15.8',
+      current_user: 'retl',
+      database: 'analytics',
+      managed_schema_exists: true,
+    };
+  if (r.type === 'model')
+    return {
+      columns: [
+        { name: 'id', type: 'integer' },
+        { name: 'v', type: 'text' },
+      ],
+      sql_hash: sqlHash(String(r.attributes.query)),
+      primary_key_check: { total: 1000, distinct: 1000, nulls: 0 },
+      snapshot_exists: true,
+    };
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------- runs
+
+/** One process: wall seconds and peak RSS (bytes), after checking its exit code and output. */
+async function measured(work, cmd, args, { expectCode = 0, expect, env = {} } = {}) {
+  const rssFile = path.join(work, `rss-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const r = await L.runTimed(cmd, args, {
+    cwd: work,
+    outDir: work,
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      WAREHOUSE_PASSWORD: PASSWORD,
+      NODE_OPTIONS: `--require ${L.GUARD} --require ${PROBE}`,
+      BENCH_RSS_FILE: rssFile,
+      ...env,
+    },
+  });
+  const out = fs.readFileSync(r.stdoutFile, 'utf8');
+  const err = fs.readFileSync(r.stderrFile, 'utf8');
+  if (r.code !== expectCode || (expect && !expect.test(out + err))) {
+    throw new Error(
+      `${path.basename(cmd)} ${args.join(' ')} exited ${r.code} (expected ${expectCode}${expect ? `, output matching ${expect}` : ''}):\n` +
+        `${err.slice(-1500)}${out.slice(-600)}`,
+    );
+  }
+  const rss = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) * 1024 : NaN;
+  const result = {
+    seconds: r.seconds,
+    rss,
+    outBytes: Buffer.byteLength(out),
+    errBytes: Buffer.byteLength(err),
+  };
+  fs.rmSync(r.stdoutFile, { force: true });
+  fs.rmSync(r.stderrFile, { force: true });
+  fs.rmSync(rssFile, { force: true });
+  return result;
+}
+
+function cli(work, args, opts) {
+  return measured(work, process.execPath, [L.BIN, ...args], opts);
+}
+
+/** Median of `RUNS` runs of `fn` (seconds), with the largest peak RSS seen. */
+async function medianOf(fn) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await fn());
+  return {
+    seconds: L.median(runs.map((r) => r.seconds)),
+    rss: Math.max(...runs.map((r) => r.rss)),
+    errBytes: runs[0].errBytes,
+    outBytes: runs[0].outBytes,
+  };
+}
+
+async function measureSize(work, input, tf) {
+  const { n, newDir, noopDir, brokenDir } = input;
+  const total = n + 2;
+  const row = { n: total };
+  const addLine = new RegExp(`Plan: ${total} to add, 0 to change, 0 to destroy\\.`);
+  const destroyLine = new RegExp(`Plan: 0 to add, 0 to change, ${total - 1} to destroy\\.`);
+
+  // Side by side, in this order at every size, so each tool sees the same machine.
+  if (tf.bin) {
+    const t = await TF.terraformPlan(
+      tf.bin,
+      work,
+      `tf-${n}`,
+      input.models,
+      input.syncs,
+      tf.env,
+      TF_TIMEOUT_S * 1000,
+    );
+    if (t.timedOut) row.tfNote = `terraform stopped after ${L.fmtS(t.seconds)}`;
+    else if (t.skipped) row.tfNote = `terraform skipped: ${t.skipped.split('\n')[0]}`;
+    else row.terraform = t.seconds;
+    fs.rmSync(path.join(work, `tf-${n}`), { recursive: true, force: true });
+  }
+  row.floorNew = await medianOf(() => measured(work, process.execPath, [FLOOR, newDir]));
+  row.planNew = await medianOf(() =>
+    cli(work, ['plan', '-refresh=false', '-c', newDir], { expect: addLine }),
+  );
+  row.floorNoop = await medianOf(() => measured(work, process.execPath, [FLOOR, noopDir]));
+  row.noop = await medianOf(() =>
+    cli(work, ['plan', '-refresh=false', '-c', noopDir], { expect: /No changes\. Your workspace matches/ }),
+  );
+  row.destroyTarget = await medianOf(() =>
+    cli(work, ['plan', '-destroy', '-target', 'source.warehouse', '-refresh=false', '-c', noopDir], {
+      expect: destroyLine,
+    }),
+  );
+  row.validate = await medianOf(() =>
+    cli(work, ['validate', '-c', brokenDir], { expectCode: 1, expect: /model "gone_m_\d+" does not exist/ }),
+  );
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+async function main() {
+  const work = L.tempDir('plan-scale');
+  L.heading(`plan-scale: ${SIZES.map(L.fmtInt).join(' / ')} resources, refresh off, CLI wall time`);
+  const tf = {};
+  tf.bin = TF.findTerraform();
+  if (tf.bin) {
+    tf.env = TF.terraformEnvironment(work);
+    console.log(
+      `${TF.terraformVersion(tf.bin)}; network: ${tf.env.isolated ? 'none (unshare -n)' : 'blocked by CLI config + proxy'}`,
+    );
+  } else console.log('terraform not found: Terraform columns are n/a');
+
+  const rows = [];
+  for (const n of SIZES) {
+    const input = await writeInputs(work, n);
+    console.log(
+      `\n${L.fmtInt(n + 2)} resources: state ${L.fmtBytes(input.stateBytes)}; measuring (${RUNS} runs per Backflow step)...`,
+    );
+    const row = await measureSize(work, input, tf);
+    rows.push(row);
+    console.log(
+      `  floor ${L.fmtS(row.floorNew.seconds)} / ${L.fmtS(row.floorNoop.seconds)} (with state); ` +
+        `plan new ${L.fmtS(row.planNew.seconds)}; no-op ${L.fmtS(row.noop.seconds)} ${L.fmtBytes(row.noop.rss)}; ` +
+        `destroy -target ${L.fmtS(row.destroyTarget.seconds)}; validate ${L.fmtS(row.validate.seconds)}; ` +
+        `terraform ${row.terraform !== undefined ? L.fmtS(row.terraform) : row.tfNote || 'n/a'}`,
+    );
+    for (const dir of [input.newDir, input.noopDir, input.brokenDir])
+      fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  const k = (r) => L.fmtInt(r.n);
+  L.heading('plan of new resources (refresh off): Backflow beside Terraform and the floor');
+  L.table(
+    ['resources', 'floor', 'backflow', 'peak RSS', 'terraform', 'terraform / backflow', 'backflow / floor'],
+    rows.map((r) => [
+      k(r),
+      L.fmtS(r.floorNew.seconds),
+      L.fmtS(r.planNew.seconds),
+      L.fmtBytes(r.planNew.rss),
+      r.terraform !== undefined ? L.fmtS(r.terraform) : 'n/a',
+      r.terraform !== undefined ? L.fmtRatio(r.terraform / r.planNew.seconds) : 'n/a',
+      L.fmtRatio(r.planNew.seconds / r.floorNew.seconds),
+    ]),
+  );
+  L.heading('no-op plan (everything in state, refresh off)');
+  L.table(
+    ['resources', 'floor (config + state)', 'backflow', 'peak RSS', 'backflow / floor'],
+    rows.map((r) => [
+      k(r),
+      L.fmtS(r.floorNoop.seconds),
+      L.fmtS(r.noop.seconds),
+      L.fmtBytes(r.noop.rss),
+      L.fmtRatio(r.noop.seconds / r.floorNoop.seconds),
+    ]),
+  );
+  L.heading('formerly quadratic paths');
+  L.table(
+    [
+      'resources',
+      'plan -destroy -target source.warehouse',
+      'peak RSS',
+      'validate, every sync broken',
+      'error text',
+      'peak RSS',
+    ],
+    rows.map((r) => [
+      k(r),
+      L.fmtS(r.destroyTarget.seconds),
+      L.fmtBytes(r.destroyTarget.rss),
+      L.fmtS(r.validate.seconds),
+      L.fmtBytes(r.validate.errBytes),
+      L.fmtBytes(r.validate.rss),
+    ]),
+  );
+
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const growth = (f) => f(last) / f(first);
+  const sizeRatio = last.n / first.n;
+  L.heading(
+    `growth: ${k(last)} / ${k(first)} resources (${sizeRatio.toFixed(1)}x the resources; linear = ${sizeRatio.toFixed(1)}x)`,
+  );
+  const growthRows = [
+    ['floor (config)', growth((r) => r.floorNew.seconds)],
+    ['floor (config + state)', growth((r) => r.floorNoop.seconds)],
+    ['plan, new resources', growth((r) => r.planNew.seconds)],
+    ['plan, no-op', growth((r) => r.noop.seconds)],
+    ['plan -destroy -target', growth((r) => r.destroyTarget.seconds)],
+    ['validate, broken references', growth((r) => r.validate.seconds)],
+    ['validate, error text bytes', growth((r) => r.validate.errBytes)],
+  ];
+  if (first.terraform !== undefined && last.terraform !== undefined)
+    growthRows.push(['terraform plan', growth((r) => r.terraform)]);
+  L.table(
+    ['step', 'time ratio'],
+    growthRows.map(([s, g]) => [s, L.fmtRatio(g)]),
+  );
+
+  const metrics = [];
+  for (const r of rows) {
+    if (r.terraform !== undefined)
+      metrics.push([
+        `terraform / backflow, plan of ${k(r)} new resources (CLI wall)`,
+        L.fmtRatio(r.terraform / r.planNew.seconds),
+      ]);
+    metrics.push([
+      `backflow / floor, plan of ${k(r)} new resources`,
+      L.fmtRatio(r.planNew.seconds / r.floorNew.seconds),
+    ]);
+  }
+  metrics.push([`no-op plan of ${k(last)} resources: wall`, L.fmtS(last.noop.seconds)]);
+  metrics.push([`no-op plan of ${k(last)} resources: peak RSS`, L.fmtBytes(last.noop.rss)]);
+  metrics.push([`plan -destroy -target at ${k(last)}`, L.fmtS(last.destroyTarget.seconds)]);
+  metrics.push([
+    `validate with ${L.fmtInt(last.n / 2 - 1)} broken references`,
+    L.fmtS(last.validate.seconds),
+  ]);
+  for (const [s, g] of growthRows) metrics.push([`growth ${k(last)}/${k(first)}: ${s}`, L.fmtRatio(g)]);
+  L.summary('plan-scale', metrics);
+}
+
+L.runMain('plan-scale', main);
