@@ -112,6 +112,8 @@ const STARTERS = {
     dbx.addToken(token, 'bench@example.com');
     await dbx.grant('USE CATALOG', 'bench@example.com', 'main');
     await dbx.grant('CREATE SCHEMA', 'bench@example.com', 'main');
+    await dbx.grant('USE SCHEMA', 'bench@example.com', 'main');
+    await dbx.grant('SELECT', 'bench@example.com', 'main');
     await dbx.sql(
       `create schema data; create table data.t (id BIGINT, v STRING); insert into data.t values ${ROWS}`,
     );

@@ -1,6 +1,7 @@
 /**
  * A ready Databricks test server: catalog main with schemas marts and odd_schema_é, and a principal
- * backflow@example.com (token below) with USE CATALOG and CREATE SCHEMA on main.
+ * backflow@example.com (token below) with USE CATALOG on main, and CREATE SCHEMA, USE SCHEMA and SELECT
+ * through its group data-engineers.
  */
 import type { DatabricksTestServer } from '../servers/databricks/databricks-server';
 
@@ -24,6 +25,9 @@ export async function startDatabricksWorld(): Promise<DatabricksWorld> {
   server.addToken(TOKEN, USER, ['data-engineers']);
   await server.grant('USE CATALOG', USER, 'main');
   await server.grant('CREATE SCHEMA', 'data-engineers', 'main');
+  // Reading the models' tables: USE SCHEMA and SELECT, granted on the catalog (inherited by its schemas).
+  await server.grant('USE SCHEMA', 'data-engineers', 'main');
+  await server.grant('SELECT', 'data-engineers', 'main');
   return {
     server,
     settings: {

@@ -57,9 +57,7 @@ test('a statement is one HTTP request (direct results); introspection is one sta
   expect(world.server.log.httpRequests - http).toBe(1);
 });
 
-// The test warehouse answers column-based results (an old protocol version), where the 2.0 driver turns
-// BIGINT and DECIMAL into JS numbers; real warehouses answer Arrow, where preserveBigNumericPrecision keeps
-// them exact (as strings, see databricks-values.ts).
+// The test warehouse answers Arrow results with native types, as real warehouses do (see protocol.test.ts).
 test('preview returns typed columns and values', async () => {
   const adapter = await connect(world.settings);
   const result = await adapter.preview('select * from marts.orders', 5);

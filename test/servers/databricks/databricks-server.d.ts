@@ -5,7 +5,20 @@ export interface DatabricksTestServer {
   httpPath: string;
   /** PEM of the server's throw-away certificate (the "ca_cert" setting trusts it). */
   caCert: string;
-  log: { httpRequests: number; statements: string[] };
+  log: {
+    httpRequests: number;
+    statements: string[];
+    /** Thrift calls by name (ExecuteStatement, GetOperationStatus, FetchResults, ...). */
+    calls: string[];
+    /** What each ExecuteStatement asked for. */
+    executes: { arrow: boolean; lz4: boolean; cloudFetch: boolean; runAsync: boolean; maxRows?: number }[];
+  };
+  /** Every statement answers RUNNING n times (direct results, then GetOperationStatus) before its end. */
+  setRunningPolls(n: number): void;
+  /** Rows per page (direct results and each FetchResults) and per Arrow batch within a page. */
+  setPaging(pageRows: number, batchRows?: number): void;
+  /** Operations not closed yet. */
+  operationCount(): number;
   addCatalog(name: string, owner?: string): Promise<void>;
   addToken(token: string, user: string, groups?: string[]): void;
   grant(privilege: string, grantee: string, catalog: string, schema?: string): Promise<void>;

@@ -7,9 +7,9 @@
  * Catalog's information_schema). Each catalog is a DuckDB catalog with a UC_INFORMATION_SCHEMA schema
  * (columns, schemata, catalogs views; catalog_privileges and schema_privileges tables).
  *
- * Protocol: OpenSession answers an old protocol version (HIVE_CLI_SERVICE_PROTOCOL_V10), so the driver
- * asks for plain column-based results; ExecuteStatement answers with direct results (status, metadata,
- * rows and close), so a statement is one HTTP request. Handles carry valid UUID bytes.
+ * Protocol: OpenSession answers SPARK_CLI_SERVICE_PROTOCOL_V8, as a current SQL warehouse does, so the
+ * driver asks for Arrow results, direct results and parameters; results, paging and long statements are in
+ * databricks-results.js, error shapes in databricks-errors.js (see README.md). Handles carry valid UUIDs.
  * Failures as Databricks gives them: 401 for a bad token, 403 for an IP access list refusal, 404 for an
  * unknown HTTP path, error statuses with [ERROR_CLASS] messages for SQL, NO_SUCH_CATALOG at OpenSession,
  * INSUFFICIENT_PERMISSIONS for CREATE SCHEMA without the privilege, a statement timeout from the session's
@@ -25,10 +25,11 @@ const path = require('node:path');
 const { execFile } = require('node:child_process');
 const { promisify } = require('node:util');
 const thrift = require('thrift');
-const Int64 = require('node-int64');
 const TCLIService = require('@databricks/sql/thrift/TCLIService');
 const T = require('@databricks/sql/thrift/TCLIService_types');
 const { openDuck, run, StatementTimeout } = require('../shared/duck');
+const { ArrowResult, within } = require('./databricks-results');
+const { SqlError, ucError } = require('./databricks-errors');
 const { tokenize, quoteIdent, quoteString } = require('../shared/sql-tokens');
 
 const execFileAsync = promisify(execFile);
@@ -75,13 +76,6 @@ function uuidBytes() {
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   return b;
-}
-
-class SqlError extends Error {
-  constructor(message, sqlState) {
-    super(message);
-    this.sqlState = sqlState;
-  }
 }
 
 /** DuckDB reserves names such as "main": each Unity Catalog catalog lives in a DuckDB catalog of its own name. */
@@ -168,103 +162,6 @@ select ${lit} as table_catalog, table_schema, table_name, table_type from inform
  where table_catalog = ${duckLit} and table_schema not in ('UC_INFORMATION_SCHEMA', 'main');`;
 }
 
-function primitive(type, qualifiers) {
-  return new T.TTypeDesc({
-    types: [
-      new T.TTypeEntry({
-        primitiveEntry: new T.TPrimitiveTypeEntry({ type, typeQualifiers: qualifiers || null }),
-      }),
-    ],
-  });
-}
-
-/** Null bitmap: bit i%8 of byte i/8 set for a null row. */
-function nullBits(values) {
-  const bits = Buffer.alloc(Math.ceil(values.length / 8));
-  values.forEach((v, i) => {
-    if (v === null || v === undefined) bits[i >> 3] |= 1 << (i & 7);
-  });
-  return bits;
-}
-
-function int64Of(value) {
-  const b = Buffer.alloc(8);
-  b.writeBigInt64BE(BigInt(value));
-  return new Int64(b);
-}
-
-/** DuckDB result columns → Thrift schema and column-based row set. */
-function rowSet(result) {
-  const descs = [];
-  const columns = [];
-  result.columns.forEach((col, ci) => {
-    const id = col.type.toUpperCase();
-    const raw = result.rows.map((r) => r[ci]);
-    const json = result.json.map((r) => r[ci]);
-    const nulls = nullBits(raw);
-    let desc;
-    let column;
-    if (/^(BIGINT|HUGEINT|UBIGINT)$/.test(id)) {
-      desc = primitive(T.TTypeId.BIGINT_TYPE);
-      column = new T.TColumn({
-        i64Val: new T.TI64Column({ values: raw.map((v) => int64Of(v ?? 0)), nulls }),
-      });
-    } else if (/^(INTEGER|SMALLINT|TINYINT|UINTEGER|USMALLINT|UTINYINT)$/.test(id)) {
-      desc = primitive(T.TTypeId.INT_TYPE);
-      column = new T.TColumn({ i32Val: new T.TI32Column({ values: raw.map((v) => Number(v ?? 0)), nulls }) });
-    } else if (/^(DOUBLE|FLOAT|REAL)$/.test(id)) {
-      desc = primitive(T.TTypeId.DOUBLE_TYPE);
-      column = new T.TColumn({
-        doubleVal: new T.TDoubleColumn({ values: raw.map((v) => Number(v ?? 0)), nulls }),
-      });
-    } else if (id === 'BOOLEAN') {
-      desc = primitive(T.TTypeId.BOOLEAN_TYPE);
-      column = new T.TColumn({ boolVal: new T.TBoolColumn({ values: raw.map((v) => !!v), nulls }) });
-    } else {
-      const dec = /^DECIMAL\((\d+),(\d+)\)$/.exec(id);
-      if (dec) {
-        desc = primitive(
-          T.TTypeId.DECIMAL_TYPE,
-          new T.TTypeQualifiers({
-            qualifiers: {
-              precision: new T.TTypeQualifierValue({ i32Value: Number(dec[1]) }),
-              scale: new T.TTypeQualifierValue({ i32Value: Number(dec[2]) }),
-            },
-          }),
-        );
-      } else if (id === 'DATE') desc = primitive(T.TTypeId.DATE_TYPE);
-      else if (id.startsWith('TIMESTAMP')) desc = primitive(T.TTypeId.TIMESTAMP_TYPE);
-      else desc = primitive(T.TTypeId.STRING_TYPE);
-      const text = json.map((v) => {
-        if (v === null || v === undefined) return '';
-        if (typeof v === 'string') return id.startsWith('TIMESTAMP') ? v.replace(/\+00$/, '') : v;
-        return JSON.stringify(v);
-      });
-      column = new T.TColumn({ stringVal: new T.TStringColumn({ values: text, nulls }) });
-    }
-    descs.push(new T.TColumnDesc({ columnName: col.name, position: ci + 1, typeDesc: desc }));
-    columns.push(column);
-  });
-  return {
-    schema: new T.TTableSchema({ columns: descs }),
-    rowSet: new T.TRowSet({ startRowOffset: new Int64(0), rows: [], columns }),
-  };
-}
-
-function duckError(err) {
-  const message = String(err.message || err).split('\n\nLINE')[0];
-  if (/^Catalog Error/.test(message))
-    return new SqlError(`[TABLE_OR_VIEW_NOT_FOUND] ${message.replace(/^Catalog Error: /, '')}`, '42P01');
-  if (/^Binder Error/.test(message))
-    return new SqlError(
-      `[UNRESOLVED_COLUMN.WITH_SUGGESTION] ${message.replace(/^Binder Error: /, '')}`,
-      '42703',
-    );
-  if (/^Parser Error/.test(message) || err.syntax)
-    return new SqlError(`[PARSE_SYNTAX_ERROR] ${message.replace(/^Parser Error: /, '')}`, '42601');
-  return new SqlError(`[INTERNAL_ERROR] ${message}`, 'XX000');
-}
-
 /**
  * @param {{ httpPath?: string, catalog?: string }} [options]
  */
@@ -275,7 +172,12 @@ async function startDatabricksServer(options = {}) {
   const tokens = new Map(); // token → { user, groups }
   const catalogs = new Set();
   const sessions = new Map(); // guid hex → session
-  const log = { httpRequests: 0, statements: [] };
+  const operations = new Map(); // guid hex → operation (see databricks-results.js)
+  const log = { httpRequests: 0, statements: [], calls: [], executes: [] };
+  // What a current SQL warehouse answers to OpenSession: the driver then asks for Arrow, LZ4, direct
+  // results and parameters (ThriftSessionBackend.js, utils/protocolVersion.js).
+  const protocolVersion = T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8;
+  const behaviour = { runningPolls: 0, directWaitMs: 5000, pageRows: 100_000, batchRows: 10_000 };
   let blockedIp = null;
 
   async function addCatalog(name, owner = 'admin@example.com') {
@@ -331,6 +233,16 @@ async function startDatabricksServer(options = {}) {
     async duck(text) {
       return (await run(admin, text)).json;
     },
+    /** Every statement answers RUNNING `n` times (direct results, then GetOperationStatus) before its end. */
+    setRunningPolls(n) {
+      behaviour.runningPolls = n;
+    },
+    /** Rows per page (direct results and each FetchResults) and per Arrow batch within a page. */
+    setPaging(pageRows, batchRows = pageRows) {
+      behaviour.pageRows = pageRows;
+      behaviour.batchRows = batchRows;
+    },
+    operationCount: () => operations.size,
   };
 
   // ------------------------------------------------------------------------------------------ sessions
@@ -339,7 +251,7 @@ async function startDatabricksServer(options = {}) {
     const catalog = (req.initialNamespace && req.initialNamespace.catalogName) || 'hive_metastore';
     if (!catalogs.has(catalog)) {
       return new T.TOpenSessionResp({
-        serverProtocolVersion: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10,
+        serverProtocolVersion: protocolVersion,
         status: failure(
           `[NO_SUCH_CATALOG_EXCEPTION] Catalog '${catalog}' was not found. Please verify the catalog name and then retry the query or command again.`,
           '42704',
@@ -348,7 +260,7 @@ async function startDatabricksServer(options = {}) {
     }
     if (!(await hasCatalogPrivilege(principal, catalog, 'USE CATALOG'))) {
       return new T.TOpenSessionResp({
-        serverProtocolVersion: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10,
+        serverProtocolVersion: protocolVersion,
         status: failure(
           `[INSUFFICIENT_PERMISSIONS] Insufficient privileges: User does not have USE CATALOG on Catalog '${catalog}'.`,
           '42501',
@@ -374,7 +286,7 @@ async function startDatabricksServer(options = {}) {
     });
     return new T.TOpenSessionResp({
       status: ok(),
-      serverProtocolVersion: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10,
+      serverProtocolVersion: protocolVersion,
       sessionHandle: new T.TSessionHandle({
         sessionId: new T.THandleIdentifier({ guid, secret: uuidBytes() }),
       }),
@@ -434,7 +346,9 @@ async function startDatabricksServer(options = {}) {
     if (/^\s*create\s+schema\b/i.test(sql)) return createSchema(session, sql);
     const seconds = session.timeoutSeconds || Number(req.queryTimeout ? req.queryTimeout.toNumber() : 0);
     try {
-      return await run(session.conn, translate(sql, catalogs), [], seconds ? seconds * 1000 : undefined);
+      const duckSql = translate(sql, catalogs);
+      await checkReads(session, duckSql);
+      return await run(session.conn, duckSql, [], seconds ? seconds * 1000 : undefined);
     } catch (err) {
       if (err instanceof StatementTimeout) {
         throw new SqlError(
@@ -442,9 +356,146 @@ async function startDatabricksServer(options = {}) {
           '57KD0',
         );
       }
-      throw err instanceof SqlError ? err : duckError(err);
+      throw err instanceof SqlError ? err : ucError(err, sql, session.catalog);
     }
   }
+
+  /** Whether the principal (or one of its groups) holds `privilege` on the schema, directly or inherited. */
+  async function hasSchemaPrivilege(principal, catalog, schema, privilege) {
+    const c = quoteIdent(duckCatalog(catalog));
+    const who = `[${[principal.user, ...principal.groups].map(quoteString).join(', ')}]::VARCHAR[]`;
+    const rows = (
+      await run(
+        admin,
+        `select count(*) from ${c}.UC_INFORMATION_SCHEMA.schema_privileges
+          where schema_name = ? and privilege_type in (?, 'ALL PRIVILEGES') and list_contains(${who}, grantee)
+         union all select count(*) from ${c}.UC_INFORMATION_SCHEMA.owners
+          where kind = 'schema' and schema_name = ? and list_contains(${who}, owner)`,
+        [schema, privilege, schema],
+      )
+    ).json;
+    return rows.some((r) => Number(r[0]) > 0) || (await hasCatalogPrivilege(principal, catalog, privilege));
+  }
+
+  /**
+   * Unity Catalog's checks on the tables a statement reads (docs.databricks.com/en/data-governance/
+   * unity-catalog/manage-privileges/privileges.html): USE SCHEMA on the schema, then SELECT (granted on
+   * the schema or the catalog, ALL PRIVILEGES, or ownership). USE CATALOG was checked at OpenSession.
+   */
+  async function checkReads(session, duckSql) {
+    const tree = JSON.parse(
+      String((await run(admin, `select json_serialize_sql(${quoteString(duckSql)})`)).json[0][0]),
+    );
+    if (tree.error) return; // not a SELECT (DDL, DML) or not parsed: DuckDB reports syntax itself
+    const refs = [];
+    JSON.stringify(tree, (k, v) => {
+      if (v && v.type === 'BASE_TABLE' && v.table_name) refs.push(v);
+      return v;
+    });
+    for (const ref of refs) {
+      const catalog = ref.catalog_name ? ref.catalog_name.replace(/^uc__/, '') : session.catalog;
+      const schema = ref.schema_name || 'default';
+      if (!catalogs.has(catalog) || /^(UC_)?information_schema$/i.test(schema)) continue;
+      const exists = (
+        await run(
+          admin,
+          'select count(*) from information_schema.tables where table_catalog = ? and lower(table_schema) = lower(?) and lower(table_name) = lower(?)',
+          [duckCatalog(catalog), schema, ref.table_name],
+        )
+      ).json;
+      if (Number(exists[0][0]) === 0) continue; // a CTE, or missing: DuckDB reports it
+      if (!(await hasSchemaPrivilege(session.principal, catalog, schema, 'USE SCHEMA')))
+        throw new SqlError(
+          `PERMISSION_DENIED: User does not have USE SCHEMA on Schema '${catalog}.${schema}'. SQLSTATE: 42501`,
+          '42501',
+        );
+      if (!(await hasSchemaPrivilege(session.principal, catalog, schema, 'SELECT')))
+        throw new SqlError(
+          `[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\nUser does not have SELECT on Table '${catalog}.${schema}.${ref.table_name}'. SQLSTATE: 42501`,
+          '42501',
+        );
+    }
+  }
+
+  function startOperation(session, req) {
+    const guid = uuidBytes();
+    const op = {
+      key: guid.toString('hex'),
+      session,
+      handle: new T.TOperationHandle({
+        operationId: new T.THandleIdentifier({ guid, secret: uuidBytes() }),
+        operationType: T.TOperationType.EXECUTE_STATEMENT,
+        hasResultSet: true,
+      }),
+      running: behaviour.runningPolls,
+      cursor: 0,
+      finished: false,
+      canceled: false,
+      result: undefined,
+      error: undefined,
+    };
+    // One statement at a time per session, as on one DuckDB connection.
+    const previous = session.queue || Promise.resolve();
+    op.done = previous
+      .then(() => execute(session, req))
+      .then(
+        (result) => {
+          if (!req.canReadArrowResult)
+            throw new SqlError('[INTERNAL_ERROR] this test server serves Arrow results only', 'XX000');
+          op.result = new ArrowResult(result, {
+            lz4Compressed: !!req.canDecompressLZ4Result,
+            batchRows: behaviour.batchRows,
+          });
+        },
+        (err) => {
+          op.error = op.canceled ? new SqlError('Operation canceled', 'HY008') : err;
+        },
+      )
+      .finally(() => (op.finished = true));
+    session.queue = op.done.catch(() => undefined);
+    operations.set(op.key, op);
+    return op;
+  }
+
+  function statusOf(op, ready) {
+    if (!ready || !op.finished)
+      return new T.TGetOperationStatusResp({ status: ok(), operationState: T.TOperationState.RUNNING_STATE });
+    if (op.canceled)
+      return new T.TGetOperationStatusResp({
+        status: ok(),
+        operationState: T.TOperationState.CANCELED_STATE,
+      });
+    if (op.error)
+      return new T.TGetOperationStatusResp({
+        status: ok(),
+        operationState: T.TOperationState.ERROR_STATE,
+        sqlState: op.error.sqlState,
+        errorMessage: op.error.message,
+        displayMessage: op.error.message,
+      });
+    return new T.TGetOperationStatusResp({
+      status: ok(),
+      operationState: T.TOperationState.FINISHED_STATE,
+      hasResultSet: true,
+    });
+  }
+
+  /** The next page of the operation's rows (at most maxRows and the server's page size). */
+  function page(op, maxRows) {
+    const { rowSet: results, end } = op.result.rowSet(
+      op.cursor,
+      Math.min(maxRows || behaviour.pageRows, behaviour.pageRows),
+    );
+    op.cursor = end;
+    const hasMoreRows = end < op.result.rows.length;
+    return {
+      resultSet: new T.TFetchResultsResp({ status: ok(), hasMoreRows, results }),
+      complete: !hasMoreRows,
+    };
+  }
+
+  const operationOf = (handle) =>
+    handle && handle.operationId && operations.get(Buffer.from(handle.operationId.guid).toString('hex'));
 
   const sessionOf = (handle) =>
     handle && handle.sessionId && sessions.get(Buffer.from(handle.sessionId.guid).toString('hex'));
@@ -453,44 +504,83 @@ async function startDatabricksServer(options = {}) {
     return {
       OpenSession: (req) => openSession(req, principal),
       async ExecuteStatement(req) {
+        log.calls.push('ExecuteStatement');
+        log.executes.push({
+          arrow: !!req.canReadArrowResult,
+          lz4: !!req.canDecompressLZ4Result,
+          cloudFetch: !!req.canDownloadResult,
+          runAsync: !!req.runAsync,
+          maxRows: req.getDirectResults ? Number(req.getDirectResults.maxRows) : undefined,
+        });
         const session = sessionOf(req.sessionHandle);
         if (!session)
           return new T.TExecuteStatementResp({ status: failure('Invalid SessionHandle', 'HY000') });
-        let result;
-        try {
-          result = await execute(session, req);
-        } catch (err) {
-          return new T.TExecuteStatementResp({ status: failure(err.message, err.sqlState) });
+        const op = startOperation(session, req);
+        // Syntax errors are found before the statement is accepted: the call itself fails.
+        await within(op.done, 0);
+        if (op.error && op.error.syntax) {
+          operations.delete(op.key);
+          return new T.TExecuteStatementResp({ status: failure(op.error.message, op.error.sqlState) });
         }
-        const { schema, rowSet: rows } = rowSet(result);
-        const operationHandle = new T.TOperationHandle({
-          operationId: new T.THandleIdentifier({ guid: uuidBytes(), secret: uuidBytes() }),
-          operationType: T.TOperationType.EXECUTE_STATEMENT,
-          hasResultSet: true,
-        });
-        return new T.TExecuteStatementResp({
-          status: ok(),
-          operationHandle,
-          directResults: new T.TSparkDirectResults({
-            operationStatus: new T.TGetOperationStatusResp({
-              status: ok(),
-              operationState: T.TOperationState.FINISHED_STATE,
-              hasResultSet: true,
-            }),
-            resultSetMetadata: new T.TGetResultSetMetadataResp({
-              status: ok(),
-              schema,
-              resultFormat: T.TSparkRowSetType.COLUMN_BASED_SET,
-            }),
-            resultSet: new T.TFetchResultsResp({ status: ok(), hasMoreRows: false, results: rows }),
-            closeOperation: new T.TCloseOperationResp({ status: ok() }),
-          }),
-        });
+        const ready = op.running > 0 ? false : await within(op.done, behaviour.directWaitMs);
+        if (op.running > 0) op.running -= 1;
+        const directResults = new T.TSparkDirectResults({ operationStatus: statusOf(op, ready) });
+        if (ready && !op.error) {
+          directResults.resultSetMetadata = op.result.metadata();
+          const { resultSet, complete } = page(
+            op,
+            Number(req.getDirectResults?.maxRows ?? behaviour.pageRows),
+          );
+          directResults.resultSet = resultSet;
+          // Everything fitted: the operation is closed in the same answer.
+          if (complete) {
+            directResults.closeOperation = new T.TCloseOperationResp({ status: ok() });
+            operations.delete(op.key);
+          }
+        }
+        return new T.TExecuteStatementResp({ status: ok(), operationHandle: op.handle, directResults });
       },
-      GetOperationStatus: () =>
-        new T.TGetOperationStatusResp({ status: ok(), operationState: T.TOperationState.FINISHED_STATE }),
-      CloseOperation: () => new T.TCloseOperationResp({ status: ok() }),
-      CancelOperation: () => new T.TCancelOperationResp({ status: ok() }),
+      async GetOperationStatus(req) {
+        log.calls.push('GetOperationStatus');
+        const op = operationOf(req.operationHandle);
+        if (!op)
+          return new T.TGetOperationStatusResp({ status: failure('Invalid OperationHandle', 'HY000') });
+        if (op.running > 0) {
+          op.running -= 1;
+          return statusOf(op, false);
+        }
+        return statusOf(op, await within(op.done, 0));
+      },
+      async GetResultSetMetadata(req) {
+        log.calls.push('GetResultSetMetadata');
+        const op = operationOf(req.operationHandle);
+        if (!op || !op.result)
+          return new T.TGetResultSetMetadataResp({ status: failure('Invalid OperationHandle', 'HY000') });
+        return op.result.metadata();
+      },
+      async FetchResults(req) {
+        log.calls.push('FetchResults');
+        const op = operationOf(req.operationHandle);
+        if (!op || !op.result)
+          return new T.TFetchResultsResp({ status: failure('Invalid OperationHandle', 'HY000') });
+        if (req.orientation === T.TFetchOrientation.FETCH_FIRST) op.cursor = 0;
+        return page(op, Number(req.maxRows ?? behaviour.pageRows)).resultSet;
+      },
+      CloseOperation(req) {
+        log.calls.push('CloseOperation');
+        const op = operationOf(req.operationHandle);
+        if (op) operations.delete(op.key);
+        return new T.TCloseOperationResp({ status: ok() });
+      },
+      CancelOperation(req) {
+        log.calls.push('CancelOperation');
+        const op = operationOf(req.operationHandle);
+        if (op && !op.finished) {
+          op.canceled = true;
+          op.session.conn.interrupt();
+        }
+        return new T.TCancelOperationResp({ status: ok() });
+      },
       async CloseSession(req) {
         const key = req.sessionHandle && Buffer.from(req.sessionHandle.sessionId.guid).toString('hex');
         const session = key && sessions.get(key);

@@ -10,7 +10,7 @@ interface DriverError {
   code?: string | number;
   message?: string;
   statusCode?: number;
-  response?: { statusCode?: number; status?: number };
+  response?: { statusCode?: number; status?: unknown };
   name?: string;
 }
 
@@ -19,7 +19,11 @@ const NETWORK = /(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ETIME
 function httpStatus(e: DriverError): number | undefined {
   if (typeof e.statusCode === 'number') return e.statusCode;
   const m = /bad HTTP status code: (\d{3})/.exec(e.message ?? '');
-  return m ? Number(m[1]) : (e.response?.statusCode ?? e.response?.status);
+  if (m) return Number(m[1]);
+  // The driver's OperationStateError carries the Thrift TGetOperationStatusResp as `response`, whose
+  // `status` is a TStatus object, not an HTTP status: only numbers count here.
+  const status = e.response?.statusCode ?? e.response?.status;
+  return typeof status === 'number' ? status : undefined;
 }
 
 export function connectionError(err: unknown, settings: DatabricksSettings): Error {
