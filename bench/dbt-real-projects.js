@@ -159,9 +159,12 @@ async function benchOne(repoDir, name, projectPath, settings) {
   const reasons = new Map();
   for (const m of built) {
     if (m.relation) continue;
+    // grouped by what went wrong: the file, line and model name taken out
     const key = String(m.unresolvedReason || 'no reason')
+      .replace(/^\S+ line \d+: /, '')
+      .replace(/\bmodel \w+/g, 'model M')
       .replace(/\s+/g, ' ')
-      .slice(0, 140);
+      .slice(0, 160);
     reasons.set(key, (reasons.get(key) || 0) + 1);
   }
   let compared = 0;

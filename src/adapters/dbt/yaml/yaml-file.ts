@@ -4,7 +4,16 @@
  * not take is parsed by the `yaml` package, which also reports syntax errors with their line.
  */
 import * as jsYaml from 'js-yaml';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Tags } from 'yaml';
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Tags,
+} from 'yaml';
 import { DbtLoadError } from '../errors';
 import { parseYamlFast, type LineTable } from './fast-yaml';
 
@@ -68,7 +77,17 @@ export function parseWithYamlPackage(text: string, file: string): YamlFile {
     throw new DbtLoadError(`invalid YAML: ${(e as Error).message}`, { file });
   }
   const lines: LineTable = new WeakMap();
-  annotate(doc, doc.contents, value, lines, lineCounter, 0);
+  // Anchors found once: the package's Alias.resolve walks the whole document for every alias, which is
+  // quadratic on the anchor-heavy properties files some projects have (seconds per file).
+  const anchors = new Map<string, unknown>();
+  if (text.includes('&')) {
+    visit(doc, {
+      Node(_key, n) {
+        if ((n as { anchor?: string }).anchor) anchors.set((n as { anchor: string }).anchor, n);
+      },
+    });
+  }
+  annotate(anchors, doc.contents, value, lines, lineCounter, 0);
   return withLines(file, value, lines);
 }
 
@@ -104,7 +123,7 @@ function withLines(file: string, value: unknown, lines: LineTable): YamlFile {
 
 /** Walks the document and its JS value side by side, recording the line of every key and item. */
 function annotate(
-  doc: Document,
+  anchors: Map<string, unknown>,
   node: unknown,
   value: unknown,
   lines: LineTable,
@@ -112,7 +131,7 @@ function annotate(
   depth: number,
 ): void {
   if (depth > 200 || value === null || typeof value !== 'object') return;
-  if (isAlias(node)) node = node.resolve(doc);
+  if (isAlias(node)) node = anchors.get(node.source);
   const lineOf = (n: unknown) => {
     const range = (n as { range?: [number, number, number] } | null)?.range;
     return range ? lc.linePos(range[0]).line : undefined;
@@ -126,7 +145,7 @@ function annotate(
       const key = String(rawKey);
       const line = lineOf(pair.key);
       if (line !== undefined) table.set(key, line);
-      annotate(doc, pair.value, (value as Record<string, unknown>)[key], lines, lc, depth + 1);
+      annotate(anchors, pair.value, (value as Record<string, unknown>)[key], lines, lc, depth + 1);
     }
   } else if (isSeq(node) && Array.isArray(value)) {
     const table = lines.get(value) ?? new Map<string | number, number>();
@@ -134,7 +153,7 @@ function annotate(
     node.items.forEach((item, i) => {
       const line = lineOf(item);
       if (line !== undefined) table.set(i, line);
-      annotate(doc, item, value[i], lines, lc, depth + 1);
+      annotate(anchors, item, value[i], lines, lc, depth + 1);
     });
   }
 }
