@@ -57,6 +57,9 @@ export type OverrideHandling =
   | 'generate_schema_name_for_env'
   /** The macro behaves exactly like dbt's default (a copy of it). */
   | 'default'
+  /** None of the above: run as written for each model, with dbt's context. */
+  | 'evaluated'
+  /** Cannot be run at all (no body Backflow can parse): models resolve from a manifest only. */
   | 'unrecognised';
 
 export interface MacroOverride {

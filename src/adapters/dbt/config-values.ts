@@ -21,7 +21,11 @@ export type ConfigOrigin =
   | { kind: 'config()'; file: string; line: number };
 
 /** A value as written: YAML (whose strings may hold Jinja), an expression from `config()`, or unreadable. */
-export type RawValue = { yaml: unknown } | { expr: Expr } | { problem: string };
+/**
+ * A value as written: YAML (whose strings may hold Jinja), an expression from `config()` — with the
+ * top-level `{% set name = ... %}` statements before it in the file, which it may use — or unreadable.
+ */
+export type RawValue = { yaml: unknown } | { expr: Expr; lets?: [string, Expr][] } | { problem: string };
 
 export interface ConfigEntry {
   raw: RawValue;
@@ -92,6 +96,26 @@ function scopeFor(ctx: EvalContext) {
   return (n: string) => names[n];
 }
 
+/** The scope with the file's `{% set %}` values, each evaluated only when used (in file order). */
+function withLets(scope: (n: string) => Value | undefined, lets: [string, Expr][] | undefined) {
+  if (!lets || lets.length === 0) return scope;
+  const memo = new Map<number, Value>();
+  const at = (i: number): Value => {
+    if (!memo.has(i)) {
+      const earlier = (n: string): Value | undefined => {
+        for (let j = i - 1; j >= 0; j--) if (lets[j][0] === n) return at(j);
+        return scope(n);
+      };
+      memo.set(i, evaluate(lets[i][1], earlier));
+    }
+    return memo.get(i)!;
+  };
+  return (n: string): Value | undefined => {
+    for (let j = lets.length - 1; j >= 0; j--) if (lets[j][0] === n) return at(j);
+    return scope(n);
+  };
+}
+
 /** Renders a YAML string that holds Jinja: one `{{ expr }}` keeps the value's type; text around makes a string. */
 function renderYamlString(s: string, ctx: EvalContext): Value {
   const parts = lexTemplate(s);
@@ -116,7 +140,7 @@ export function evaluateEntry(key: ConfigKey, entry: ConfigEntry, ctx: EvalConte
   let value: unknown;
   try {
     if ('problem' in entry.raw) throw new NotStaticError(entry.raw.problem);
-    if ('expr' in entry.raw) value = evaluate(entry.raw.expr, scopeFor(ctx));
+    if ('expr' in entry.raw) value = evaluate(entry.raw.expr, withLets(scopeFor(ctx), entry.raw.lets));
     else {
       value = entry.raw.yaml;
       if (typeof value === 'string' && (value.includes('{{') || value.includes('{%'))) {

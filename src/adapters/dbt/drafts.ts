@@ -20,6 +20,9 @@ export interface Draft {
   name: string;
   language: 'sql' | 'python';
   fqn: string[];
+  /** The file relative to its model path, and to its project (dbt's `path`, `original_file_path`). */
+  path: string;
+  originalFilePath: string;
   summary: ModelFileSummary;
   version?: ModelVersionId;
   latestVersion?: ModelVersionId;
@@ -61,6 +64,8 @@ function draftsOf(unit: ProjectUnit, summaries: Map<string, ModelFileSummary>): 
       name: fileName,
       language: summary.language,
       fqn: [unit.spec.name, ...rel.slice(0, -1), fileName],
+      path: rel.join('/'),
+      originalFilePath: unit.dir === '' ? file : file.slice(unit.dir.length + 1),
       summary,
     });
   }

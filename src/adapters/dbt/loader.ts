@@ -44,7 +44,7 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
   const { models: modelSummaries, properties, macroDefs, failed } = await summariseAll(store, layout);
   const blockers = fileBlockers(failed, modelSummaries, warnings);
   const macros = macroMap(macroDefs);
-  const overrides = findOverrides(macros, macroDefs).map((o) => classify(o, macros));
+  const overrides = findOverrides(macros, macroDefs, opts.adapterType).map((o) => classify(o, macros));
   for (const o of overrides) {
     if (o.handledAs !== 'unrecognised') continue;
     warnings.push({
@@ -69,6 +69,7 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
     schema: opts.defaultSchema,
     ...(opts.targetDatabase ? { database: opts.targetDatabase } : {}),
     ...(opts.targetName ? { name: opts.targetName } : {}),
+    ...(opts.adapterType ? { type: opts.adapterType } : {}),
   };
   // Resolved models are reused when nothing they depend on changed (never with a manifest).
   const globalKey = JSON.stringify([

@@ -16,6 +16,8 @@ export interface MacroTarget {
   /** Undefined when the target database is not known: the default database name is then left out. */
   database?: string;
   name: string | Unknown;
+  /** The adapter type (`postgres`, `snowflake`...): `adapter.dispatch` and `target.type`. */
+  type?: string;
 }
 
 export interface MacroWorld {
@@ -31,14 +33,28 @@ export interface MacroNode {
   version: string | number | null;
   package_name: string;
   resource_type: 'model';
+  /** dbt's fully qualified name: package, folders under the model path, name (and `v<version>`). */
+  fqn?: string[];
+  /** The file relative to its model path (dbt's `node.path`). */
+  path?: string;
+  /** The file relative to the project (dbt's `node.original_file_path`). */
+  original_file_path?: string;
+  unique_id?: string;
 }
 
 type Node =
   | { k: 'text'; s: string }
   | { k: 'out'; e: Expr }
-  | { k: 'set'; name: string; e: Expr }
+  | { k: 'set'; names: string[]; e: Expr }
+  | { k: 'setattr'; obj: string; attr: string; e: Expr }
+  | { k: 'setblock'; name: string; body: Node[] }
   | { k: 'if'; branches: { c: Expr; body: Node[] }[]; otherwise: Node[] }
+  | { k: 'for'; names: string[]; iter: Expr; body: Node[]; otherwise: Node[] }
   | { k: 'do'; e: Expr };
+
+/** Upper bounds that make every evaluation finish: a macro calling itself forever, a huge loop. */
+const MAX_DEPTH = 64;
+const MAX_STEPS = 200_000;
 
 class Return {
   constructor(readonly value: Value) {}
@@ -62,9 +78,34 @@ function build(parts: Part[]): Node[] {
         const rest = p.src.trim().slice(kw.length).trim();
         if (ends.includes(kw)) return { nodes, end: kw, src: rest };
         if (kw === 'set') {
-          const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=([\s\S]*)$/.exec(rest);
-          if (!m) unsupported('this form of {% set %}');
-          nodes.push({ k: 'set', name: m[1], e: parseExpression(m[2]) });
+          const attr = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*=([\s\S]*)$/.exec(rest);
+          const m = /^([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*=([\s\S]*)$/.exec(rest);
+          if (attr) nodes.push({ k: 'setattr', obj: attr[1], attr: attr[2], e: parseExpression(attr[3]) });
+          else if (m) {
+            nodes.push({ k: 'set', names: m[1].split(',').map((x) => x.trim()), e: parseExpression(m[2]) });
+          } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(rest)) {
+            i++;
+            nodes.push({ k: 'setblock', name: rest, body: block(['endset']).nodes });
+          } else unsupported('this form of {% set %}');
+        } else if (kw === 'for') {
+          const m = /^([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s+in\s+([\s\S]*)$/.exec(
+            rest,
+          );
+          if (!m || /\sif\s|\srecursive\s*$/.test(` ${m[2]} `)) unsupported('this form of {% for %}');
+          i++;
+          const r = block(['else', 'endfor']);
+          let otherwise: Node[] = [];
+          if (r.end === 'else') {
+            i++;
+            otherwise = block(['endfor']).nodes;
+          }
+          nodes.push({
+            k: 'for',
+            names: m[1].split(',').map((x) => x.trim()),
+            iter: parseExpression(m[2]),
+            body: r.nodes,
+            otherwise,
+          });
         } else if (kw === 'do') nodes.push({ k: 'do', e: parseExpression(rest) });
         else if (kw === 'if') {
           const branches: { c: Expr; body: Node[] }[] = [];
@@ -97,14 +138,46 @@ function build(parts: Part[]): Node[] {
 
 const built = new WeakMap<MacroDef, Node[]>();
 
+/** Work done by one evaluation (statements run, macro depth), to bound it. */
+interface Budget {
+  steps: number;
+  depth: number;
+}
+
+/** Objects made by Jinja's `namespace()`: the one kind templates may assign attributes of. */
+const namespaces = new WeakSet<object>();
+
+function iterate(v: Value): Value[] {
+  if (v instanceof Unknown) throw new NotStaticError(`${v.what} is not known`, { hint: v.hint });
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (v && typeof v === 'object' && !(v instanceof NativeFn)) return Object.keys(v);
+  return unsupported('a loop over something that is not a list, string or mapping');
+}
+
+function assign(scope: Map<string, Value>, names: string[], v: Value): void {
+  if (names.length === 1) {
+    scope.set(names[0], v);
+    return;
+  }
+  const items = iterate(v);
+  if (items.length !== names.length)
+    unsupported(`unpacking ${items.length} values into ${names.length} names`);
+  names.forEach((n, i) => scope.set(n, items[i]));
+}
+
 function run(
   nodes: Node[],
   scope: Map<string, Value>,
   lookup: (n: string) => Value | undefined,
   out: string[],
+  budget: Budget,
 ) {
   const get = (n: string) => (scope.has(n) ? scope.get(n) : lookup(n));
   for (const node of nodes) {
+    if (++budget.steps > MAX_STEPS) {
+      throw new NotStaticError(`the template runs more than ${MAX_STEPS} steps (a loop that does not end?)`);
+    }
     switch (node.k) {
       case 'text':
         out.push(node.s);
@@ -113,14 +186,57 @@ function run(
         out.push(pyStr(evaluate(node.e, get)));
         break;
       case 'set':
-        scope.set(node.name, evaluate(node.e, get));
+        assign(scope, node.names, evaluate(node.e, get));
         break;
+      case 'setattr': {
+        const ns = get(node.obj);
+        if (!ns || typeof ns !== 'object' || !namespaces.has(ns)) {
+          unsupported(`{% set ${node.obj}.${node.attr} %} on something not a namespace()`);
+        }
+        (ns as Record<string, Value>)[node.attr] = evaluate(node.e, get);
+        break;
+      }
+      case 'setblock': {
+        const inner: string[] = [];
+        run(node.body, scope, lookup, inner, budget);
+        scope.set(node.name, inner.join(''));
+        break;
+      }
       case 'do':
         evaluate(node.e, get);
         break;
       case 'if': {
         const branch = node.branches.find((b) => truthy(evaluate(b.c, get)));
-        run(branch ? branch.body : node.otherwise, scope, lookup, out);
+        run(branch ? branch.body : node.otherwise, scope, lookup, out, budget);
+        break;
+      }
+      case 'for': {
+        const items = iterate(evaluate(node.iter, get));
+        if (items.length === 0) {
+          run(node.otherwise, scope, lookup, out, budget);
+          break;
+        }
+        // Jinja: the loop has its own scope; a {% set %} inside does not leak out of it.
+        const outerGet = (n: string) => (scope.has(n) ? scope.get(n) : lookup(n));
+        items.forEach((item, index) => {
+          if (++budget.steps > MAX_STEPS) {
+            throw new NotStaticError(
+              `the template runs more than ${MAX_STEPS} steps (a loop that does not end?)`,
+            );
+          }
+          const inner = new Map<string, Value>();
+          assign(inner, node.names, item);
+          inner.set('loop', {
+            index: index + 1,
+            index0: index,
+            revindex: items.length - index,
+            revindex0: items.length - index - 1,
+            first: index === 0,
+            last: index === items.length - 1,
+            length: items.length,
+          });
+          run(node.body, inner, outerGet, out, budget);
+        });
         break;
       }
     }
@@ -173,15 +289,67 @@ export function macroRunner(world: MacroWorld): MacroRunner {
     schema: world.target.schema,
     name: world.target.name,
     database: world.target.database ?? new Unknown('target.database', [], 'Set the target database.'),
+    type:
+      world.target.type ??
+      new Unknown('target.type', [], "The adapter type comes from the source's warehouse."),
   };
+  let budget: Budget = { steps: 0, depth: 0 };
+  // adapter.dispatch('name', 'package') → the `<adapter>__name` macro, else `default__name` (project
+  // macros first, then dbt's built-ins), as dbt's dispatch picks.
+  const dispatch = new NativeFn('adapter.dispatch', ([name]) => {
+    const n = pyStr(name ?? null);
+    const candidates = [...(world.target.type ? [`${world.target.type}__${n}`] : []), `default__${n}`];
+    for (const c of candidates) {
+      const f = lookup(c);
+      if (f instanceof NativeFn) return f;
+    }
+    if (!world.target.type) {
+      return unsupported(`adapter.dispatch('${n}') without the adapter type (no default__${n})`);
+    }
+    return unsupported(`adapter.dispatch('${n}'): no ${candidates.join(' or ')} macro`);
+  });
   const globals: Record<string, Value> = {
     target,
     var: world.var,
     env_var: world.envVar,
+    adapter: { dispatch },
+    run_started_at: new Unknown(
+      'run_started_at',
+      [],
+      'It changes with every dbt run: a relation name built from it cannot be known.',
+    ),
+    exceptions: {
+      raise_compiler_error: new NativeFn('exceptions.raise_compiler_error', ([msg = null]) => {
+        throw new NotStaticError(`the macro raises a compiler error: ${pyStr(msg)}`);
+      }),
+      warn: new NativeFn('exceptions.warn', () => ''),
+    },
     log: new NativeFn('log', () => ''),
+    print: new NativeFn('print', () => ''),
     return: new NativeFn('return', ([v = null]) => {
       throw new Return(v);
     }),
+    namespace: new NativeFn('namespace', (args, kw) => {
+      const ns: Record<string, Value> = {};
+      for (const a of args) if (a && typeof a === 'object' && !Array.isArray(a)) Object.assign(ns, a);
+      Object.assign(ns, kw);
+      namespaces.add(ns);
+      return ns;
+    }),
+    range: new NativeFn('range', (args) => {
+      const n = args.map((a) => Number(a));
+      const [start, stop, step] = n.length === 1 ? [0, n[0], 1] : [n[0], n[1], n[2] ?? 1];
+      if (!step || Math.abs((stop - start) / step) > MAX_STEPS) unsupported('this range()');
+      const out: Value[] = [];
+      for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
+      return out;
+    }),
+    dict: new NativeFn('dict', (args, kw) => ({
+      ...(args[0] && typeof args[0] === 'object' && !Array.isArray(args[0])
+        ? (args[0] as Record<string, Value>)
+        : {}),
+      ...kw,
+    })),
   };
   const projectMacros = new Map<string, NativeFn>();
   const lookup = (n: string): Value | undefined => {
@@ -198,6 +366,11 @@ export function macroRunner(world: MacroWorld): MacroRunner {
   };
   const invoke = (def: MacroDef, a: Value[], kw: Record<string, Value>): Value => {
     if (!def.body) unsupported(`the macro ${def.name} in ${def.file}`);
+    if (budget.depth >= MAX_DEPTH) {
+      throw new NotStaticError(
+        `macros call each other more than ${MAX_DEPTH} deep (${def.name} in ${def.file} recurses without end?)`,
+      );
+    }
     let nodes = built.get(def);
     if (!nodes) {
       nodes = build(def.body);
@@ -206,21 +379,32 @@ export function macroRunner(world: MacroWorld): MacroRunner {
     const scope = new Map<string, Value>();
     def.params.forEach((p, i) => {
       const v =
-        i < a.length ? a[i] : p.name in kw ? kw[p.name] : p.default ? evaluate(p.default, lookup) : null;
+        i < a.length
+          ? a[i]
+          : p.name in kw
+            ? kw[p.name]
+            : p.default
+              ? evaluate(p.default, lookup)
+              : // Jinja passes an undefined value: not None, so it is not guessed
+                new Unknown(`the argument ${p.name} of ${def.name} (not passed)`, []);
       scope.set(p.name, v);
     });
     const out: string[] = [];
+    budget.depth++;
     try {
-      run(nodes, scope, lookup, out);
+      run(nodes, scope, lookup, out, budget);
     } catch (err) {
       if (err instanceof Return) return err.value;
       throw err;
+    } finally {
+      budget.depth--;
     }
     return out.join('');
   };
   return (name, args) => {
     const f = lookup(name);
     if (!(f instanceof NativeFn)) return unsupported(`the macro ${name}`);
+    budget = { steps: 0, depth: 0 };
     return f.call(args, {});
   };
 }

@@ -1,7 +1,7 @@
 /**
- * Macro definitions of the root project that matter for relation names: `generate_schema_name`,
- * `generate_alias_name`, `generate_database_name`, their dispatch variants (`default__...`,
- * `<adapter>__...`) and `generate_schema_name_for_env`. Only files that mention `generate_` are parsed.
+ * Macro definitions of the root project: every `{% macro %}` with its parameters and body, so the naming
+ * overrides (`generate_schema_name`, `generate_alias_name`, `generate_database_name`, their dispatch
+ * variants) can be run together with the project macros they call. Only files that define a macro are lexed.
  */
 import { parseExpression, type Expr } from './jinja/expr';
 import { lexTemplate, lineAt, statementKeyword, type Part } from './jinja/template';
@@ -21,15 +21,12 @@ export interface MacroDef {
 }
 
 const MACRO_HEADER = /\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
-const RELEVANT = /generate_(schema|alias|database)_name/;
 
-/** Macros whose name is relevant to relation names, in file order. */
+/** The macros a file defines, in file order. */
 export function extractMacros(text: string, file: string): MacroDef[] {
-  if (!text.includes('generate_')) return [];
+  if (!text.includes('macro')) return [];
   const names: { name: string; line: number }[] = [];
-  for (const m of text.matchAll(MACRO_HEADER)) {
-    if (RELEVANT.test(m[1])) names.push({ name: m[1], line: lineAt(text, m.index ?? 0) });
-  }
+  for (const m of text.matchAll(MACRO_HEADER)) names.push({ name: m[1], line: lineAt(text, m.index ?? 0) });
   if (names.length === 0) return [];
   let parts: Part[];
   try {
@@ -66,7 +63,7 @@ export function extractMacros(text: string, file: string): MacroDef[] {
       body.push(q);
     }
     i = j;
-    if (RELEVANT.test(def.name)) out.push(depth === 0 ? { ...def, body } : def);
+    out.push(depth === 0 ? { ...def, body } : def);
   }
   // a header the lexer did not see as a macro (odd syntax): known by name only, never evaluated
   for (const n of names) if (!out.some((d) => d.name === n.name)) out.push({ ...n, file, params: [] });

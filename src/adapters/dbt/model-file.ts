@@ -36,13 +36,14 @@ function fromKwargs(
   callLine: number,
   literalOnly: boolean,
   what: string,
+  lets?: [string, Expr][],
 ): ModelConfigValue[] {
   const out: ModelConfigValue[] = [];
   const add = (key: string, value: Expr, line: number) => {
     if (!isConfigKey(key)) return;
     if (literalOnly && !isLiteral(value)) {
       out.push({ key, raw: { problem: `${what} only takes literal values in Python models` }, line });
-    } else out.push({ key, raw: { expr: value }, line });
+    } else out.push({ key, raw: lets && lets.length > 0 ? { expr: value, lets } : { expr: value }, line });
   };
   for (const a of args) {
     if (a.t !== 'dict') {
@@ -81,11 +82,23 @@ export function summariseSqlModel(text: string, file: string): ModelFileSummary 
     });
   }
   const stack: string[] = [];
+  // Top-level `{% set x = ... %}` before a config() call: dbt renders the file in order, so the call sees them.
+  const lets: [string, Expr][] = [];
   for (const part of parts) {
     if (part.k === 'stmt') {
       const kw = statementKeyword(part.src);
       if (BLOCKS.has(kw) || (kw === 'set' && !part.src.includes('='))) stack.push(kw);
       else if (kw.startsWith('end') && stack.length > 0) stack.pop();
+      else if (kw === 'set' && stack.length === 0) {
+        const m = /^\s*set\s+([A-Za-z_][A-Za-z0-9_]*)\s*=([\s\S]*)$/.exec(part.src);
+        if (m) {
+          try {
+            lets.push([m[1], parseExpression(m[2])]);
+          } catch {
+            // a set the loader cannot parse: a config() value that uses it fails as an unknown name
+          }
+        }
+      }
       continue;
     }
     if (part.k !== 'expr' || !CONFIG_CALL.test(part.src)) continue;
@@ -109,7 +122,15 @@ export function summariseSqlModel(text: string, file: string): ModelFileSummary 
       continue;
     }
     configs.push(
-      ...fromKwargs(expr.kwargs, expr.args, (pos) => lineAt(text, part.pos + pos), line, false, 'config()'),
+      ...fromKwargs(
+        expr.kwargs,
+        expr.args,
+        (pos) => lineAt(text, part.pos + pos),
+        line,
+        false,
+        'config()',
+        lets.slice(),
+      ),
     );
   }
   return { language: 'sql', configs };

@@ -19,6 +19,11 @@ export interface LoadOptions {
    * `generate_schema_name_for_env`) assume it is not 'prod' when this is unset.
    */
   targetName?: string;
+  /**
+   * The dbt adapter type (`postgres`, `redshift`, `snowflake`, `bigquery`, `databricks`): `target.type`,
+   * and which `<adapter>__` variant `adapter.dispatch` picks. From the source's warehouse.
+   */
+  adapterType?: string;
   /** '1.7', '1.8', '1.9' or '1.10' (a patch level such as '1.7.4' is accepted). */
   dbtVersion: string;
   /** var() values, as `--vars` on dbt's command line: they beat dbt_project.yml's vars and var() defaults. */

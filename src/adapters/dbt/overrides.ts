@@ -1,9 +1,10 @@
 /**
- * The root project's overrides of dbt's naming macros. Each is classified by how it behaves on a set of
- * probes (custom name set or not, target named 'prod' or not): the "custom schema only" pattern,
- * `generate_schema_name_for_env` (dbt's built-in, or an inline copy), a copy of dbt's default, or
- * unrecognised. A recognised override is then run for each model with the model's real inputs; an
- * unrecognised one leaves models without a relation until a manifest says what dbt built.
+ * The root project's overrides of dbt's naming macros. Each is run for every model with the model's real
+ * inputs and dbt's context (macro-eval.ts); a model whose evaluation fails (a macro that queries the
+ * warehouse, an attribute Backflow does not know) is unresolved, naming the macro — never guessed. For
+ * display, each is also classified by how it behaves on probes (custom name set or not, target named
+ * 'prod' or not): the "custom schema only" pattern, `generate_schema_name_for_env` (dbt's built-in, or an
+ * inline copy), a copy of dbt's default, or `evaluated` (none of those).
  */
 import type { MacroOverride, OverrideHandling } from './catalog';
 import { NotStaticError } from './errors';
@@ -31,8 +32,16 @@ function canonical(kind: NameKind): string {
   return `generate_${kind}_name`;
 }
 
-/** Which naming macros the root project overrides, and the one dbt would use for each kind. */
-export function findOverrides(macros: ReadonlyMap<string, MacroDef>, all: MacroDef[]): KindOverride[] {
+/**
+ * Which naming macros the root project overrides, and the one dbt would run for each kind: the project's
+ * `generate_X_name`, else — as `adapter.dispatch` picks — `<adapter>__generate_X_name`, else
+ * `default__generate_X_name`.
+ */
+export function findOverrides(
+  macros: ReadonlyMap<string, MacroDef>,
+  all: MacroDef[],
+  adapterType?: string,
+): KindOverride[] {
   const out: KindOverride[] = [];
   for (const kind of NAME_KINDS) {
     const name = canonical(kind);
@@ -40,16 +49,20 @@ export function findOverrides(macros: ReadonlyMap<string, MacroDef>, all: MacroD
     if (defs.length === 0) continue;
     const main = macros.get(name);
     const variants = defs.filter((d) => d.name !== name);
-    if (main) out.push({ kind, effective: main, defs, handledAs: 'unrecognised' });
-    else if (new Set(variants.map((d) => d.name)).size === 1) {
-      out.push({ kind, effective: macros.get(variants[0].name)!, defs, handledAs: 'unrecognised' });
-    } else {
+    const chosen =
+      main ??
+      (adapterType ? macros.get(`${adapterType}__${name}`) : undefined) ??
+      macros.get(`default__${name}`);
+    if (chosen) out.push({ kind, effective: chosen, defs, handledAs: 'unrecognised' });
+    else {
       out.push({
         kind,
         effective: variants[0],
         defs,
         handledAs: 'unrecognised',
-        why: `several adapter-specific variants (${[...new Set(variants.map((d) => d.name))].join(', ')})`,
+        why: adapterType
+          ? `only adapter-specific variants for other adapters (${[...new Set(variants.map((d) => d.name))].join(', ')}) and the source's warehouse is ${adapterType}`
+          : `adapter-specific variants (${[...new Set(variants.map((d) => d.name))].join(', ')}) and no adapter type`,
       });
     }
   }
@@ -128,9 +141,13 @@ const EXPECTED: Record<
   },
 };
 
-/** Classifies an override by running it on the probes. */
+/** Classifies an override by running it on the probes; one that matches no known pattern is `evaluated`. */
 export function classify(o: KindOverride, macros: ReadonlyMap<string, MacroDef>): KindOverride {
   if (o.why) return o;
+  if (!o.effective.body) {
+    return { ...o, why: `Backflow cannot parse the body of ${o.effective.name} in ${o.effective.file}` };
+  }
+  const nodeFree = readsNoNode(o, macros);
   const { probes, behaviours } = EXPECTED[o.kind];
   let results: string[];
   try {
@@ -144,14 +161,13 @@ export function classify(o: KindOverride, macros: ReadonlyMap<string, MacroDef>)
       ).trim(),
     );
   } catch (err) {
-    if (err instanceof NotStaticError) return { ...o, why: err.message };
+    if (err instanceof NotStaticError) return { ...o, handledAs: 'evaluated', nodeFree };
     throw err;
   }
   for (const [handledAs, expect] of behaviours) {
-    if (probes.every((p, i) => results[i] === expect(p)))
-      return { ...o, handledAs, nodeFree: readsNoNode(o, macros) };
+    if (probes.every((p, i) => results[i] === expect(p))) return { ...o, handledAs, nodeFree };
   }
-  return { ...o, why: 'it does not behave like any pattern Backflow knows' };
+  return { ...o, handledAs: 'evaluated', nodeFree };
 }
 
 /** Whether the macro runs without looking at `node` (then one result per custom name serves every model). */

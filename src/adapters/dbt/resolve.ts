@@ -25,6 +25,7 @@ export interface Target {
   schema: string;
   database?: string;
   name?: string;
+  type?: string;
 }
 
 export interface ResolveContext {
@@ -66,7 +67,16 @@ export class OverrideRunner {
       result = runOverride(
         o,
         custom,
-        { name: d.name, version: d.version ?? null, package_name: d.pkg, resource_type: 'model' },
+        {
+          name: d.name,
+          version: d.version ?? null,
+          package_name: d.pkg,
+          resource_type: 'model',
+          fqn: d.fqn,
+          path: d.path,
+          original_file_path: d.originalFilePath,
+          unique_id: `model.${d.pkg}.${d.name}${d.version !== undefined ? `.v${d.version}` : ''}`,
+        },
         this.runner(d),
       );
     } catch (err) {
@@ -87,6 +97,7 @@ export class OverrideRunner {
         target: {
           schema: this.target.schema,
           database: this.target.database,
+          type: this.target.type,
           name:
             this.target.name ??
             new Unknown('target.name', ['prod'], 'Set the target name Backflow should assume (targetName).'),
@@ -226,7 +237,7 @@ function nameRelation(
       return {
         via: 'static-override',
         detail: `static-override: ${o.effective.name} in ${o.effective.file} (unrecognised)`,
-        unresolvedReason: `the project overrides ${o.effective.name} in ${o.effective.file} in a way Backflow cannot evaluate: ${MANIFEST_HINT}`,
+        unresolvedReason: `the project overrides ${o.effective.name} in ${o.effective.file} in a way Backflow cannot evaluate (${o.why ?? 'unknown'}): ${MANIFEST_HINT}`,
       };
     }
     used.push(`${o.effective.name} in ${o.effective.file} (${o.handledAs})`);

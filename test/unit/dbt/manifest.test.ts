@@ -4,7 +4,7 @@
  */
 import { byId, load, loadError, project, rel } from './helpers';
 
-const UNRECOGNISED = `{% macro generate_schema_name(custom_schema_name, node) -%}{{ node.fqn[1] }}{%- endmacro %}`;
+const UNRECOGNISED = `{% macro generate_schema_name(custom_schema_name, node) -%}{{ run_query('select 1') }}{%- endmacro %}`;
 const PROVENANCE = 'dbt Cloud job 42 run 1234 finished 2026-11-20T10:00:00Z';
 
 function node(id: string, fields: Record<string, unknown>) {
@@ -123,7 +123,7 @@ describe('dbt loader: manifest first', () => {
   it('says why a model the manifest does not know has no relation', async () => {
     const c = await load(TREE, { manifest: { json: MANIFEST, provenance: PROVENANCE } });
     expect(byId(c, 'model.shop.new_model').unresolvedReason).toMatch(
-      /overrides generate_schema_name .* provide a manifest/,
+      /generate_schema_name in macros\/schema\.sql cannot be evaluated for this model \(run_query\(\) queries the warehouse.*\): provide a manifest/,
     );
     const noOverride = await load(
       project({

@@ -1,7 +1,8 @@
 /**
- * Projects that override dbt's naming macros. Recognised patterns are resolved (and listed in
- * catalog.overrides with how they were handled); anything else leaves models without a relation and says
- * how to provide a manifest. Expected schemas follow dbt's documented macros: the default gives
+ * Projects that override dbt's naming macros. Every override is run for each model with dbt's context;
+ * catalog.overrides says which known pattern it matches (or `evaluated`). What cannot be evaluated (the
+ * warehouse, run_started_at, unknown node attributes, endless recursion) leaves the model unresolved,
+ * naming the macro. Expected schemas follow dbt's documented macros: the default gives
  * `<target>_<custom>`, "custom schema only" gives `<custom>`, generate_schema_name_for_env gives `<custom>`
  * only when the target is named 'prod' and the target schema otherwise.
  */
@@ -158,18 +159,35 @@ describe('dbt loader: naming macro overrides', () => {
     ]);
   });
 
-  const UNRECOGNISED: [string, string][] = [
+  // Overrides that match no known pattern are run as written, with dbt's context, for each model.
+  const EVALUATED: [string, string, Record<string, unknown>, Record<string, string>][] = [
     [
-      'reads node attributes Backflow does not know',
-      `{% macro generate_schema_name(custom_schema_name, node) -%}{{ node.fqn[1] }}{%- endmacro %}`,
+      'reads node.fqn',
+      `{% macro generate_schema_name(custom_schema_name, node) -%}{{ node.fqn[1] if node.fqn | length > 2 else target.schema }}{%- endmacro %}`,
+      {},
+      { plain: 'analytics.plain', custom: 'marts.with_custom', versioned: 'versioned.versioned_v2' },
     ],
     [
-      'dispatches through the adapter',
-      `{% macro generate_schema_name(custom_schema_name, node) -%}{{ return(adapter.dispatch('my_schema')(custom_schema_name, node)) }}{%- endmacro %}`,
+      'dispatches through the adapter to the adapter variant, else default__',
+      `{% macro generate_schema_name(custom_schema_name, node) -%}{{ return(adapter.dispatch('my_schema')(custom_schema_name, node)) }}{%- endmacro %}
+       {% macro default__my_schema(c, node) %}{{ 'dflt_' ~ target.schema }}{% endmacro %}
+       {% macro snowflake__my_schema(c, node) %}{{ 'sf_' ~ target.schema }}{% endmacro %}`,
+      { adapterType: 'snowflake' },
+      { plain: 'sf_analytics.plain' },
     ],
     [
-      'loops',
-      `{% macro generate_schema_name(custom_schema_name, node) -%}{% for x in [1] %}{{ target.schema }}{% endfor %}{%- endmacro %}`,
+      'dispatches to default__ on another adapter',
+      `{% macro generate_schema_name(custom_schema_name, node) -%}{{ return(adapter.dispatch('my_schema')(custom_schema_name, node)) }}{%- endmacro %}
+       {% macro default__my_schema(c, node) %}{{ 'dflt_' ~ target.schema }}{% endmacro %}
+       {% macro snowflake__my_schema(c, node) %}{{ 'sf_' ~ target.schema }}{% endmacro %}`,
+      { adapterType: 'postgres' },
+      { plain: 'dflt_analytics.plain' },
+    ],
+    [
+      'loops, with a namespace',
+      `{% macro generate_schema_name(custom_schema_name, node) -%}{%- set ns = namespace(s='') -%}{% for x in ['a', 'b'] %}{% set ns.s = ns.s ~ x ~ loop.index %}{% endfor %}{{ ns.s }}_{{ target.schema }}{%- endmacro %}`,
+      {},
+      { plain: 'a1b2_analytics.plain' },
     ],
     [
       'behaves differently in prod and elsewhere (prefix in dev, custom only in prod)',
@@ -178,26 +196,66 @@ describe('dbt loader: naming macro overrides', () => {
         {%- elif target.name == 'prod' -%}{{ custom_schema_name | trim }}
         {%- else -%}{{ target.schema }}_{{ custom_schema_name | trim }}{%- endif -%}
       {%- endmacro %}`,
+      { targetName: 'dev' },
+      { plain: 'analytics.plain', custom: 'analytics_marts.with_custom' },
+    ],
+    [
+      'splits the model name (schema__table naming)',
+      `{% macro generate_schema_name(custom_schema_name=none, node=none) -%}
+        {% set parts = node.name.split('_') %}{{ parts [0] | trim }}
+      {%- endmacro %}`,
+      {},
+      { plain: 'plain.plain', custom: 'with.with_custom' },
+    ],
+    [
+      'calls another project macro and a set block',
+      `{% macro env_prefix() %}{% set p %}  pre {% endset %}{{ p | trim }}{% endmacro %}
+       {% macro generate_schema_name(custom_schema_name, node) -%}{{ env_prefix() }}_{{ custom_schema_name or target.schema }}{%- endmacro %}`,
+      {},
+      { plain: 'pre_analytics.plain', custom: 'pre_ marts.with_custom' }, // dbt strips the result,
     ],
   ];
-  it.each(UNRECOGNISED)('leaves models unresolved when the override %s', async (_name, macro) => {
-    const c = await load(withMacro('get_custom_schema.sql', macro));
+  it.each(EVALUATED)('runs an override that %s', async (_name, macro, opts, expected) => {
+    const r = await relations(withMacro('get_custom_schema.sql', macro), opts);
+    expect(r).toMatchObject(expected);
+    expect(r.c.overrides).toContainEqual({
+      macro: 'generate_schema_name',
+      file: 'macros/get_custom_schema.sql',
+      handledAs: 'evaluated',
+    });
+    expect(byId(r.c, 'model.shop.plain').resolution.detail).toMatch(
+      /generate_schema_name in macros\/get_custom_schema\.sql \(evaluated\)/,
+    );
+  });
+
+  it.each([
+    [
+      'queries the warehouse',
+      `{% set r = run_query('select 1') %}{{ r }}`,
+      /run_query\(\) queries the warehouse/,
+    ],
+    ['reads run_started_at', `{{ run_started_at }}`, /run_started_at is not known/],
+    [
+      'reads a node attribute Backflow does not know',
+      `{{ node.config.schema }}`,
+      /"node\.config" is not known/,
+    ],
+    ['recurses forever', `{{ generate_schema_name(custom_schema_name, node) }}`, /more than 64 deep/],
+    [
+      'loops for too long',
+      `{% for i in range(100000) %}{% for j in range(100) %}{% endfor %}{% endfor %}`,
+      /more than 200000 steps/,
+    ],
+  ])('leaves models unresolved, naming the macro, when the override %s', async (_n, body, reason) => {
+    const c = await load(
+      withMacro('s.sql', `{% macro generate_schema_name(custom_schema_name, node) -%}${body}{%- endmacro %}`),
+    );
     const m = byId(c, 'model.shop.plain');
     expect(m.relation).toBeUndefined();
-    expect(m.unresolvedReason).toBe(
-      'the project overrides generate_schema_name in macros/get_custom_schema.sql in a way Backflow cannot evaluate: provide a manifest (manifest_path, or a dbt Cloud job)',
+    expect(m.unresolvedReason).toMatch(
+      /^generate_schema_name in macros\/s\.sql cannot be evaluated for this model/,
     );
-    expect(m.resolution.via).toBe('static-override');
-    expect(c.overrides).toEqual([
-      { macro: 'generate_schema_name', file: 'macros/get_custom_schema.sql', handledAs: 'unrecognised' },
-    ]);
-    expect(c.warnings).toContainEqual(
-      expect.objectContaining({
-        file: 'macros/get_custom_schema.sql',
-        line: expect.any(Number),
-        message: expect.stringMatching(/relations come from a manifest only/),
-      }),
-    );
+    expect(m.unresolvedReason).toMatch(reason);
   });
 
   it('leaves a model unresolved when a recognised override needs a target name it does not have', async () => {
@@ -215,7 +273,7 @@ describe('dbt loader: naming macro overrides', () => {
     expect(named.plain).toBe('ci_analytics.plain');
   });
 
-  it('treats an alias override that is not the default as unrecognised', async () => {
+  it('runs an alias override that is not the default', async () => {
     const c = await load(
       withMacro(
         'alias.sql',
@@ -223,11 +281,9 @@ describe('dbt loader: naming macro overrides', () => {
       ),
     );
     expect(c.overrides).toEqual([
-      { macro: 'generate_alias_name', file: 'macros/alias.sql', handledAs: 'unrecognised' },
+      { macro: 'generate_alias_name', file: 'macros/alias.sql', handledAs: 'evaluated' },
     ]);
-    expect(byId(c, 'model.shop.plain').unresolvedReason).toMatch(
-      /overrides generate_alias_name in macros\/alias\.sql/,
-    );
+    expect(rel(byId(c, 'model.shop.plain'))).toBe('analytics.x_plain');
   });
 
   it('ignores naming macros defined by packages, and other macros that mention the names', async () => {

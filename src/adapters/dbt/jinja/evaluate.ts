@@ -155,9 +155,72 @@ const METHODS: Record<string, (s: string, args: Value[]) => Value> = {
   lower: (s) => s.toLowerCase(),
   upper: (s) => s.toUpperCase(),
   replace: (s, a) => replaceAll(s, a[0], a[1], a[2]),
-  startswith: (s, a) => s.startsWith(str(a[0], 'startswith')),
-  endswith: (s, a) => s.endsWith(str(a[0], 'endswith')),
+  startswith: (s, a) => prefixTest(s, a[0], (x, p) => x.startsWith(p)),
+  endswith: (s, a) => prefixTest(s, a[0], (x, p) => x.endsWith(p)),
+  split: (s, a) => pySplit(s, a[0], a[1]),
+  join: (s, a) =>
+    iterable(a[0], 'join')
+      .map((x) => str(x, 'join'))
+      .join(s),
+  title: (s) =>
+    s.toLowerCase().replace(/(^|[^A-Za-z])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()),
+  capitalize: (s) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
+  find: (s, a) => s.indexOf(str(a[0], 'find')),
+  count: (s, a) => {
+    const sub = str(a[0], 'count');
+    return sub === '' ? s.length + 1 : s.split(sub).length - 1;
+  },
+  isdigit: (s) => /^[0-9]+$/.test(s),
+  isalpha: (s) => /^[A-Za-z]+$/.test(s),
+  zfill: (s, a) => {
+    const w = Number(a[0]);
+    const sign = s[0] === '-' || s[0] === '+' ? s[0] : '';
+    const body = sign ? s.slice(1) : s;
+    return sign + body.padStart(w - sign.length, '0');
+  },
 };
+
+/** Python's str.startswith/endswith: one prefix or a tuple (list) of them. */
+function prefixTest(s: string, p: Value, f: (s: string, p: string) => boolean): boolean {
+  const v = known(p);
+  if (Array.isArray(v)) return v.some((x) => f(s, str(x, 'startswith')));
+  return f(s, str(v, 'startswith'));
+}
+
+/** Python's str.split: no separator splits on runs of whitespace and drops empty ends. */
+function pySplit(s: string, sep: Value | undefined, maxsplit: Value | undefined): string[] {
+  const max = maxsplit === undefined || maxsplit === null ? -1 : Number(maxsplit);
+  if (sep === undefined || sep === null) {
+    const out: string[] = [];
+    let rest = s.replace(/^\s+/, '');
+    while (rest !== '') {
+      if (max >= 0 && out.length === max) {
+        out.push(rest.replace(/\s+$/, ''));
+        break;
+      }
+      const m = /\s+/.exec(rest);
+      if (!m) {
+        out.push(rest);
+        break;
+      }
+      out.push(rest.slice(0, m.index));
+      rest = rest.slice(m.index + m[0].length);
+    }
+    return out;
+  }
+  const d = str(sep, 'split');
+  if (d === '') fail('split() with an empty separator (Python raises ValueError)');
+  const parts = s.split(d);
+  if (max < 0 || parts.length <= max + 1) return parts;
+  return [...parts.slice(0, max), parts.slice(max).join(d)];
+}
+
+function iterable(v: Value, what: string): Value[] {
+  v = known(v);
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  return fail(`${what} needs a list`);
+}
 
 function test(v: Value, name: string): boolean {
   switch (name) {
@@ -182,6 +245,19 @@ function num(v: Value, op: string): number {
   if (typeof v === 'boolean') return Number(v);
   return fail(`"${op}" needs numbers`);
 }
+
+/** dbt's context functions that run SQL or read the warehouse's catalog. */
+const WAREHOUSE_MACROS = new Set([
+  'run_query',
+  'statement',
+  'load_result',
+  'load_relation',
+  'get_columns_in_relation',
+  'dbt_utils.get_column_values',
+  'get_column_values',
+  'get_relations_by_pattern',
+  'get_relations_by_prefix',
+]);
 
 export function evaluate(e: Expr, scope: Scope): Value {
   switch (e.t) {
@@ -225,8 +301,12 @@ export function evaluate(e: Expr, scope: Scope): Value {
         const self = evaluate(e.f.o, scope);
         if (typeof self === 'string' && e.f.n in METHODS) return METHODS[e.f.n](self, args);
       }
-      if (e.f.t === 'name' && scope(e.f.n) === undefined)
+      if (e.f.t === 'name' && scope(e.f.n) === undefined) {
+        if (WAREHOUSE_MACROS.has(e.f.n)) {
+          return fail(`${e.f.n}() queries the warehouse: Backflow cannot know what it returns`);
+        }
         return fail(`${e.f.n}() is a macro Backflow cannot run`);
+      }
       const f = evaluate(e.f, scope);
       if (!(f instanceof NativeFn)) return fail(`"${describe(e.f)}" is not a function Backflow can call`);
       return f.call(args, kwargs);

@@ -4,16 +4,7 @@
  * not take is parsed by the `yaml` package, which also reports syntax errors with their line.
  */
 import * as jsYaml from 'js-yaml';
-import {
-  LineCounter,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  parseDocument,
-  visit,
-  type Tags,
-} from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Tags } from 'yaml';
 import { DbtLoadError } from '../errors';
 import { parseYamlFast, type LineTable } from './fast-yaml';
 
