@@ -10,9 +10,9 @@ import { relationKey } from '../../../src/adapters/warehouse/warehouse';
 import { UserError } from '../../../src/errors';
 import { createTestDatabase, quoteIdent, type TestDatabase, type TestRole } from '../../helpers/pg';
 import { freePort } from '../../helpers/postgres-server';
-import { createRedshiftDatabase } from '../../helpers/redshift';
+import { createRedshiftDatabase, type RedshiftDatabase } from '../../helpers/redshift';
 
-let db: TestDatabase;
+let db: RedshiftDatabase;
 let plain: TestDatabase;
 let role: TestRole;
 const opened: WarehouseAdapter[] = [];
@@ -96,6 +96,53 @@ test('sends nothing Redshift lacks: no arrays, unnest, VALUES lists, FILTER, tem
   ];
   for (const text of sent)
     for (const f of forbidden) expect({ text, ok: !f.test(text) }).toEqual({ text, ok: true });
+});
+
+test('quoted identifiers fold to lower case, as Redshift folds them by default', async () => {
+  await db.query(`create table marts."MixedCase" ("Id" bigint, "Note" varchar(8));
+    grant select on marts.mixedcase to ${quoteIdent(role.name)};`);
+  expect(await db.postgres("select to_regclass('marts.mixedcase') is not null as ok")).toEqual([
+    { ok: true },
+  ]);
+  const adapter = await connect(role.settings);
+  const ref = { schema: 'Marts', name: 'MixedCase' };
+  const result = await adapter.introspect({
+    relations: [ref],
+    queries: [{ id: 'q', sql: 'select "Id", "NOTE" from "Marts"."MIXEDCASE"' }],
+  });
+  const expected = [
+    { name: 'id', type: 'bigint' },
+    { name: 'note', type: 'character varying(8)' },
+  ];
+  expect(result.relations.get(relationKey(ref))).toEqual(expected);
+  expect(result.queries.get('q')).toEqual({ columns: expected });
+});
+
+test('what Redshift refuses is refused, with its SQLSTATE', async () => {
+  const adapter = await connect(role.settings);
+  const refused = async (sql: string) => {
+    const err = (await adapter.preview(sql, 1).catch((e: unknown) => e)) as UserError;
+    expect(err).toBeInstanceOf(UserError);
+    return err.message;
+  };
+  expect(await refused('select count(*) filter (where order_id > 1) as n from marts.orders')).toMatch(
+    /syntax error at or near "\("/,
+  );
+  expect(await refused('select unnest(array[1, 2]) as n')).toMatch(/function unnest does not exist/);
+  const onTables = /Specified types or functions \(one per INFO message\) not supported on Redshift tables/;
+  expect(await refused('select format_type(23, -1) as t, order_id from marts.orders')).toMatch(onTables);
+  expect(await refused('select array[1, 2] as a, order_id from marts.orders')).toMatch(onTables);
+  expect(await refused('select o.order_id from marts.orders o join pg_namespace n on true')).toMatch(
+    onTables,
+  );
+  expect(await refused('select c.column_name from svv_columns c join marts.orders o on true')).toMatch(
+    onTables,
+  );
+  // The leader node runs them alone.
+  expect((await adapter.preview('select format_type(23, -1) as t', 1)).rows).toEqual([{ t: 'integer' }]);
+  expect(db.proxy.log.rejected.map((r) => r.code)).toEqual(
+    expect.arrayContaining(['42601', '42883', '0A000']),
+  );
 });
 
 test('describes types with their modifiers, without format_type()', async () => {

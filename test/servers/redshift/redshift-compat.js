@@ -22,6 +22,8 @@ function compatSql(database) {
       select table_catalog, table_schema, table_name, column_name, ordinal_position, column_default, is_nullable,
              data_type, character_maximum_length, numeric_precision, numeric_scale
         from information_schema.columns;
+    create function redshift_compat.reject(code text, message text, hint text, variadic args text[] default '{}')
+      returns void language plpgsql as $$ begin raise exception using errcode = code, message = message, hint = hint; end $$;
     grant usage on schema redshift_compat to public;
     grant select on redshift_compat.svv_tables, redshift_compat.svv_columns to public;
     alter database ${quoteIdent(database)} set search_path = redshift_compat, pg_catalog, "$user", public;
