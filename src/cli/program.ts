@@ -16,6 +16,7 @@ import { forceUnlockCommand, stateListCommand, stateRmCommand, stateShowCommand 
 import { stateHistoryCommand, stateRollbackCommand } from './commands/state-history';
 import { stateMigrateCommand } from './commands/state-migrate';
 import { validateCommand } from './commands/validate';
+import { runsListCommand, runsShowCommand, syncRunCommand } from './commands/runs';
 import { useColor } from './output';
 
 export type Run = (code: Promise<number>) => void;
@@ -85,6 +86,27 @@ export function buildProgram(run: Run): Command {
     .option('--limit <n>', 'rows to show', '10')
     .option('--json', 'print rows as JSON')
     .action((model: string, _o, cmd: Command) => run(previewCommand(model, flagsOf(cmd))));
+
+  const syncCmd = program.command('sync').description('run syncs (the data plane)');
+  common(
+    syncCmd.command('run').description('run one sync now: deliver the rows that changed since its last run'),
+  )
+    .argument('<sync>', 'sync name or address')
+    .option('--full-resync', 'send every row again (tracking is kept)')
+    .option('--dry-run', 'plan in the warehouse and show counts and samples; send and record nothing')
+    .option('--json', 'print the run record as JSON')
+    .action((name: string, _o, cmd: Command) => run(syncRunCommand(name, flagsOf(cmd))));
+
+  const runs = program.command('runs').description('the run history of syncs');
+  common(runs.command('list').description('recent runs, newest first'))
+    .argument('[sync]', 'only this sync')
+    .option('--limit <n>', 'at most this many runs', '20')
+    .option('--json', 'as JSON')
+    .action((name: string | undefined, _o, cmd: Command) => run(runsListCommand(name, flagsOf(cmd))));
+  common(runs.command('show').description('one run: counts, errors and rejected rows'))
+    .argument('<run>', 'a run id from `backflow runs list`')
+    .option('--json', 'as JSON')
+    .action((id: string, _o, cmd: Command) => run(runsShowCommand(id, flagsOf(cmd))));
 
   const source = program.command('source').description('work with warehouse sources');
   common(source.command('test').description('connect and check the managed schema and grants'))

@@ -132,7 +132,16 @@ describe('backflow end to end', () => {
     const r = await cli(['apply', '-auto-approve']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Apply complete! Resources: 6 added, 0 changed, 0 destroyed.');
-    expect(await snapshotTables()).toEqual(['snapshot_active_users', 'snapshot_big_orders']);
+    // Each model's snapshot, each sync's tracking tables, and the source's run ledger.
+    expect(await snapshotTables()).toEqual([
+      'backflow_runs',
+      'records_orders_to_crm',
+      'records_users_to_crm',
+      'rejections_orders_to_crm',
+      'rejections_users_to_crm',
+      'snapshot_active_users',
+      'snapshot_big_orders',
+    ]);
     const state = JSON.parse(readFileSync(join(dir, '.backflow', 'state.json'), 'utf8'));
     expect(state.serial).toBe(1);
     expect(Object.keys(state.resources).sort()).toEqual([
@@ -365,7 +374,8 @@ describe('backflow end to end', () => {
     const r = await cli(['destroy', '-auto-approve']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Destroy complete! Resources: 6 destroyed.');
-    expect(await snapshotTables()).toEqual([]);
+    // The run ledger is history: it outlives the syncs whose runs it lists.
+    expect(await snapshotTables()).toEqual(['backflow_runs']);
     expect((await cli(['state', 'list'])).stdout.trim()).toBe('');
   });
 

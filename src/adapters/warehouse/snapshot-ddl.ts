@@ -7,6 +7,14 @@
 import { UserError } from '../../errors';
 import type { SyncTracking } from './tracking';
 
+/** A warehouse whose dialect has no change tracking yet: apply skips tracking tables, runs refuse. */
+export class TrackingUnavailableError extends UserError {
+  constructor(warehouse: string) {
+    super(`sync runs on ${warehouse} are not available in this version of Backflow`);
+    this.name = 'TrackingUnavailableError';
+  }
+}
+
 export interface SnapshotTarget {
   schema: string;
   model: string;
@@ -66,7 +74,7 @@ export abstract class SnapshotTables {
 
   /** Change tracking of sync runs; each dialect overrides this with its own SQL (tracking.ts). */
   tracking(): SyncTracking {
-    throw new UserError(`sync runs on ${this.warehouse} are not available in this version of Backflow`);
+    throw new TrackingUnavailableError(this.warehouse);
   }
 
   async createSnapshot(schema: string, model: string): Promise<void> {

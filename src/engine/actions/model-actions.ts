@@ -10,6 +10,7 @@ import type { WarehouseAdapter } from '../../adapters/warehouse/warehouse';
 import { dbtModelRef, resolveDbtModel } from '../dbt-models';
 import { modelSql, plannedPrimaryKey, sourceAddressOf, sqlHash } from '../model-sql';
 import type { ActionContext, ResourceActions } from './types';
+import { syncsOfModel, trackingOf } from './sync-tracking';
 
 function sourceOf(
   ctx: ActionContext,
@@ -100,9 +101,17 @@ async function update(ctx: ActionContext): Promise<Record<string, unknown>> {
   let computed = ctx.prior?.computed ?? {};
   if (outputChanged) {
     computed = await describeAndCheck(ctx);
-    // The snapshot describes rows of the old SQL: change tracking starts over from an empty one.
+    // The snapshot describes rows of the old SQL: change tracking starts over from an empty one, for the
+    // model and for every sync that delivers it (their records describe rows the new SQL may not produce).
     await adapter.createSnapshot(schema, ctx.desired!.name);
     await adapter.resetSnapshot(schema, ctx.desired!.name);
+    for (const sync of syncsOfModel(ctx, ctx.desired!.name)) {
+      const where = await trackingOf(ctx, ctx.desired!.name, sync);
+      if (where) {
+        await where.tracking.ensureTables(where.target);
+        await where.tracking.resetTracking(where.target);
+      }
+    }
   } else if (ctx.prior?.computed.snapshot_exists === false) {
     await adapter.createSnapshot(schema, ctx.desired!.name);
   }

@@ -3,6 +3,7 @@
  * and stores it. A sync's computed status says whether it is active.
  */
 import { dbtCloudScheduleComputed } from './dbt-cloud-actions';
+import { syncTracking } from './sync-tracking';
 import type { ActionContext, ResourceActions } from './types';
 
 export const destinationActions: ResourceActions = {
@@ -21,9 +22,35 @@ async function syncComputed(ctx: ActionContext): Promise<Record<string, unknown>
   return { ...syncStatus(ctx), ...(await dbtCloudScheduleComputed(ctx)) };
 }
 
+/**
+ * The sync's change-tracking tables (records, rejections; the source's run ledger) in the managed schema:
+ * created with the sync, so its first run and `runs list` find them, and dropped with it.
+ */
+async function createSync(ctx: ActionContext): Promise<Record<string, unknown>> {
+  const computed = await syncComputed(ctx);
+  const where = await syncTracking(ctx, ctx.desired!.attributes);
+  if (where) await where.tracking.ensureTables(where.target);
+  return { ...computed, tracking_tables: where !== undefined };
+}
+
+async function updateSync(ctx: ActionContext): Promise<Record<string, unknown>> {
+  const computed = await syncComputed(ctx);
+  const where = await syncTracking(ctx, ctx.desired!.attributes);
+  if (where) await where.tracking.ensureTables(where.target);
+  // A new mapping changes what the destination holds per row: start tracking over, so every row is sent
+  // in its new shape (as Hightouch does when a sync's mapping changes).
+  if (where && ctx.change.changed.includes('mapping')) await where.tracking.resetTracking(where.target);
+  return { ...computed, tracking_tables: where !== undefined };
+}
+
+async function deleteSync(ctx: ActionContext): Promise<void> {
+  const where = await syncTracking(ctx, ctx.prior!.attributes);
+  if (where) await where.tracking.dropTables(where.target);
+}
+
 export const syncActions: ResourceActions = {
-  createsExternalObject: false,
-  create: syncComputed,
-  update: syncComputed,
-  delete: async () => undefined,
+  createsExternalObject: true,
+  create: createSync,
+  update: updateSync,
+  delete: deleteSync,
 };

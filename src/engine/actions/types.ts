@@ -9,6 +9,8 @@ import type { ResourceChange } from '../plan';
 /** Read access to the state as the apply has left it so far. */
 export interface StateReader {
   get(address: string): ResourceState | undefined;
+  /** Every address in the state as the apply has left it so far. */
+  addresses(): string[];
 }
 
 export interface ActionContext {

@@ -38,7 +38,10 @@ async function table(name: string, rows: number): Promise<void> {
   );
 }
 
-function request(o: Partial<RunStateOptions> & { table: string }, extra: Partial<RunRequest> = {}): RunRequest {
+function request(
+  o: Partial<RunStateOptions> & { table: string },
+  extra: Partial<RunRequest> = {},
+): RunRequest {
   const { table: t, ...rest } = o;
   return {
     state: runState({
@@ -71,7 +74,12 @@ describe('sync runs on Postgres', () => {
     expect(first.run.planned).toEqual({ add: 250, change: 0, remove: 0, retry: 0 });
     expect(first.run.accepted.add).toBe(250);
     expect(hook.unique.size).toBe(250);
-    expect(hook.current().get('7')).toEqual({ id: 7, email: 'u7@example.com', name: 'User 7', score: '10.5' });
+    expect(hook.current().get('7')).toEqual({
+      id: 7,
+      email: 'u7@example.com',
+      name: 'User 7',
+      score: '10.5',
+    });
 
     hook.reset();
     const idle = await runSync(request({ table: 't_basic' }));
@@ -87,7 +95,9 @@ describe('sync runs on Postgres', () => {
     expect([...hook.current().keys()].sort()).toEqual(['1000', '3', '4']);
     expect(hook.duplicates).toBe(0);
 
-    const ledger = await db.query(`select status, planned_add, accepted_change from bf_t_basic.backflow_runs order by started_at`);
+    const ledger = await db.query(
+      `select status, planned_add, accepted_change from bf_t_basic.backflow_runs order by started_at`,
+    );
     expect(ledger.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   });
 
@@ -138,7 +148,9 @@ describe('sync runs on Postgres', () => {
     expect(r.run.accepted.add).toBe(27);
     expect(r.run.rejected.add).toBe(3);
     expect(r.run.error).toContain('invalid email');
-    const rej = await db.query(`select record_id, reason from bf_t_reject.rejections_users_to_hook order by record_id`);
+    const rej = await db.query(
+      `select record_id, reason from bf_t_reject.rejections_users_to_hook order by record_id`,
+    );
     expect(rej).toEqual([
       { record_id: '10', reason: 'invalid email' },
       { record_id: '20', reason: 'invalid email' },
@@ -182,7 +194,10 @@ describe('sync runs on Postgres', () => {
     const retries: string[] = [];
     const r = await runSync(
       request(
-        { table: 't_faults', destination: { type: 'webhook', url: hook.url, headers: {}, batch_size: 10, max_in_flight: 2 } },
+        {
+          table: 't_faults',
+          destination: { type: 'webhook', url: hook.url, headers: {}, batch_size: 10, max_in_flight: 2 },
+        },
         { events: { onRetry: (why) => retries.push(why) } },
       ),
     );
@@ -198,14 +213,20 @@ describe('sync runs on Postgres', () => {
     hook.options.authorization = 'Bearer right';
     try {
       const r = await runSync(
-        request({ table: 't_auth', destination: { type: 'webhook', url: hook.url, headers: { authorization: 'Bearer wrong' } } }),
+        request({
+          table: 't_auth',
+          destination: { type: 'webhook', url: hook.url, headers: { authorization: 'Bearer wrong' } },
+        }),
       );
       expect(r.run.status).toBe('failed');
       expect(r.run.error).toContain('refused the credentials (HTTP 401)');
       const n = await db.query(`select count(*)::int as n from bf_t_auth.records_users_to_hook`);
       expect(n[0].n).toBe(0);
       const ok = await runSync(
-        request({ table: 't_auth', destination: { type: 'webhook', url: hook.url, headers: { authorization: 'Bearer right' } } }),
+        request({
+          table: 't_auth',
+          destination: { type: 'webhook', url: hook.url, headers: { authorization: 'Bearer right' } },
+        }),
       );
       expect(ok.run.planned.add).toBe(10);
       expect(ok.run.status).toBe('succeeded');
@@ -219,7 +240,10 @@ describe('sync runs on Postgres', () => {
     await ensureSchema('bf_t_down');
     for (let i = 0; i < 10; i += 1) hook.faults.push({ status: 502 });
     const r = await runSync(
-      request({ table: 't_down', destination: { type: 'webhook', url: hook.url, headers: {}, max_retries: 2, max_in_flight: 1 } }),
+      request({
+        table: 't_down',
+        destination: { type: 'webhook', url: hook.url, headers: {}, max_retries: 2, max_in_flight: 1 },
+      }),
     );
     expect(r.run.status).toBe('failed');
     expect(r.run.error).toContain('gave up after 2 retries');
@@ -280,7 +304,9 @@ describe('sync runs on Postgres', () => {
 
   it('does not run a disabled sync or a sync of a disabled model, and says why', async () => {
     await expect(runSync(request({ table: 't_map', syncEnabled: false }))).rejects.toThrow(/is disabled/);
-    await expect(runSync(request({ table: 't_map', modelEnabled: false }))).rejects.toThrow(/model.users is disabled/);
+    await expect(runSync(request({ table: 't_map', modelEnabled: false }))).rejects.toThrow(
+      /model.users is disabled/,
+    );
   });
 
   it('a dry run shows counts and samples and changes nothing', async () => {
@@ -313,7 +339,10 @@ describe('sync runs on Postgres', () => {
     let batches = 0;
     const first = await runSync(
       request(
-        { table: 't_stop', destination: { type: 'webhook', url: hook.url, headers: {}, batch_size: 10, max_in_flight: 1 } },
+        {
+          table: 't_stop',
+          destination: { type: 'webhook', url: hook.url, headers: {}, batch_size: 10, max_in_flight: 1 },
+        },
         {
           signal: stop.signal,
           events: {

@@ -59,7 +59,11 @@ export function runState(o: RunStateOptions): StateFile {
         },
         { columns: o.columns.map((name) => ({ name, type: 'text' })), effective_sql: o.query },
       ),
-      'destination.hook': res('destination', 'hook', o.destination ?? { type: 'webhook', url: o.url, headers: {} }),
+      'destination.hook': res(
+        'destination',
+        'hook',
+        o.destination ?? { type: 'webhook', url: o.url, headers: {} },
+      ),
       [`sync.${sync}`]: res('sync', sync, {
         model: 'users',
         destination: 'hook',

@@ -99,7 +99,12 @@ export async function startWebhookServer(options: WebhookServerOptions = {}): Pr
   };
   const sockets = new Set<import('node:net').Socket>();
 
-  const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const answer = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
@@ -124,7 +129,9 @@ export async function startWebhookServer(options: WebhookServerOptions = {}): Pr
       return answer(res, 401, { error: 'bad credentials' });
     }
     if (options.signingSecret !== undefined) {
-      const want = Buffer.from(`sha256=${createHmac('sha256', options.signingSecret).update(body).digest('hex')}`);
+      const want = Buffer.from(
+        `sha256=${createHmac('sha256', options.signingSecret).update(body).digest('hex')}`,
+      );
       const got = Buffer.from(String(req.headers['x-backflow-signature-256'] ?? ''));
       if (got.length !== want.length || !timingSafeEqual(got, want)) {
         state.badSignatures += 1;

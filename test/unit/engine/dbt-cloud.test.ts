@@ -255,7 +255,7 @@ describe('apply', () => {
       },
       desired: r,
       desiredState: d,
-      state: { get: () => undefined },
+      state: { get: () => undefined, addresses: () => [] },
       connections: { dbtCloud: new DbtCloudClients('/tmp') } as unknown as ActionContext['connections'],
     };
   }
