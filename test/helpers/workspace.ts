@@ -33,9 +33,13 @@ export function sourceConfig(settings: TestSettings, user: string): Record<strin
   };
 }
 
-/** Every file under `.backflow/` (state, backup, journal, lock) and any plan files, as text. */
+/** Every file under `.backflow/` (state, backup, journal, locks, caches) and any plan files, as text. */
 export function persistedText(dir: string, extra: string[] = []): string {
   const folder = join(dir, '.backflow');
-  const files = existsSync(folder) ? readdirSync(folder).map((f) => join(folder, f)) : [];
+  const files = existsSync(folder)
+    ? readdirSync(folder, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath ?? e.path, e.name))
+    : [];
   return [...files, ...extra.filter(existsSync)].map((f) => readFileSync(f, 'utf8')).join('\n');
 }
