@@ -29,7 +29,8 @@ async function appliedState(ws: { backend: { read(): Promise<StateFile | null> }
 /** A progress bar redrawn in place on a terminal; plain lines at most every 2 s otherwise. */
 function progressPrinter(): { update(run: RunRecord): void; done(): void } {
   const tty = Boolean(process.stderr.isTTY);
-  let last = 0;
+  // Without a terminal, short runs print no progress lines at all; long ones one every 2 s.
+  let last = tty ? 0 : Date.now();
   let drawn = false;
   return {
     update(run) {
