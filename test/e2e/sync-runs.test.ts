@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, startCli, type CliResult } from '../helpers/cli';
+import { runCli, startCli } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase, type TestRole } from '../helpers/pg';
 import { SECRETS, persistedText, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
 import { startWebhookServer, type WebhookServer } from '../servers/webhook/webhook-server';
@@ -16,12 +16,6 @@ let dir: string;
 let hook: WebhookServer;
 const outputs: string[] = [];
 const SIGNING = 'sign-Kq2-webhook-secret-9876';
-
-async function cli(args: string[]): Promise<CliResult> {
-  const r = await runCli(args, { cwd: dir, env: { ...SECRETS, HOOK_SIGNING: SIGNING } });
-  outputs.push(r.output);
-  return r;
-}
 
 beforeAll(async () => {
   db = await createTestDatabase('e2e_runs');
