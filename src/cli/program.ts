@@ -61,6 +61,10 @@ export function buildProgram(run: Run): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['human', 'markdown', 'json']))
     .option('--detailed-exitcode', 'exit 0 with no changes, 1 on error, 2 with changes')
     .option('--destroy', 'plan to destroy everything in state')
+    .option(
+      '--trust-new-endpoints',
+      'connect to sources whose host the applied state never sent their secrets to (local use)',
+    )
     .action((_o, cmd: Command) => run(planCommand(flagsOf(cmd))));
 
   planning(common(program.command('apply').description('make the real world match the configuration')))

@@ -20,6 +20,8 @@ export interface PlanOptions {
   mode: PlanMode;
   targets: string[];
   refresh: boolean;
+  /** Connect even to endpoints the applied state never sent their secrets to (`plan --trust-new-endpoints`; apply). */
+  trustNewEndpoints?: boolean;
 }
 
 export interface PlannedWorkspace {
@@ -39,7 +41,7 @@ export async function planWorkspace(
   const base = prior ?? newState(BACKFLOW_VERSION);
   const doRefresh = options.refresh || options.mode === 'refresh-only';
   const refreshed = doRefresh
-    ? await refresh(desired, base, connections, hooks)
+    ? await refresh(desired, base, connections, hooks, { trustNewEndpoints: options.trustNewEndpoints })
     : { world: emptyWorld(), state: base, drift: [], diagnostics: [] };
 
   const plan = buildPlan({

@@ -20,6 +20,7 @@ import type { DriftEntry } from './plan';
 import type { ModelObservation, SourceObservation, World } from './world';
 import { refreshDbtCloud } from './refresh-dbt-cloud';
 import { refreshGitSyncs, type DbtModelObservation } from './refresh-git';
+import { trustedEndpoints, untrustedEndpoint } from './endpoint-trust';
 
 export interface RefreshResult {
   world: World;
@@ -38,11 +39,17 @@ interface ModelWork {
   snapshot?: { schema: string; model: string };
 }
 
+export interface RefreshOptions {
+  /** Connect to sources whose endpoint the applied state never sent their secrets to (see endpoint-trust.ts). */
+  trustNewEndpoints?: boolean;
+}
+
 export async function refresh(
   desired: DesiredState,
   prior: StateFile,
   connections: Connections,
   hooks: EngineHooks = {},
+  options: RefreshOptions = {},
 ): Promise<RefreshResult> {
   const state = cloneJson(prior);
   const world: World = { refreshed: true, sources: new Map(), models: new Map() };
@@ -67,11 +74,26 @@ export async function refresh(
   const dbtCloud = refreshDbtCloud(desired, state, connections.dbtCloud);
   dbtCloud.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
+  const trusted = trustedEndpoints(prior);
   const limit = pLimit(10);
   await Promise.all(
     sourceAddresses.map((address) =>
       limit(async () => {
         const attributes = desired.resources.get(address)?.attributes ?? state.resources[address].attributes;
+        const untrusted = options.trustNewEndpoints ? undefined : untrustedEndpoint(attributes, trusted);
+        if (untrusted !== undefined) {
+          // Planned without connecting: its models' columns and checks are known after apply.
+          world.sources.set(address, { deferred: untrusted });
+          diagnostics.push(
+            warning(`${address}: not contacted by plan: ${untrusted}`, {
+              address,
+              detail:
+                'Its connection, models and primary keys are checked by apply, after review. To connect now (your own machine, trusted config), run plan --trust-new-endpoints.',
+            }),
+          );
+          hooks.refreshProgress?.(++done, sourceAddresses.length, address);
+          return;
+        }
         const observation = await observeSource(
           address,
           attributes,

@@ -10,6 +10,8 @@ export interface SourceObservation {
   grants?: GrantCheck;
   /** Why the source could not be read (unreachable, wrong credentials): a plan error. */
   error?: string;
+  /** Why plan did not connect (a new or changed endpoint for its secrets): checked by apply instead. */
+  deferred?: string;
 }
 
 export interface ModelObservation {

@@ -1,9 +1,10 @@
 /**
  * A way to reach a remote repository for one sync, as isomorphic-git wants it: an HTTP client plugin (in
- * a smart session: see git-smart-session.ts), the URL to give it, and headers. HTTPS uses isomorphic-git's Node client with the token in an Authorization header;
+ * a smart session: see git-smart-session.ts), the URL to give it, and headers. HTTPS uses git-https-client.ts with the token in an Authorization header (never re-sent to another origin on a redirect);
  * SSH uses git-ssh-transport.ts, which speaks the same requests over an SSH connection.
  */
 import type { HttpClient } from 'isomorphic-git';
+import { gitHttpsClient } from './git-https-client';
 import { UserError } from '../../errors';
 import { TOKEN_CONVENTIONS, basicAuthorization, isLoopbackHost } from './git-https-auth';
 import type { HttpsLocation, SshLocation } from './git-location';
@@ -49,9 +50,8 @@ export function openTransport(
     // that answer 404 to anonymous requests for private repositories still see the credentials.
     headers.Authorization = basicAuthorization(spec.service, token);
   }
-  const http = require('isomorphic-git/http/node') as HttpClient;
   return {
-    http: smartSession(http),
+    http: smartSession(gitHttpsClient),
     url: location.url,
     headers,
     display: location.display,

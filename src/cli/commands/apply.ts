@@ -28,7 +28,9 @@ export interface ApplyFlags extends PlanFlags {
 export async function applyCommand(planFile: string | undefined, flags: ApplyFlags): Promise<number> {
   const parallelism = parseParallelism(flags.parallelism);
   if (planFile !== undefined) return applySavedPlan(resolve(planFile), flags, parallelism);
-  const options = planOptions(flags);
+  // Apply runs on configuration someone chose to apply (after review, in CI on merge): it connects to
+  // every endpoint, and checks there what plan deferred.
+  const options = { ...planOptions(flags), trustNewEndpoints: true };
   const each = { color: flags.color, headerTo: 'stdout' as const, stopOnError: true };
   return forEachWorkspace(flags, each, (desired) => applyOne(desired, flags, options, parallelism));
 }

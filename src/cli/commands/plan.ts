@@ -24,6 +24,7 @@ export interface PlanFlags extends GlobalOptions {
   refresh?: boolean;
   refreshOnly?: boolean;
   destroy?: boolean;
+  trustNewEndpoints?: boolean;
 }
 
 export function planMode(flags: { destroy?: boolean; refreshOnly?: boolean }): PlanMode {
@@ -33,7 +34,12 @@ export function planMode(flags: { destroy?: boolean; refreshOnly?: boolean }): P
 }
 
 export function planOptions(flags: PlanFlags): PlanOptions {
-  return { mode: planMode(flags), targets: flags.target ?? [], refresh: flags.refresh !== false };
+  return {
+    mode: planMode(flags),
+    targets: flags.target ?? [],
+    refresh: flags.refresh !== false,
+    trustNewEndpoints: flags.trustNewEndpoints === true,
+  };
 }
 
 export function renderPlan(plan: Plan, format: string, color: boolean): string {

@@ -39,6 +39,16 @@ export function gitTransportConsistent(ctx: RuleContext): Diagnostic[] {
     const problem = (summary: string, path: string[], detail?: string) =>
       out.push(error(`${gs.address}: ${summary}`, { ...ctx.at(gs.address, path), detail }));
     if (kind === 'local') continue; // Read in place: no transport, no credentials.
+    const userinfo = credentialsInUrl(repository);
+    if (userinfo !== undefined) {
+      // The URL is not repeated: it holds the secret.
+      problem(
+        `repository URL carries ${userinfo} before the host; a secret must never be written in config`,
+        ['repository'],
+        'Remove "user:token@" from the URL and pass the token by reference: "credentials": { "token": { "env": "GIT_TOKEN" } } (the username is chosen by "service"). Then revoke the token that was committed.',
+      );
+      continue;
+    }
     if (kind === 'other-url') {
       problem(
         `unsupported repository URL "${repository}"`,
@@ -61,4 +71,14 @@ export function gitTransportConsistent(ctx: RuleContext): Diagnostic[] {
     }
   }
   return out;
+}
+
+/**
+ * `https://user:token@host/...` or `https://token@host/...`: what the userinfo part holds, for the message
+ * (never the value). An ssh URL's user (`git@`, `ssh://git@`) is a login name, not a secret.
+ */
+function credentialsInUrl(repository: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(repository);
+  if (!m || /^ssh:/i.test(repository)) return undefined;
+  return m[1].includes(':') ? 'a user name and password or token' : 'a user name or token';
 }
