@@ -337,8 +337,10 @@ on conflict (record_id) do update set status = 'rejected', last_error = excluded
           [ids, reasons],
         );
         await s.query(
+          // Not twice for one run, record and operation: a batch committed again adds nothing.
           `insert into ${this.rejectionsTable(t)} (run_id, record_id, op, reason)
-select $1, id, op, why from unnest($2::text[], $3::text[], $4::text[]) as v(id, op, why)`,
+select $1, id, op, why from unnest($2::text[], $3::text[], $4::text[]) as v(id, op, why)
+ where not exists (select 1 from ${this.rejectionsTable(t)} x where x.run_id = $1 and x.record_id = v.id and x.op = v.op)`,
           [runId, ids, rejected.map((o) => o.op), reasons],
         );
       }
