@@ -64,6 +64,11 @@ export interface PrimaryKeyCheck {
   nulls: number;
 }
 
+export interface PrimaryKeyRequest {
+  sql: string;
+  column: string;
+}
+
 export interface WarehouseAdapter {
   readonly warehouse: string;
   /** Round trips to the warehouse so far (benchmarks prove refresh cost does not grow with models). */
@@ -77,6 +82,12 @@ export interface WarehouseAdapter {
   preview(sql: string, limit: number): Promise<PreviewResult>;
   /** Uniqueness and nulls of `column` in `sql`, pushed down to the warehouse. */
   checkPrimaryKey(sql: string, column: string): Promise<PrimaryKeyCheck>;
+  /**
+   * The same checks for many models at once, in few round trips (optional: without it, the engine calls
+   * checkPrimaryKey once per model). One result per request, in order: the check, or the error that
+   * checkPrimaryKey would have thrown for it.
+   */
+  checkPrimaryKeys?(requests: readonly PrimaryKeyRequest[]): Promise<(PrimaryKeyCheck | Error)[]>;
   /** Change-tracking snapshot of a model: created on create, emptied on reset, dropped on delete. */
   createSnapshot(schema: string, model: string): Promise<void>;
   resetSnapshot(schema: string, model: string): Promise<void>;

@@ -6,7 +6,7 @@
 import { UserError } from '../../errors';
 import type { ResourceState } from '../../state/types';
 import { MODEL_OUTPUT_ATTRIBUTES } from '../resource-rules';
-import type { WarehouseAdapter } from '../../adapters/warehouse/warehouse';
+import type { PrimaryKeyCheck, WarehouseAdapter } from '../../adapters/warehouse/warehouse';
 import { dbtModelRef, resolveDbtModel } from '../dbt-models';
 import { modelSql, plannedPrimaryKey, sourceAddressOf, sqlHash } from '../model-sql';
 import type { ActionContext, ResourceActions } from './types';
@@ -61,6 +61,8 @@ async function describeAndCheck(ctx: ActionContext): Promise<Record<string, unkn
   const adapter = await ctx.connections.get(source.address, source.resource.attributes);
   const dbt = dbtModelRef(r.attributes) ? await dbtResolution(ctx, adapter) : {};
   const sql = modelSql(r.attributes, dbt)!;
+  const established = establishedByPlan(ctx.change.computed, sql, plannedPrimaryKey(r.attributes, dbt));
+  if (established !== undefined) return { ...dbt, ...established };
   const described = (
     await adapter.introspect({ relations: [], queries: [{ id: r.address, sql }] })
   ).queries.get(r.address);
@@ -83,6 +85,26 @@ async function describeAndCheck(ctx: ActionContext): Promise<Record<string, unkn
     );
   }
   return { ...dbt, columns: described.columns, sql_hash: sqlHash(sql), primary_key_check: check };
+}
+
+/**
+ * What the plan being applied already established for this exact SQL and key: the columns refresh described
+ * and a passed primary-key check (plan runs both, with refresh on, for every model it creates or changes).
+ * Apply does not ask the warehouse again; a plan made with -refresh=false established nothing, and a saved
+ * plan is refused once its config or state moved. Undefined when anything is missing or does not match.
+ */
+function establishedByPlan(
+  computed: Record<string, unknown> | undefined,
+  sql: string,
+  pk: string | undefined,
+): Record<string, unknown> | undefined {
+  if (computed === undefined || pk === undefined || computed.sql_hash !== sqlHash(sql)) return undefined;
+  const columns = computed.columns as { name?: unknown }[] | undefined;
+  const check = computed.primary_key_check as PrimaryKeyCheck | undefined;
+  if (!Array.isArray(columns) || !columns.some((c) => c?.name === pk)) return undefined;
+  if (check === undefined || typeof check.total !== 'number') return undefined;
+  if (check.nulls !== 0 || check.distinct !== check.total) return undefined;
+  return { columns, sql_hash: computed.sql_hash, primary_key_check: check };
 }
 
 async function create(ctx: ActionContext): Promise<Record<string, unknown>> {

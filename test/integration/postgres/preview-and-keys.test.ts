@@ -131,6 +131,39 @@ test('primary key check is one query and names a missing column', async () => {
   expect(await db.query('select count(*)::int as n from dupes')).toEqual([{ n: 5 }]);
 });
 
+test('batched primary key checks: one round trip per batch, the same result or error as one by one', async () => {
+  const requests = [
+    { sql: 'select * from people', column: 'id' },
+    { sql: 'select * from dupes', column: 'k' },
+    { sql: 'select * from people where false', column: 'id' },
+  ];
+  const before = adapter.roundTrips;
+  const batched = await adapter.checkPrimaryKeys!(requests);
+  expect(adapter.roundTrips - before).toBe(1);
+  expect(batched).toEqual([
+    { total: 3, distinct: 3, nulls: 0 },
+    { total: 5, distinct: 2, nulls: 2 },
+    { total: 0, distinct: 0, nulls: 0 },
+  ]);
+  // 450 checks: three batches; each result matches its own single check.
+  const many = Array.from({ length: 450 }, (_, i) => requests[i % 3]);
+  const start = adapter.roundTrips;
+  const results = await adapter.checkPrimaryKeys!(many);
+  expect(adapter.roundTrips - start).toBe(3);
+  expect(results).toEqual(many.map((_, i) => batched[i % 3]));
+
+  // A failing check: its batch is retried one by one, so only that model gets the error.
+  const withBad = [requests[0], { sql: 'select * from dupes', column: 'nope' }, requests[1]];
+  const [good, bad, dup] = await adapter.checkPrimaryKeys!(withBad);
+  expect(good).toEqual(batched[0]);
+  expect(dup).toEqual(batched[1]);
+  expect(bad).toBeInstanceOf(Error);
+  expect((bad as Error).message).toMatch(/column "nope" does not exist/);
+  await expect(adapter.checkPrimaryKey('select * from dupes', 'nope')).rejects.toThrow(
+    (bad as Error).message,
+  );
+});
+
 test('statement_timeout_ms bounds a slow query', async () => {
   const impatient = await getDialect('postgres').connect({ ...db.settings, statement_timeout_ms: 200 });
   try {

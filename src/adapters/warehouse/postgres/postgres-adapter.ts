@@ -11,6 +11,7 @@ import type {
   IntrospectionResult,
   PreviewResult,
   PrimaryKeyCheck,
+  PrimaryKeyRequest,
   RelationRef,
   WarehouseAdapter,
 } from '../warehouse';
@@ -33,6 +34,25 @@ import type { SyncTracking } from '../tracking';
 const SNAPSHOT_COLUMNS = `  pk text primary key,
   row_hash text not null,
   synced_at timestamptz not null default now()`;
+
+/** Primary-key checks sent in one round trip (see checkPrimaryKeys). */
+const PK_BATCH = 200;
+
+interface PrimaryKeyRow {
+  total: string;
+  distinct: string;
+  nulls: string;
+}
+
+function primaryKeySql(sql: string, column: string): string {
+  const col = quoteIdent(column);
+  return `select count(*)::text as total, count(distinct ${col})::text as distinct, count(*) filter (where ${col} is null)::text as nulls
+  from ${asSubquery(sql)}`;
+}
+
+function primaryKeyResult(row: PrimaryKeyRow): PrimaryKeyCheck {
+  return { total: Number(row.total), distinct: Number(row.distinct), nulls: Number(row.nulls) };
+}
 
 export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter {
   readonly warehouse: string = 'postgres';
@@ -102,14 +122,33 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
   }
 
   async checkPrimaryKey(sql: string, column: string): Promise<PrimaryKeyCheck> {
-    const col = quoteIdent(column);
-    const text = `select count(*)::text as total, count(distinct ${col})::text as distinct, count(*) filter (where ${col} is null)::text as nulls
-  from ${asSubquery(sql)}`;
-    const { rows } = await this.read<{ total: string; distinct: string; nulls: string }>(
+    const { rows } = await this.read<PrimaryKeyRow>(
       `checking primary key ${JSON.stringify(column)}`,
-      text,
+      primaryKeySql(sql, column),
     );
-    return { total: Number(rows[0].total), distinct: Number(rows[0].distinct), nulls: Number(rows[0].nulls) };
+    return primaryKeyResult(rows[0]);
+  }
+
+  /**
+   * Many checks in one read-only transaction per batch: one round trip for up to PK_BATCH models instead
+   * of one each. When a statement of a batch fails, the batch is run again one check at a time, so every
+   * model gets its own result or its own error, exactly as checkPrimaryKey gives them.
+   */
+  async checkPrimaryKeys(requests: readonly PrimaryKeyRequest[]): Promise<(PrimaryKeyCheck | Error)[]> {
+    const out: (PrimaryKeyCheck | Error)[] = [];
+    for (let i = 0; i < requests.length; i += PK_BATCH) {
+      const batch = requests.slice(i, i + PK_BATCH);
+      try {
+        const results = await this.driver.exclusive((session) =>
+          session.readOnly(batch.map((r) => ({ text: primaryKeySql(r.sql, r.column) }))),
+        );
+        for (const result of results) out.push(primaryKeyResult(result.rows[0] as PrimaryKeyRow));
+      } catch {
+        for (const r of batch)
+          out.push(await this.checkPrimaryKey(r.sql, r.column).catch((err: Error) => err));
+      }
+    }
+    return out;
   }
 
   /**
