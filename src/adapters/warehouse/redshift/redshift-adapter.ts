@@ -33,6 +33,8 @@ import { typeFromOid } from './redshift-types';
 import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
 import { ensureManagedSchema } from '../postgres/postgres-managed-schema';
+import type { SyncTracking } from '../tracking';
+import { redshiftTracking } from './redshift-tracking';
 
 // Redshift's TEXT is VARCHAR(256): keys get room to spare.
 /** Columns of a model's change-tracking snapshot table. */
@@ -134,6 +136,13 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
+
+  private trackingSql: SyncTracking | undefined;
+
+  tracking(): SyncTracking {
+    this.trackingSql ??= redshiftTracking(this.driver, this.pg, this.settings);
+    return this.trackingSql;
+  }
 
   /** `snapshot_<model>` as Redshift stores it: lower case, within 127 bytes. */
   snapshotTable(model: string): string {
