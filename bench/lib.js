@@ -282,7 +282,12 @@ async function applyWorkspace({ desired, backend, parallelism = 10, hooks = {} }
   try {
     const { state: prior } = await backend.readWithRecovery();
     const [planSeconds, planned] = await timed(() =>
-      planWorkspace(desired, prior, { mode: 'normal', targets: [], refresh: true }, connections),
+      planWorkspace(
+        desired,
+        prior,
+        { mode: 'normal', targets: [], refresh: true, trustNewEndpoints: true },
+        connections,
+      ),
     );
     const { plan, state } = planned;
     if (plan.errored) {

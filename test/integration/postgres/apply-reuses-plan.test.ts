@@ -50,7 +50,7 @@ async function planAndApply(desired: DesiredState, refresh: boolean) {
     const { plan, state } = await planWorkspace(
       desired,
       null,
-      { mode: 'normal', targets: [], refresh },
+      { mode: 'normal', targets: [], refresh, trustNewEndpoints: true },
       connections,
     );
     expect(plan.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
