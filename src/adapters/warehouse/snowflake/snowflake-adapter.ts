@@ -36,6 +36,8 @@ import {
 import { jsonSafe, resultTypeName } from './snowflake-values';
 import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
+import type { SyncTracking } from '../tracking';
+import { snowflakeTracking } from './snowflake-tracking';
 
 /** Columns of a model's change-tracking snapshot table. */
 const SNAPSHOT_COLUMNS = `  pk varchar not null primary key,
@@ -191,6 +193,13 @@ export class SnowflakeAdapter extends SnapshotTables implements WarehouseAdapter
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
+
+  private trackingSql: SyncTracking | undefined;
+
+  tracking(): SyncTracking {
+    this.trackingSql ??= snowflakeTracking(this.driver, this.settings);
+    return this.trackingSql;
+  }
 
   /** `snapshot_<model>` resolved the Snowflake way (SNAPSHOT_ACTIVE_USERS), within 255 characters. */
   snapshotTable(model: string): string {
