@@ -8,7 +8,7 @@
 import { NotStaticError } from './errors';
 import { evaluate, NativeFn, pyEquals, pyStr, truthy, Unknown, type Value } from './jinja/evaluate';
 import { parseExpression, type Expr } from './jinja/expr';
-import { statementKeyword, type Part } from './jinja/template';
+import { lexTemplate, statementKeyword, type Part } from './jinja/template';
 import type { MacroDef } from './macros';
 
 export interface MacroTarget {
@@ -25,6 +25,8 @@ export interface MacroWorld {
   target: MacroTarget;
   var: NativeFn;
   envVar: NativeFn;
+  /** More names in the template's context (tests render templates with their own values). */
+  globals?: Record<string, Value>;
 }
 
 /** The `node` a naming macro receives (only what Backflow knows; other attributes are not guessed). */
@@ -362,7 +364,7 @@ export function macroRunner(world: MacroWorld): MacroRunner {
       }
       return f;
     }
-    return natives[n] ?? globals[n];
+    return natives[n] ?? globals[n] ?? world.globals?.[n];
   };
   const invoke = (def: MacroDef, a: Value[], kw: Record<string, Value>): Value => {
     if (!def.body) unsupported(`the macro ${def.name} in ${def.file}`);
@@ -407,6 +409,25 @@ export function macroRunner(world: MacroWorld): MacroRunner {
     budget = { steps: 0, depth: 0 };
     return f.call(args, {});
   };
+}
+
+/**
+ * Renders a whole template (not a macro) in a world: what the differential tests compare with Jinja2.
+ * Throws NotStaticError for what Backflow does not evaluate.
+ */
+export function renderTemplate(text: string, world: MacroWorld): string {
+  // Jinja drops one trailing newline of a template (keep_trailing_newline is off in dbt's environment).
+  if (text.endsWith('\n')) text = text.slice(0, -1);
+  const def: MacroDef = {
+    name: '__template__',
+    file: '<template>',
+    line: 1,
+    params: [],
+    body: lexTemplate(text),
+  };
+  const macros = new Map(world.macros);
+  macros.set(def.name, def);
+  return pyStr(macroRunner({ ...world, macros })(def.name, []));
 }
 
 /** Calls macro `name` (a project macro, else a dbt built-in) with positional arguments. */

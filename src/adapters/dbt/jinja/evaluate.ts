@@ -368,8 +368,12 @@ function binary(op: string, le: Expr, re: Expr, scope: Scope): Value {
       return num(l, '-') - num(r, '-');
     case '*':
       return num(l, '*') * num(r, '*');
-    case '/':
-      return num(l, '/') / num(r, '/');
+    case '/': {
+      // Python's true division gives a float, printed with a '.0' when whole: not told apart here, so refused.
+      const q = num(l, '/') / num(r, '/');
+      if (Number.isInteger(q)) return fail('a division whose result is whole (Python prints it as a float)');
+      return q;
+    }
     case '//':
       return Math.floor(num(l, '//') / num(r, '//'));
     case '%':

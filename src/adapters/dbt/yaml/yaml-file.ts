@@ -21,6 +21,23 @@ const pyyamlTags = (tags: Tags): Tags =>
   tags
     .filter((t) => !(typeof t === 'object' && t.tag === 'tag:yaml.org,2002:timestamp'))
     .map((t) => {
+      // PyYAML's floats need a dot, and an exponent needs its sign: `1e3` and `1.5e3` are strings there.
+      if (
+        typeof t === 'object' &&
+        !('collection' in t) &&
+        t.tag === 'tag:yaml.org,2002:float' &&
+        t.format === 'EXP'
+      ) {
+        return { ...t, test: /^[-+]?[0-9][0-9_]*\.[0-9_]*[eE][-+][0-9]+$/ };
+      }
+      if (
+        typeof t === 'object' &&
+        !('collection' in t) &&
+        t.tag === 'tag:yaml.org,2002:float' &&
+        t.test?.test('.5')
+      ) {
+        return { ...t, test: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)$/ };
+      }
       if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return t;
       const truthy = t.test.test('true');
       return {
