@@ -316,7 +316,9 @@ describeWithReference('dbt loader: Jinja against Jinja2', () => {
     });
     expect(wrong).toEqual([]);
     if (process.env.BACKFLOW_SHOW_UNSUPPORTED) {
-      process.stderr.write(`${all.length} templates, ${unsupported.length} refused:\n${unsupported.join('\n')}\n`);
+      process.stderr.write(
+        `${all.length} templates, ${unsupported.length} refused:\n${unsupported.join('\n')}\n`,
+      );
     }
     // Most constructs must be supported (BACKFLOW_SHOW_UNSUPPORTED=1 lists what is refused).
     expect(unsupported.length / all.length).toBeLessThan(0.1);
