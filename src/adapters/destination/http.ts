@@ -28,11 +28,11 @@ export function excerpt(text: string, max = 300): string {
 }
 
 /**
- * POSTs `body`. Resolves with 2xx answers (and 207); throws `DeliveryError` for everything else:
- * network errors, timeouts and 5xx are `retryable`, 429 `rate_limited`, 400/413/422 `invalid`,
- * 401/403/404 and other 4xx `fatal`. `what` names the destination in messages (never a secret).
+ * POSTs `body` and resolves with whatever the service answered, any status; throws `DeliveryError`
+ * (`retryable`) only when there is no answer: network errors, timeouts, a body cut off. For destinations
+ * that read a refusal's headers or body before classifying it (`classifyAnswer` does the rest).
  */
-export async function postJson(
+export async function postRaw(
   url: string,
   body: string,
   headers: Record<string, string>,
@@ -64,7 +64,29 @@ export async function postJson(
   } catch (err) {
     throw new DeliveryError('retryable', `${what}: the answer was cut off (${String(err)})`);
   }
-  const answer: HttpAnswer = { status: res.status, text, headers: res.headers };
+  return { status: res.status, text, headers: res.headers };
+}
+
+/**
+ * POSTs `body`. Resolves with 2xx answers (and 207); throws `DeliveryError` for everything else:
+ * network errors, timeouts and 5xx are `retryable`, 429 `rate_limited`, 400/413/422 `invalid`,
+ * 401/403/404 and other 4xx `fatal`. `what` names the destination in messages (never a secret).
+ */
+export async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal,
+  what: string,
+): Promise<HttpAnswer> {
+  return classifyAnswer(await postRaw(url, body, headers, timeoutMs, signal, what), what);
+}
+
+/** Returns 2xx (and 207) answers; throws the `DeliveryError` any other status stands for (see postJson). */
+export function classifyAnswer(answer: HttpAnswer, what: string): HttpAnswer {
+  const res = answer;
+  const text = answer.text;
   if ((res.status >= 200 && res.status < 300) || res.status === 207) return answer;
   const said = excerpt(text);
   const suffix = said ? `: ${said}` : '';
