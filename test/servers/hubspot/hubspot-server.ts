@@ -216,8 +216,17 @@ export async function startHubspotServer(
         }
       : {}),
   });
-  const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', ...limitHeaders(), ...headers });
+  const answer = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    res.writeHead(status, {
+      'content-type': 'application/json;charset=utf-8',
+      ...limitHeaders(),
+      ...headers,
+    });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
   const error = (
@@ -328,7 +337,12 @@ export async function startHubspotServer(
     const inputs = body.inputs as Input[];
     state.maxInputs = Math.max(state.maxInputs, inputs.length);
     if (inputs.length > MAX_INPUTS) {
-      return error(res, 400, 'VALIDATION_ERROR', `Batch input is limited to ${MAX_INPUTS} inputs; got ${inputs.length}`);
+      return error(
+        res,
+        400,
+        'VALIDATION_ERROR',
+        `Batch input is limited to ${MAX_INPUTS} inputs; got ${inputs.length}`,
+      );
     }
     for (const input of inputs) {
       const idProperty = String(input.idProperty ?? '');
@@ -360,7 +374,9 @@ export async function startHubspotServer(
       );
     }
     const startedAt = new Date().toISOString();
-    const traced = inputs.every((i) => typeof i.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '');
+    const traced = inputs.every(
+      (i) => typeof i.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '',
+    );
     const problems = inputs.map((i) => {
       const props = { ...((i.properties ?? {}) as Record<string, unknown>) };
       if (objectType === 'contacts' && i.idProperty === 'email') props.email = String(i.id);
@@ -383,7 +399,11 @@ export async function startHubspotServer(
           category: 'VALIDATION_ERROR',
           message: `Property values were not valid: ${JSON.stringify(problems[i])}`,
           context: { objectWriteTraceId: [trace] },
-          errors: problems[i].map((p) => ({ message: p.message, code: p.error, context: { propertyName: [p.name] } })),
+          errors: problems[i].map((p) => ({
+            message: p.message,
+            code: p.error,
+            context: { propertyName: [p.name] },
+          })),
         });
         return;
       }

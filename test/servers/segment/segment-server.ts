@@ -137,7 +137,12 @@ export async function startSegmentServer(
     },
   };
 
-  const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const answer = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
@@ -179,9 +184,14 @@ export async function startSegmentServer(
         return;
       }
       if (fault && 'status' in fault) {
-        return answer(res, fault.status, fault.body ?? { code: 'injected', message: `injected ${fault.status}` }, {
-          ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
-        });
+        return answer(
+          res,
+          fault.status,
+          fault.body ?? { code: 'injected', message: `injected ${fault.status}` },
+          {
+            ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
+          },
+        );
       }
       if (fault && 'stallMs' in fault) await new Promise((r) => setTimeout(r, fault.stallMs));
       if (raw.length > MAX_REQUEST_BYTES) {

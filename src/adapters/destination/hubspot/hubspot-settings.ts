@@ -23,7 +23,7 @@ export function hubspotSettings(a: Record<string, unknown>): HubspotSettings {
   if (token === '') {
     throw new UserError(
       'the hubspot destination has an empty token',
-      'Set token to a private app\'s access token (Settings → Integrations → Private apps) with the CRM write scopes of the object type.',
+      "Set token to a private app's access token (Settings → Integrations → Private apps) with the CRM write scopes of the object type.",
     );
   }
   const objectType = typeof a.object_type === 'string' && a.object_type !== '' ? a.object_type : 'contacts';

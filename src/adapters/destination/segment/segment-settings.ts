@@ -29,7 +29,7 @@ export function segmentSettings(a: Record<string, unknown>): SegmentSettings {
     // Segment answers 400 to a request without a key: say so before sending anything.
     throw new UserError(
       'the segment destination has an empty write_key',
-      'Set write_key to the Segment source\'s write key (Connections → Sources → the source → Settings → API Keys).',
+      "Set write_key to the Segment source's write key (Connections → Sources → the source → Settings → API Keys).",
     );
   }
   const region = a.region === 'eu' ? 'eu' : 'us';
