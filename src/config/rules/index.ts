@@ -5,6 +5,7 @@ import type { Diagnostic } from '../../diagnostics';
 import { dbtCloudAccessUrlWellFormed, dbtCloudHostGivenOnce, snowflakeAuthentication } from './connections';
 import type { Rule, RuleContext } from './context';
 import { noDependencyCycles } from './cycles';
+import { endpointsUseHttps, mirrorNeedsRemovals, segmentSyncsMapIdentity } from './destinations';
 import { dbtCloudSyncsPerModel } from './dbt-cloud-syncs';
 import { dbtVersionSupported, gitTransportConsistent } from './git-syncs';
 import { modelHasOneDefinition, queryModelHasPrimaryKey } from './models';
@@ -32,6 +33,9 @@ export const CONFIG_RULES: readonly Rule[] = [
   dbtCloudHostGivenOnce,
   dbtCloudAccessUrlWellFormed,
   snowflakeAuthentication,
+  mirrorNeedsRemovals,
+  endpointsUseHttps,
+  segmentSyncsMapIdentity,
 ];
 
 export function runConfigRules(ctx: RuleContext): Diagnostic[] {
