@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { BACKFLOW_VERSION } from '../version';
+import { agentCommand } from './commands/agent';
 import { applyCommand } from './commands/apply';
 import { checkCommand } from './commands/check';
 import { modelsListCommand, modelsSyncCommand } from './commands/models';
@@ -177,6 +178,34 @@ export function buildProgram(run: Run): Command {
     .argument('[planfile]', 'a plan saved by `backflow plan --out`; without it, the current state')
     .option('--json', 'as JSON (the JSON plan, or the state shaped like `terraform show -json`)')
     .action((planfile: string | undefined, _o, cmd: Command) => run(showCommand(planfile, flagsOf(cmd))));
+
+  common(
+    program
+      .command('agent')
+      .description('run schedules, dbt Cloud triggers and chains; serve metrics and a runs dashboard'),
+  )
+    .option(
+      '--database-url <url>',
+      'Postgres for the run queue (default: BACKFLOW_AGENT_DATABASE_URL, or the pg state backend)',
+    )
+    .option('--listen <host:port>', 'webhooks, /metrics, /healthz and the dashboard', '127.0.0.1:8080')
+    .option('--concurrency <n>', 'runs at once on this agent (each a different sync)', '4')
+    .option(
+      '--lease <duration>',
+      "a killed agent's run is taken over after this (longer than your longest run)",
+      '15m',
+    )
+    .option('--reload-interval <duration>', 'how often to look for a newly applied state', '10s')
+    .option(
+      '--dbt-webhook-secret <ref>',
+      'HMAC secret of a dbt Cloud webhook: env:NAME or file:PATH (repeatable)',
+      collect,
+    )
+    .option('--dashboard-token <ref>', 'dashboard token, env:NAME or file:PATH (required off loopback)')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'and this key (PEM)')
+    .option('--after-sync-on-partial', 'start after_sync dependents when the upstream run is partial too')
+    .action((_o, cmd: Command) => run(agentCommand(flagsOf(cmd))));
 
   common(program.command('force-unlock').description('remove a state lock left by a process that died'))
     .argument('<id>', 'the lock id printed in the lock error')

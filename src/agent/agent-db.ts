@@ -1,0 +1,146 @@
+/**
+ * The agent's own tables, beside pg-boss's schema on the same database: schedule cursors, dbt Cloud
+ * events already seen (de-duplication on `eventId`), and the polling fallback's last seen run per job.
+ * Rows are keyed by workspace (the state's lineage), so several workspaces can share one database.
+ */
+import { Pool, type PoolClient } from 'pg';
+import type { Cursor, CursorStore, Tx } from './scheduler';
+
+export const AGENT_SCHEMA = 'backflow_agent';
+
+function q(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export class AgentDb {
+  readonly pool: Pool;
+  private readonly s: string;
+
+  constructor(connectionString: string, schema = AGENT_SCHEMA, max = 6) {
+    this.pool = new Pool({ connectionString, max, application_name: 'backflow agent' });
+    // An idle client that errors (server restart) must not crash the agent: the next query reconnects.
+    this.pool.on('error', () => undefined);
+    this.s = q(schema);
+  }
+
+  async migrate(): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('select pg_advisory_lock(hashtext($1))', [`backflow-agent-migrate:${this.s}`]);
+      await c.query(`create schema if not exists ${this.s}`);
+      await c.query(`create table if not exists ${this.s}.schedule_cursor (
+        workspace text not null, sync text not null, schedule_key text not null, last_slot_ms bigint not null,
+        primary key (workspace, sync))`);
+      await c.query(`create table if not exists ${this.s}.dbt_event (
+        workspace text not null, event_id text not null, received_at timestamptz not null default now(),
+        primary key (workspace, event_id))`);
+      await c.query(`create table if not exists ${this.s}.dbt_poll_cursor (
+        workspace text not null, account_id bigint not null, job_id bigint not null, last_run_id bigint not null,
+        primary key (workspace, account_id, job_id))`);
+    } finally {
+      await c
+        .query('select pg_advisory_unlock(hashtext($1))', [`backflow-agent-migrate:${this.s}`])
+        .catch(() => undefined);
+      c.release();
+    }
+  }
+
+  /** Runs `fn` in a transaction; commits unless it throws or returns false. */
+  async tx<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('begin');
+      const out = await fn(c);
+      await c.query(out === false ? 'rollback' : 'commit');
+      return out;
+    } catch (err) {
+      await c.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  cursors(workspace: string): CursorStore {
+    const s = this.s;
+    return {
+      ensure: async (sync, key, now) => {
+        const { rows } = await this.pool.query<{ schedule_key: string; last_slot_ms: string }>(
+          `insert into ${s}.schedule_cursor (workspace, sync, schedule_key, last_slot_ms) values ($1, $2, $3, $4)
+           on conflict (workspace, sync) do update
+             set schedule_key = excluded.schedule_key,
+                 last_slot_ms = case when ${s}.schedule_cursor.schedule_key = excluded.schedule_key
+                                     then ${s}.schedule_cursor.last_slot_ms else excluded.last_slot_ms end
+           returning schedule_key, last_slot_ms`,
+          [workspace, sync, key, now],
+        );
+        return { key: rows[0].schedule_key, last: Number(rows[0].last_slot_ms) };
+      },
+      claim: (sync, key, slot, fire) =>
+        this.tx(async (c) => {
+          const r = await c.query(
+            `update ${s}.schedule_cursor set last_slot_ms = $4
+              where workspace = $1 and sync = $2 and schedule_key = $3 and last_slot_ms < $4`,
+            [workspace, sync, key, slot],
+          );
+          if (r.rowCount !== 1) return false;
+          await fire(c as Tx);
+          return true;
+        }),
+      read: async (sync): Promise<Cursor | undefined> => {
+        const { rows } = await this.pool.query<{ schedule_key: string; last_slot_ms: string }>(
+          `select schedule_key, last_slot_ms from ${s}.schedule_cursor where workspace = $1 and sync = $2`,
+          [workspace, sync],
+        );
+        return rows[0] && { key: rows[0].schedule_key, last: Number(rows[0].last_slot_ms) };
+      },
+    };
+  }
+
+  /** Records `eventId` and runs `fn` in the same transaction; false (nothing done) for an event already seen. */
+  firstDelivery(workspace: string, eventId: string, fn: (tx: Tx) => Promise<void>): Promise<boolean> {
+    return this.tx(async (c) => {
+      const r = await c.query(
+        `insert into ${this.s}.dbt_event (workspace, event_id) values ($1, $2) on conflict do nothing`,
+        [workspace, eventId],
+      );
+      if (r.rowCount !== 1) return false;
+      await fn(c as Tx);
+      return true;
+    });
+  }
+
+  /** Last run id the poller handled for a job; undefined the first time. */
+  async pollCursor(workspace: string, accountId: number, jobId: number): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ last_run_id: string }>(
+      `select last_run_id from ${this.s}.dbt_poll_cursor where workspace = $1 and account_id = $2 and job_id = $3`,
+      [workspace, accountId, jobId],
+    );
+    return rows[0] ? Number(rows[0].last_run_id) : undefined;
+  }
+
+  /** Moves the poll cursor forward to `runId` and runs `fn` in the same transaction; false if another agent did. */
+  advancePoll(
+    workspace: string,
+    accountId: number,
+    jobId: number,
+    runId: number,
+    fn: (tx: Tx) => Promise<void>,
+  ): Promise<boolean> {
+    return this.tx(async (c) => {
+      const r = await c.query(
+        `insert into ${this.s}.dbt_poll_cursor (workspace, account_id, job_id, last_run_id) values ($1, $2, $3, $4)
+         on conflict (workspace, account_id, job_id) do update set last_run_id = excluded.last_run_id
+           where ${this.s}.dbt_poll_cursor.last_run_id < excluded.last_run_id`,
+        [workspace, accountId, jobId, runId],
+      );
+      if (r.rowCount !== 1) return false;
+      await fn(c as Tx);
+      return true;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
