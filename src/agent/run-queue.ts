@@ -48,7 +48,6 @@ export class RunQueue {
       // pg-boss's own cron is not used: schedules are computed by the agent (see scheduler.ts).
       schedule: false,
       maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 30,
-      monitorStateIntervalSeconds: undefined,
     });
   }
 
