@@ -139,6 +139,11 @@ function translate(sql, project, user) {
         out[i] = 'NOW';
         continue;
       }
+      // MD5 returns BYTES and TO_HEX writes lower-case hex, as in GoogleSQL (DuckDB's md5 is hex text).
+      if (['MD5', 'TO_HEX', 'TO_JSON_STRING'].includes(upper) && next === '(') {
+        out[i] = `BQ_${upper}`;
+        continue;
+      }
       if (upper === 'COUNTIF') {
         out[i] = 'COUNT_IF';
         continue;
@@ -238,7 +243,10 @@ select catalog_name, schema_name from information_schema.schemata
  where catalog_name = ${lit} and schema_name not in ('BQ_INFORMATION_SCHEMA', 'main');
 create view ${p}.BQ_INFORMATION_SCHEMA.TABLES as
 select table_catalog, table_schema, table_name, table_type from information_schema.tables
- where table_catalog = ${lit} and table_schema not in ('BQ_INFORMATION_SCHEMA', 'main');`;
+ where table_catalog = ${lit} and table_schema not in ('BQ_INFORMATION_SCHEMA', 'main');
+create macro ${p}.main.BQ_MD5(x) as unhex(md5(x));
+create macro ${p}.main.BQ_TO_HEX(b) as lower(hex(b));
+create macro ${p}.main.BQ_TO_JSON_STRING(x) as to_json(x)::varchar;`;
 }
 
 /**

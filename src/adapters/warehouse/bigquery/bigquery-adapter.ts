@@ -23,6 +23,8 @@ import { bigQuerySubquery, fitTableName, qualified, quoteIdent } from './bigquer
 import { fieldTypeName, rowToObject } from './bigquery-values';
 import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
+import type { SyncTracking } from '../tracking';
+import { bigQueryTracking } from './bigquery-tracking';
 
 /** Columns of a model's change-tracking snapshot table. */
 const SNAPSHOT_COLUMNS = `  pk STRING NOT NULL,
@@ -139,6 +141,13 @@ export class BigQueryAdapter extends SnapshotTables implements WarehouseAdapter 
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
+
+  private trackingSql: SyncTracking | undefined;
+
+  tracking(): SyncTracking {
+    this.trackingSql ??= bigQueryTracking(this.driver, this.settings);
+    return this.trackingSql;
+  }
 
   /** `snapshot_<model>`, made a valid BigQuery table name (see fitTableName). */
   snapshotTable(model: string): string {
