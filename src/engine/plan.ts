@@ -99,14 +99,25 @@ export function hasChanges(plan: Plan): boolean {
   return plan.resource_changes.some((c) => c.action !== 'no-op');
 }
 
-/** The summary line, byte for byte as Terraform prints it. */
+/**
+ * The summary line, byte for byte as Terraform prints it (tfcmt and Atlantis read `Plan: N` and
+ * `No changes. Your infrastructure matches the configuration.`). Not shown for an errored plan: Terraform
+ * prints no `Plan:` line when planning fails, and a CI wrapper must not read counts off a plan that cannot
+ * be applied (see `failedLine`).
+ */
 export function summaryLine(plan: Plan): string {
   if (plan.mode === 'refresh-only') {
     return plan.resource_drift.length === 0
-      ? 'No changes. Your workspace matches the configuration.'
+      ? 'No changes. Your infrastructure still matches the configuration.'
       : `Refresh-only plan: ${plan.resource_drift.length} object${plan.resource_drift.length === 1 ? '' : 's'} changed outside Backflow.`;
   }
-  if (!hasChanges(plan)) return 'No changes. Your workspace matches the configuration.';
+  if (!hasChanges(plan)) return 'No changes. Your infrastructure matches the configuration.';
   const { add, change, destroy } = plan.summary;
   return `Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`;
+}
+
+/** What an errored plan says where the summary would be (Markdown); the terminal shows only the errors. */
+export function failedLine(plan: Plan): string {
+  const n = plan.diagnostics.filter((d) => d.severity === 'error').length;
+  return `Plan failed: ${n} error${n === 1 ? '' : 's'}. Nothing can be applied until ${n === 1 ? 'it is' : 'they are'} fixed.`;
 }

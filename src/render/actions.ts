@@ -32,9 +32,9 @@ export const ACTION_STYLES: Record<Action, ActionStyle> = {
   },
   update: {
     symbol: '~',
-    legend: 'update in place',
-    phrase: 'will be updated in place',
-    label: 'Update in place',
+    legend: 'update in-place',
+    phrase: 'will be updated in-place',
+    label: 'Update in-place',
     destructive: false,
     createsObject: false,
   },

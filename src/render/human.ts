@@ -1,7 +1,7 @@
 /**
  * The terminal view of a plan, in Terraform's words and layout, so people who read `terraform plan`
  * output every day read this without thinking. Rendered from the JSON plan (like Terraform's own
- * renderer); the last line is always `summaryLine(plan)`, byte for byte.
+ * renderer); the last line is `summaryLine(plan)`, byte for byte, unless the plan errored.
  */
 import { createColors } from 'picocolors';
 import { summaryLine, type DriftEntry, type Plan } from '../engine/plan';
@@ -53,8 +53,9 @@ export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string
 
   // The same formatter as config errors, so every problem reads alike; fields sanitised first.
   for (const d of plan.diagnostics) yield formatDiagnostic(sanitizeDiagnostic(d), opts);
-  // Uncoloured even with colour on: scripts and people grep CI logs for this exact line.
-  yield summaryLine(plan);
+  // Uncoloured even with colour on: scripts and people grep CI logs for this exact line. None when the plan
+  // errored: as Terraform, the errors are the last word (tfcmt and Atlantis read `Error:` lines then).
+  if (!plan.errored) yield summaryLine(plan);
 }
 
 function changeSection(c: Colors, rc: JsonResourceChange): string {

@@ -8,7 +8,7 @@
  * shortening lists.
  */
 import type { Action, Plan } from '../engine/plan';
-import { summaryLine } from '../engine/plan';
+import { failedLine, summaryLine } from '../engine/plan';
 import { ACTION_ORDER, ACTION_STYLES, actionFromList, DRIFT_STYLES, driftKindFromList } from './actions';
 import { resourceBlock, type DiffLine } from './diff-lines';
 import { toJsonPlan, type JsonDiagnostic, type JsonPlan, type JsonResourceChange } from './json-plan';
@@ -56,9 +56,9 @@ function document(plan: Plan, json: JsonPlan, title: string, level: Level, maxLe
   // By address, not apply order: the same change gives the same comment, however the config is laid out.
   const changes = byAddress(json.resource_changes.filter((rc) => actionOf(rc) !== 'no-op'));
   const drift = byAddress(json.resource_drift);
-  const segments: Segment[] = [header(title), `**${summaryLine(plan)}**`];
+  // The errors and their fixes first: they are what a reviewer must act on, and an errored plan has no summary.
   const [errors, warnings] = diagnosticBlocks(json.diagnostics, level);
-  segments.push(...errors);
+  const segments: Segment[] = [header(title), ...errors, `**${statusLine(plan)}**`];
   const destructive = changes.filter((rc) => ACTION_STYLES[actionOf(rc)].destructive);
   if (destructive.length > 0) {
     const items = destructive.map((rc) => `- ${code(rc.address)} ${ACTION_STYLES[actionOf(rc)].phrase}`);
@@ -90,7 +90,7 @@ function minimal(plan: Plan, json: JsonPlan, title: string): string {
   const errors = json.diagnostics.filter((d) => d.severity === 'error').length;
   return [
     header(title),
-    `**${summaryLine(plan)}**`,
+    `**${statusLine(plan)}**`,
     ...(errors > 0 ? [`> [!CAUTION]\n> **${plural(errors, 'error')}: this plan cannot be applied.**`] : []),
     counts.join('\n'),
     'This plan is too large to show here. Run `backflow plan` locally, or see the JSON plan (`backflow plan --json`).',
@@ -210,4 +210,9 @@ function byAddress(list: readonly JsonResourceChange[]): JsonResourceChange[] {
 
 function actionOf(rc: JsonResourceChange): Action {
   return actionFromList(rc.change.actions);
+}
+
+/** Terraform's summary line, or for an errored plan (which has none) how many errors stop it. */
+function statusLine(plan: Plan): string {
+  return plan.errored ? failedLine(plan) : summaryLine(plan);
 }

@@ -204,7 +204,7 @@ describe('CI examples', () => {
       expect(await githubPlanStep()).toBe('0');
       await githubCommentStep(comments, '0');
       expect(comments).toHaveLength(2);
-      expect(ours.body).toContain('**No changes. Your workspace matches the configuration.**');
+      expect(ours.body).toContain('**No changes. Your infrastructure matches the configuration.**');
     });
 
     it('GitLab: the plan job posts a note, updates it, and fails only on plan errors', async () => {

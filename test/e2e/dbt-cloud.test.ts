@@ -111,7 +111,7 @@ describe('dbt Cloud end to end', () => {
     expect(stateText()).not.toContain(KEY);
     const again = await cli(['plan']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain('No changes. Your workspace matches the configuration.');
+    expect(again.stdout).toContain('No changes. Your infrastructure matches the configuration.');
   });
 
   it('lists the jobs with their last run', async () => {
@@ -204,7 +204,7 @@ describe('dbt Cloud end to end', () => {
     server.world.keys.set('dbtc_rotated-key-1111', [1234]);
     const r = await cli(['plan'], { DBT_CLOUD_API_KEY: 'dbtc_rotated-key-1111' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('# dbt_cloud.main will be updated in place');
+    expect(r.stdout).toContain('# dbt_cloud.main will be updated in-place');
     expect(r.stdout).toContain('~ api_key = (sensitive value changed)');
     expect(r.output).not.toContain('dbtc_rotated-key-1111');
   });

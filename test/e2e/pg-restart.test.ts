@@ -104,7 +104,7 @@ it('fails an apply cleanly when the state database restarts, and the next apply 
   expect(next.stderr).toBe('');
   expect(next.code).toBe(0);
   const plan = await runCli(['plan', '-detailed-exitcode'], { cwd: dir, env });
-  expect(plan.stdout).toContain('No changes. Your workspace matches the configuration.');
+  expect(plan.stdout).toContain('No changes. Your infrastructure matches the configuration.');
   expect(plan.code).toBe(0);
 
   const b = new PgBackend({ connection_string: stateServer.url, schema: 'backflow', workspace: 'prod' });

@@ -84,7 +84,7 @@ describe('the TypeScript example against Postgres', () => {
   it('plans no changes afterwards', async () => {
     const r = await cli('plan', '-detailed-exitcode');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('No changes. Your workspace matches the configuration.');
+    expect(r.stdout).toContain('No changes. Your infrastructure matches the configuration.');
   });
 
   it('refuses a change to a model attached to an active sync, naming its construct', async () => {

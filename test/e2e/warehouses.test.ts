@@ -268,7 +268,7 @@ describe.each(cases)('$warehouse end to end through the CLI', (c) => {
     });
 
     const again = await cli(['plan', '-detailed-exitcode']);
-    expect(again.output).toContain('No changes. Your workspace matches the configuration.');
+    expect(again.output).toContain('No changes. Your infrastructure matches the configuration.');
     expect(again.code).toBe(0);
   });
 

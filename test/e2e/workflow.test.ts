@@ -162,7 +162,7 @@ describe('backflow end to end', () => {
   it('plans no changes afterwards, byte for byte', async () => {
     const r = await cli(['plan', '-detailed-exitcode']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('No changes. Your workspace matches the configuration.');
+    expect(r.stdout).toContain('No changes. Your infrastructure matches the configuration.');
   });
 
   it('previews a model with a row limit', async () => {

@@ -229,7 +229,7 @@ export function describeCrashConvergence({ backend, kills: defaultKills }: Crash
       expect(final.stderr).toBe('');
       expect(final.code).toBe(0);
       const again = await runCli(['plan', '-detailed-exitcode'], { cwd: dir, env: env() });
-      expect(again.stdout).toContain('No changes. Your workspace matches the configuration.');
+      expect(again.stdout).toContain('No changes. Your infrastructure matches the configuration.');
       expect(again.code).toBe(0);
 
       const state = await currentState();

@@ -32,7 +32,7 @@ describe('planner', () => {
     const d = desired(...base());
     const p = planOf(d, stateFrom(d));
     expect(p.resource_changes.every((c) => c.action === 'no-op')).toBe(true);
-    expect(summaryLine(p)).toBe('No changes. Your workspace matches the configuration.');
+    expect(summaryLine(p)).toBe('No changes. Your infrastructure matches the configuration.');
   });
 
   it('updates display attributes in place and lists what changed', () => {

@@ -17,9 +17,11 @@ describe('renderHuman', () => {
   it('prints the no-changes line, and nothing else, for an empty plan', () => {
     const empty = new PlanBuilder().noop('model.a', { name: 'a' }).build();
     expect(renderHuman(empty, { color: false })).toBe(
-      'No changes. Your workspace matches the configuration.',
+      'No changes. Your infrastructure matches the configuration.',
     );
-    expect(renderHuman(empty, { color: true })).toBe('No changes. Your workspace matches the configuration.');
+    expect(renderHuman(empty, { color: true })).toBe(
+      'No changes. Your infrastructure matches the configuration.',
+    );
   });
 
   it('shows a legend of the symbols the plan uses, then the actions', () => {
@@ -27,7 +29,7 @@ describe('renderHuman', () => {
       [
         'Resource actions are indicated with the following symbols:',
         '  + create',
-        '  ~ update in place',
+        '  ~ update in-place',
         '-/+ destroy and then create replacement',
         '  - destroy',
         '',
@@ -59,7 +61,7 @@ describe('renderHuman', () => {
   it('renders an update with the changed attribute and a count of hidden ones, and the pause note', () => {
     expect(out).toContain(
       [
-        '  # model.big_orders will be updated in place',
+        '  # model.big_orders will be updated in-place',
         '  # (sync.orders_hourly will be paused before this change, then resumed)',
         '  ~ resource "model" "big_orders" {',
         '      ~ query = "select order_id from analytics.orders where amount > 1000" -> "select order_id from analytics.orders where amount > 5000"',
@@ -135,7 +137,7 @@ describe('renderHuman', () => {
     expect(text.split('\n').at(-1)).toBe('Refresh-only plan: 1 object changed outside Backflow.');
   });
 
-  it('prints diagnostics (with the config formatter) before the summary', () => {
+  it('prints diagnostics (with the config formatter) last, and no Plan: line when the plan errored', () => {
     const p = new PlanBuilder()
       .update('model.big_orders', { query: 'select 1' }, { query: 'select 2' })
       .diagnostic({
@@ -157,10 +159,12 @@ describe('renderHuman', () => {
         '  on backflow.json line 30, in $.models.big_orders.query',
         '  sync.orders_hourly is active.',
         '  Disable it in the same plan, or set lifecycle.on_attached_change to "pause".',
-        '',
-        'Plan: 0 to add, 1 to change, 0 to destroy.',
       ].join('\n'),
     );
+    // As Terraform: an errored plan ends with its errors (tfcmt and Atlantis then report a failure).
+    expect(text.endsWith('set lifecycle.on_attached_change to "pause".')).toBe(true);
+    expect(text).not.toMatch(/^Plan: /m);
+    expect(text).not.toContain('No changes.');
   });
 
   it('shows multi-line SQL as a heredoc diffed line by line', () => {

@@ -35,7 +35,7 @@ describe('renderMarkdown', () => {
         '| Action | Count | Resources |',
         '| --- | ---: | --- |',
         '| Create | 1 | `model.active_users` |',
-        '| Update in place | 1 | `model.big_orders` |',
+        '| Update in-place | 1 | `model.big_orders` |',
         '| Replace | 1 | `source.warehouse` |',
         '| Destroy | 1 | `sync.legacy` |',
       ].join('\n'),
@@ -146,7 +146,7 @@ describe('renderMarkdown', () => {
   it('says no changes plainly', () => {
     const text = renderMarkdown(new PlanBuilder().noop('model.a', { name: 'a' }).build());
     expect(text).toBe(
-      `${MARKDOWN_MARKER}\n## Backflow plan\n\n**No changes. Your workspace matches the configuration.**`,
+      `${MARKDOWN_MARKER}\n## Backflow plan\n\n**No changes. Your infrastructure matches the configuration.**`,
     );
   });
 
