@@ -38,7 +38,8 @@ function planning(cmd: Command): Command {
   return cmd
     .option('--target <address>', 'limit the plan to this resource and what it needs (repeatable)', collect)
     .option('--no-refresh', 'skip reading the warehouses; trust state (also: -refresh=false)')
-    .option('--refresh-only', 'only reconcile state with the real world');
+    .option('--refresh-only', 'only reconcile state with the real world')
+    .option('--replace <address>', 'replace this object even though nothing forces it (repeatable)', collect);
 }
 
 /** Global options merged with the command's own; colour decided once. */

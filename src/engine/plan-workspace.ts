@@ -22,6 +22,8 @@ export interface PlanOptions {
   refresh: boolean;
   /** Connect even to endpoints the applied state never sent their secrets to (`plan --trust-new-endpoints`; apply). */
   trustNewEndpoints?: boolean;
+  /** `-replace=ADDR` addresses. */
+  replace?: string[];
 }
 
 export interface PlannedWorkspace {
@@ -53,6 +55,7 @@ export async function planWorkspace(
     diagnostics: refreshed.diagnostics,
     mode: options.mode,
     targets: options.targets,
+    replace: options.replace,
     version: BACKFLOW_VERSION,
     now,
   });

@@ -66,7 +66,7 @@ export interface Plan {
   created_at: string;
   mode: PlanMode;
   /** Options the plan was made with; `apply FILE` uses them as they were. */
-  options: { targets: string[]; refresh: boolean };
+  options: { targets: string[]; refresh: boolean; replace?: string[] };
   /** The state the plan was computed against: a saved plan is stale once either moves. */
   prior_state: { lineage: string; serial: number } | null;
   /** sha256 of the config files (see DesiredState.configHash). */

@@ -28,6 +28,8 @@ export interface PlanInput {
   diagnostics: Diagnostic[];
   mode: PlanMode;
   targets: string[];
+  /** `-replace=ADDR`: replace these even though nothing forces it (Terraform's `-replace`). */
+  replace?: string[];
   version: string;
   now: Date;
 }
@@ -52,6 +54,8 @@ export function buildPlan(input: PlanInput): Plan {
   // Built once: destroy targets walk it, and deletes order by it. Scanning state per visited resource would
   // make `plan --destroy --target` quadratic in the size of the state.
   const dependents = dependentsIndex(state);
+  diagnostics.push(...forceReplace(changes, input.replace ?? [], mode));
+
   let selected = changes;
   if (input.targets.length > 0) {
     const unknown = input.targets.filter((t) => !changes.has(t));
@@ -84,7 +88,11 @@ export function buildPlan(input: PlanInput): Plan {
     backflow_version: input.version,
     created_at: input.now.toISOString(),
     mode,
-    options: { targets: input.targets, refresh: input.world.refreshed },
+    options: {
+      targets: input.targets,
+      refresh: input.world.refreshed,
+      ...(input.replace?.length ? { replace: input.replace } : {}),
+    },
     prior_state: input.prior,
     config_hash: desired.configHash,
     resource_changes: resourceChanges,
@@ -173,4 +181,33 @@ function restrictToTargets(
     for (const x of next(a)) if (changes.has(x) && !keep.has(x)) stack.push(x);
   }
   return new Map([...changes].filter(([a]) => keep.has(a)));
+}
+
+/**
+ * `-replace=ADDR`: an object in both config and state is destroyed and created again, as Terraform does for
+ * an object that is broken in a way Backflow cannot see. An address that is not such an object is an error.
+ */
+function forceReplace(
+  changes: Map<string, ResourceChange>,
+  replace: readonly string[],
+  mode: PlanMode,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const address of new Set(replace)) {
+    const c = changes.get(address);
+    if (mode !== 'normal') {
+      out.push(error(`-replace ${address}: only a normal plan can replace objects`, { address }));
+    } else if (c === undefined || c.action === 'create' || c.action === 'delete') {
+      out.push(
+        error(`-replace ${address}: no such object in both configuration and state`, {
+          address,
+          detail:
+            'Only an object that exists and stays in configuration can be replaced; see `backflow state list`.',
+        }),
+      );
+    } else if (c.action !== 'replace') {
+      changes.set(address, { ...c, action: 'replace', reason: 'replace_by_request' });
+    }
+  }
+  return out;
 }

@@ -87,3 +87,10 @@ export function actionFromList(actions: readonly string[]): Action {
 export function driftKindFromList(actions: readonly string[]): DriftKind {
   return actions.includes('delete') ? 'deleted' : 'changed';
 }
+
+/** The header phrase of a change: Terraform says `will be replaced, as requested` after `-replace=ADDR`. */
+export function changePhrase(action: Action, reason: string | undefined): string {
+  return action === 'replace' && reason === 'replace_by_request'
+    ? 'will be replaced, as requested'
+    : ACTION_STYLES[action].phrase;
+}

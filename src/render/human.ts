@@ -9,6 +9,7 @@ import {
   ACTION_ORDER,
   ACTION_STYLES,
   actionFromList,
+  changePhrase,
   DRIFT_STYLES,
   driftKindFromList,
   type LineSymbol,
@@ -60,7 +61,8 @@ export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string
 
 function changeSection(c: Colors, rc: JsonResourceChange): string {
   const style = ACTION_STYLES[actionFromList(rc.change.actions)];
-  const head = [`  ${c.bold(`# ${sanitize(rc.address)}`)} ${style.phrase}`];
+  const phrase = changePhrase(actionFromList(rc.change.actions), rc.action_reason);
+  const head = [`  ${c.bold(`# ${sanitize(rc.address)}`)} ${phrase}`];
   const reason = rc.action_reason === undefined ? undefined : reasonNote(rc.address, rc.action_reason);
   if (reason !== undefined) head.push(`  # (${sanitize(reason)})`);
   if (rc.pause_syncs !== undefined) head.push(`  # (${sanitize(pauseNote(rc.pause_syncs))})`);

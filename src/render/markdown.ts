@@ -9,7 +9,14 @@
  */
 import type { Action, Plan } from '../engine/plan';
 import { failedLine, summaryLine } from '../engine/plan';
-import { ACTION_ORDER, ACTION_STYLES, actionFromList, DRIFT_STYLES, driftKindFromList } from './actions';
+import {
+  ACTION_ORDER,
+  ACTION_STYLES,
+  actionFromList,
+  changePhrase,
+  DRIFT_STYLES,
+  driftKindFromList,
+} from './actions';
 import { resourceBlock, type DiffLine } from './diff-lines';
 import { toJsonPlan, type JsonDiagnostic, type JsonPlan, type JsonResourceChange } from './json-plan';
 import { fitSegments, type BlockList, type Segment } from './markdown-fit';
@@ -154,7 +161,8 @@ function changeDetails(rc: JsonResourceChange): string {
   if (reason !== undefined) notes.push(`_(${inline(reason)})_`);
   if (rc.pause_syncs !== undefined) notes.push(`⏸️ ${pauseNote(rc.pause_syncs.map(code))}.`);
   for (const note of rc.notes ?? []) notes.push(`_(${inline(note)})_`);
-  return detailsBlock(`${summaryCode(rc.address)} ${style.phrase}`, notes, resourceBlock(rc, style.symbol));
+  const phrase = changePhrase(actionOf(rc), rc.action_reason);
+  return detailsBlock(`${summaryCode(rc.address)} ${phrase}`, notes, resourceBlock(rc, style.symbol));
 }
 
 function driftDetails(rc: JsonResourceChange): string {

@@ -50,6 +50,8 @@ export function reasonNote(address: string, reason: string): string | undefined 
   if (reason === 'delete_because_no_resource_config') return `because ${address} is not in configuration`;
   // The forcing attributes already say `# forces replacement`; a second note would repeat it.
   if (reason === 'replace_because_cannot_update') return undefined;
+  // `will be replaced, as requested` already says it.
+  if (reason === 'replace_by_request') return undefined;
   const m = /^[a-z-]+_because_(.+)$/.exec(reason);
   return m ? `because ${m[1].replace(/_/g, ' ')}` : reason.replace(/_/g, ' ');
 }

@@ -21,6 +21,7 @@ export interface PlanFlags extends GlobalOptions {
   format?: string;
   detailedExitcode?: boolean;
   target?: string[];
+  replace?: string[];
   refresh?: boolean;
   refreshOnly?: boolean;
   destroy?: boolean;
@@ -39,6 +40,7 @@ export function planOptions(flags: PlanFlags): PlanOptions {
     targets: flags.target ?? [],
     refresh: flags.refresh !== false,
     trustNewEndpoints: flags.trustNewEndpoints === true,
+    replace: flags.replace ?? [],
   };
 }
 
