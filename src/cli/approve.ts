@@ -5,12 +5,12 @@
 import { createInterface } from 'node:readline/promises';
 import { UserError } from '../errors';
 
-export async function askApproval(question: string): Promise<boolean> {
+const APPLY_HINT =
+  'Apply asks for confirmation before changing anything. In CI, run `backflow apply -auto-approve`, or apply a saved plan: `backflow apply PLANFILE`.';
+
+export async function askApproval(question: string, noTerminalHint: string = APPLY_HINT): Promise<boolean> {
   if (!process.stdin.isTTY) {
-    throw new UserError(
-      'No terminal to ask for approval',
-      'Apply asks for confirmation before changing anything. In CI, run `backflow apply -auto-approve`, or apply a saved plan: `backflow apply PLANFILE`.',
-    );
+    throw new UserError('No terminal to ask for approval', noTerminalHint);
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {

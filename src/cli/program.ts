@@ -13,7 +13,13 @@ import { planCommand } from './commands/plan';
 import { previewCommand } from './commands/preview';
 import { sourceSetupSqlCommand, sourceTestCommand } from './commands/source';
 import { showCommand } from './commands/show';
-import { forceUnlockCommand, stateListCommand, stateRmCommand, stateShowCommand } from './commands/state';
+import {
+  forceUnlockCommand,
+  stateListCommand,
+  stateMvCommand,
+  stateRmCommand,
+  stateShowCommand,
+} from './commands/state';
 import { stateHistoryCommand, stateRollbackCommand } from './commands/state-history';
 import { stateMigrateCommand } from './commands/state-migrate';
 import { validateCommand } from './commands/validate';
@@ -164,6 +170,13 @@ export function buildProgram(run: Run): Command {
     .argument('<addresses...>')
     .action((addresses: string[], _o, cmd: Command) => run(stateRmCommand(addresses, flagsOf(cmd))));
 
+  common(
+    state.command('mv').description('give a managed object a new address; nothing in the warehouse changes'),
+  )
+    .argument('<source>', 'its address now, e.g. sync.users_to_crm')
+    .argument('<destination>', 'its new address, e.g. sync.users_to_hubspot')
+    .action((from: string, to: string, _o, cmd: Command) => run(stateMvCommand(from, to, flagsOf(cmd))));
+
   common(state.command('history').description('list the kept versions of the state'))
     .option('--json', 'as JSON')
     .action((_o, cmd: Command) => run(stateHistoryCommand(flagsOf(cmd))));
@@ -210,6 +223,7 @@ export function buildProgram(run: Run): Command {
 
   common(program.command('force-unlock').description('remove a state lock left by a process that died'))
     .argument('<id>', 'the lock id printed in the lock error')
+    .option('--force', 'do not ask for confirmation')
     .action((id: string, _o, cmd: Command) => run(forceUnlockCommand(id, { ...flagsOf(cmd), lock: false })));
 
   return program;

@@ -160,6 +160,10 @@ async function perform(change: ResourceChange, opts: ApplyOptions): Promise<void
     attributes: storedAttributes(desired, opts.salt),
     computed: {},
     dependencies: desired.dependsOn,
+    // An update keeps the name its tracking lives under (set by `state mv`); a replacement starts over.
+    ...(change.action === 'update' && prior?.tracking_key !== undefined
+      ? { tracking_key: prior.tracking_key }
+      : {}),
   };
   // Journaled before the object is made: if the process dies mid-create, the next plan knows the object
   // may half-exist (tainted) and replaces or deletes it, instead of orphaning it in the warehouse.

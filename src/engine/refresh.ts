@@ -178,7 +178,7 @@ function groupModelsBySource(
 function snapshotOf(model: ResourceState, state: StateFile): ModelWork['snapshot'] {
   const source = state.resources[sourceAddressOf(model.attributes)];
   if (!source) return undefined;
-  return { schema: String(source.attributes.managed_schema), model: model.name };
+  return { schema: String(source.attributes.managed_schema), model: model.tracking_key ?? model.name };
 }
 
 async function observeSource(

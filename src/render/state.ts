@@ -24,6 +24,8 @@ export interface JsonStateResource {
   depends_on: string[];
   /** Backflow extension: the model change that paused this sync, when a crash left it paused. */
   paused_by?: string;
+  /** Backflow extension: the name its warehouse tracking is kept under, after `state mv`. */
+  tracking_key?: string;
 }
 
 export interface JsonState {
@@ -55,31 +57,45 @@ export function renderStateJson(state: StateFile | null): string {
 export function renderStateHuman(state: StateFile | null): string {
   if (state === null || addresses(state).length === 0) return 'No state.';
   const json = toJsonState(state);
-  return json
-    .values!.root_module.resources.map((r) => {
-      const change: JsonResourceChange = {
-        address: r.address,
-        mode: 'managed',
-        type: r.type as JsonResourceChange['type'],
-        name: r.name,
-        change: {
-          actions: ['create'],
-          before: null,
-          after: r.values,
-          after_unknown: {},
-          before_sensitive: false,
-          after_sensitive: r.sensitive_values,
-          replace_paths: [],
-          changed_sensitive_paths: [],
-        },
-      };
-      // The lines of a create, every attribute listed, laid out without the action column.
-      const lines = resourceBlock(change, '+').map((l) => `${'    '.repeat(l.depth)}${l.text}`.trimEnd());
-      const head = [`# ${sanitize(r.address)}:`];
-      if (r.paused_by !== undefined) head.push(`# (paused by ${sanitize(r.paused_by)})`);
-      return [...head, ...lines].join('\n');
-    })
-    .join('\n\n');
+  return json.values!.root_module.resources.map(resourceText).join('\n\n');
+}
+
+/**
+ * One object of the state for `state show ADDR`: the same block `show` prints, in one syntax (Terraform's
+ * attribute layout, secrets as `(sensitive value)`); `--json` prints `toJsonStateResource`.
+ */
+export function renderStateResourceHuman(address: string, r: ResourceState): string {
+  return resourceText(jsonResource(address, r));
+}
+
+/** One object as `terraform show -json` lists it in `values.root_module.resources[]`. */
+export function toJsonStateResource(address: string, r: ResourceState): JsonStateResource {
+  return jsonResource(address, r);
+}
+
+function resourceText(r: JsonStateResource): string {
+  const change: JsonResourceChange = {
+    address: r.address,
+    mode: 'managed',
+    type: r.type as JsonResourceChange['type'],
+    name: r.name,
+    change: {
+      actions: ['create'],
+      before: null,
+      after: r.values,
+      after_unknown: {},
+      before_sensitive: false,
+      after_sensitive: r.sensitive_values,
+      replace_paths: [],
+      changed_sensitive_paths: [],
+    },
+  };
+  // The lines of a create, every attribute listed, laid out without the action column.
+  const lines = resourceBlock(change, '+').map((l) => `${'    '.repeat(l.depth)}${l.text}`.trimEnd());
+  const head = [`# ${sanitize(r.address)}:`];
+  if (r.paused_by !== undefined) head.push(`# (paused by ${sanitize(r.paused_by)})`);
+  if (r.tracking_key !== undefined) head.push(`# (tracking kept under the name ${sanitize(r.tracking_key)})`);
+  return [...head, ...lines].join('\n');
 }
 
 function jsonResource(address: string, r: ResourceState): JsonStateResource {
@@ -95,6 +111,7 @@ function jsonResource(address: string, r: ResourceState): JsonStateResource {
     depends_on: [...r.dependencies].sort(),
   };
   if (r.paused_by !== undefined) out.paused_by = r.paused_by;
+  if (r.tracking_key !== undefined) out.tracking_key = r.tracking_key;
   return out;
 }
 

@@ -65,6 +65,8 @@ export async function runHistory(
       `Syncs in state: ${[...bySync.keys()].join(', ') || '(none)'}.`,
     );
   }
+  // Runs are recorded under the sync's tracking key, which `state mv` keeps when the sync is renamed.
+  const key = sync === undefined ? undefined : (state.resources[`sync.${sync}`]?.tracking_key ?? sync);
   // One ledger per managed schema of a source: read each once.
   const sources = new Map<string, ResourceState>();
   for (const [name, source] of bySync)
@@ -75,7 +77,7 @@ export async function runHistory(
       ...(await withSource(
         source,
         configDir,
-        (w, schema) => w.tracking().listRuns(schema, sync, limit),
+        (w, schema) => w.tracking().listRuns(schema, key, limit),
         open,
       )),
     );

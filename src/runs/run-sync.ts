@@ -79,8 +79,13 @@ function total(c: OpCounts): number {
   return c.add + c.change + c.remove + c.retry;
 }
 
+/** The name a sync's tracking tables, run records and lock are kept under (kept across `state mv`). */
+export function trackingKey(t: RunTarget): string {
+  return t.sync.tracking_key ?? t.sync.name;
+}
+
 export function trackingTarget(t: RunTarget): TrackingTarget {
-  return { schema: t.schema, sync: t.sync.name };
+  return { schema: t.schema, sync: trackingKey(t) };
 }
 
 async function defaultOpenWarehouse(
@@ -97,7 +102,7 @@ function defaultOpenDestination(
 ): DestinationAdapter {
   return getDestinationKind(String(t.destination.attributes.type)).open({
     attributes,
-    sync: t.sync.name,
+    sync: trackingKey(t),
     runId,
   });
 }
@@ -130,7 +135,7 @@ export async function runSync(req: RunRequest): Promise<RunResult> {
   }
 
   let runId = newRunId();
-  const lock = await req.locks.acquire(target.sync.name, runId);
+  const lock = await req.locks.acquire(trackingKey(target), runId);
   let warehouse: WarehouseAdapter | undefined;
   try {
     warehouse = await (req.openWarehouse ?? defaultOpenWarehouse)(target, sourceSettings);
@@ -291,7 +296,7 @@ export async function dryRunSync(req: RunRequest, sample = 3): Promise<DryRunRes
     req.configDir,
     `source.${target.source.name}.settings`,
   ) as Record<string, unknown>;
-  const lock = await req.locks.acquire(target.sync.name, newRunId());
+  const lock = await req.locks.acquire(trackingKey(target), newRunId());
   let warehouse: WarehouseAdapter | undefined;
   try {
     warehouse = await (req.openWarehouse ?? defaultOpenWarehouse)(target, sourceSettings);

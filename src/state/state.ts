@@ -89,6 +89,8 @@ export function resourceProblem(address: string, value: unknown): string | undef
   if (value.paused_by !== undefined && typeof value.paused_by !== 'string')
     return 'paused_by is not a string';
   if (value.tainted !== undefined && typeof value.tainted !== 'boolean') return 'tainted is not a boolean';
+  if (value.tracking_key !== undefined && typeof value.tracking_key !== 'string')
+    return 'tracking_key is not a string';
   return undefined;
 }
 

@@ -26,6 +26,12 @@ export interface ResourceState {
    * instead of forgetting it — nothing is orphaned in the warehouse.
    */
   tainted?: boolean;
+  /**
+   * The name the object's warehouse-side tracking is kept under (a model's snapshot, a sync's tracking
+   * tables and run records), set by `state mv` to the name it had before: renaming an address must not
+   * start change tracking over. Absent means the resource's own name.
+   */
+  tracking_key?: string;
 }
 
 export interface StateFile {

@@ -169,7 +169,7 @@ describe('pg backend through the CLI', () => {
 
       const waiting = cli(['plan', '--lock-timeout', '20s']);
       await new Promise((r) => setTimeout(r, 700));
-      const unlock = await cli(['force-unlock', held.info.id]);
+      const unlock = await cli(['force-unlock', '-force', held.info.id]);
       expect(unlock.code).toBe(0);
       expect(unlock.stdout).toContain('Backflow state has been successfully unlocked!');
       const waited = await waiting;

@@ -296,7 +296,12 @@ describe('backflow end to end', () => {
     expect(r.output).toContain('Error acquiring the state lock');
     expect(r.output).toContain('ci@runner');
     expect(r.output).toContain('force-unlock lock-123');
-    expect((await cli(['force-unlock', 'lock-123'])).code).toBe(0);
+    // As Terraform: a confirmation first, which a run without a terminal cannot give; -force skips it.
+    const asked = await cli(['force-unlock', 'lock-123']);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toContain('Pass -force to unlock without a question');
+    expect(existsSync(lockPath)).toBe(true);
+    expect((await cli(['force-unlock', '-force', 'lock-123'])).code).toBe(0);
     expect(existsSync(lockPath)).toBe(false);
   });
 
@@ -306,6 +311,14 @@ describe('backflow end to end', () => {
     const show = await cli(['state', 'show', 'destination.crm']);
     expect(show.code).toBe(0);
     expect(show.stdout).toContain('(sensitive value)');
+    // One syntax: the block `backflow show` prints, and its `show -json` entry with --json.
+    expect(show.stdout.split('\n')[0]).toBe('# destination.crm:');
+    expect(show.stdout).toContain('resource "destination" "crm" {');
+    expect(show.stdout).toMatch(/^ {4}url +=  ?"https:\/\/hooks\.example\.com\/crm"$/m);
+    expect(show.stdout).not.toMatch(/"[a-z_]+": /); // no JSON inside the block
+    const showJson = JSON.parse((await cli(['state', 'show', 'destination.crm', '--json'])).stdout);
+    expect(showJson).toMatchObject({ address: 'destination.crm', mode: 'managed', type: 'destination' });
+    expect(JSON.stringify(showJson)).not.toContain(SECRETS.CRM_TOKEN);
     const missing = await cli(['state', 'show', 'model.nope']);
     expect(missing.code).toBe(1);
   });

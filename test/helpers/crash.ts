@@ -153,7 +153,7 @@ export function describeCrashConvergence({ backend, kills: defaultKills }: Crash
       const lock = join(dir, '.backflow', 'state.json.lock');
       if (!existsSync(lock)) return;
       const { id } = JSON.parse(readFileSync(lock, 'utf8')) as { id: string };
-      const r = await runCli(['force-unlock', id], { cwd: dir });
+      const r = await runCli(['force-unlock', '-force', id], { cwd: dir });
       expect(r.code).toBe(0);
       return;
     }

@@ -120,13 +120,15 @@ async function update(ctx: ActionContext): Promise<Record<string, unknown>> {
   const source = sourceOf(ctx, ctx.desired!.attributes);
   const adapter = await ctx.connections.get(source.address, source.resource.attributes);
   const schema = String(source.resource.attributes.managed_schema);
+  // After `state mv` the snapshot keeps the name it was made under.
+  const key = ctx.prior?.tracking_key ?? ctx.desired!.name;
   let computed = ctx.prior?.computed ?? {};
   if (outputChanged) {
     computed = await describeAndCheck(ctx);
     // The snapshot describes rows of the old SQL: change tracking starts over from an empty one, for the
     // model and for every sync that delivers it (their records describe rows the new SQL may not produce).
-    await adapter.createSnapshot(schema, ctx.desired!.name);
-    await adapter.resetSnapshot(schema, ctx.desired!.name);
+    await adapter.createSnapshot(schema, key);
+    await adapter.resetSnapshot(schema, key);
     for (const sync of syncsOfModel(ctx, ctx.desired!.name)) {
       const where = await trackingOf(ctx, ctx.desired!.name, sync);
       if (where) {
@@ -135,7 +137,7 @@ async function update(ctx: ActionContext): Promise<Record<string, unknown>> {
       }
     }
   } else if (ctx.prior?.computed.snapshot_exists === false) {
-    await adapter.createSnapshot(schema, ctx.desired!.name);
+    await adapter.createSnapshot(schema, key);
   }
   return { ...computed, snapshot_exists: true };
 }
@@ -145,7 +147,7 @@ async function remove(ctx: ActionContext): Promise<void> {
   const source = ctx.state.get(sourceAddressOf(prior.attributes));
   if (!source) return; // the source is already gone from state, and its snapshots with it
   const adapter = await ctx.connections.get(sourceAddressOf(prior.attributes), source.attributes);
-  await adapter.dropSnapshot(String(source.attributes.managed_schema), prior.name);
+  await adapter.dropSnapshot(String(source.attributes.managed_schema), prior.tracking_key ?? prior.name);
 }
 
 export const modelActions: ResourceActions = { createsExternalObject: true, create, update, delete: remove };

@@ -20,8 +20,9 @@ export function syncTracking(
   return trackingOf(ctx, String(attributes.model), syncNameOf(ctx));
 }
 
+/** The name the sync's tracking lives under: its own, or the one `state mv` kept. */
 function syncNameOf(ctx: ActionContext): string {
-  return ctx.change.address.slice('sync.'.length);
+  return ctx.prior?.tracking_key ?? ctx.change.address.slice('sync.'.length);
 }
 
 /** Tracking of sync `sync` whose model is `model` (its name, as state stores references). */
@@ -49,11 +50,11 @@ export async function trackingOf(
   };
 }
 
-/** Syncs in state whose model is `model` (its name). */
+/** Syncs in state whose model is `model` (its name), by the name their tracking lives under. */
 export function syncsOfModel(ctx: Pick<ActionContext, 'state'>, model: string): string[] {
   return ctx.state
     .addresses()
     .filter((a) => a.startsWith('sync.'))
     .filter((a) => String(ctx.state.get(a)!.attributes.model) === model)
-    .map((a) => a.slice('sync.'.length));
+    .map((a) => ctx.state.get(a)!.tracking_key ?? a.slice('sync.'.length));
 }
