@@ -97,6 +97,11 @@ function translate(sql, catalogs = new Set()) {
     else if (t.type === 'comment') out.set(i, ' ');
     else if (t.type === 'ident') {
       const lower = t.text.toLowerCase();
+      // `USING DELTA` (the table format of CREATE TABLE): every table here is a DuckDB table.
+      if (lower === 'using' && /^delta$/i.test(next ?? '')) {
+        out.set(i, '').set(sig[k + 1].i, '');
+        return;
+      }
       if (next === '(' && lower === 'named_struct') out.set(i, 'json_object');
       else if (next === '(' && lower === 'collect_list') out.set(i, 'list');
       else if (

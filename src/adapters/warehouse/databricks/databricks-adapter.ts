@@ -30,6 +30,8 @@ import {
 import { jsonSafe } from './databricks-values';
 import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
+import type { SyncTracking } from '../tracking';
+import { databricksTracking } from './databricks-tracking';
 
 /** Columns of a model's change-tracking snapshot table. */
 const SNAPSHOT_COLUMNS = `  pk string not null,
@@ -151,6 +153,13 @@ export class DatabricksAdapter extends SnapshotTables implements WarehouseAdapte
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
+
+  private trackingSql: SyncTracking | undefined;
+
+  tracking(): SyncTracking {
+    this.trackingSql ??= databricksTracking(this.driver, this.settings);
+    return this.trackingSql;
+  }
 
   /** `snapshot_<model>` as Unity Catalog stores a table name (see fitTableName). */
   snapshotTable(model: string): string {
