@@ -308,7 +308,8 @@ async function applyWorkspace({ desired, backend, parallelism = 10, hooks = {} }
     if (result.failures.length > 0) {
       throw new Error(`apply failed: ${result.failures.map((f) => `${f.address}: ${f.message}`).join('; ')}`);
     }
-    return { planSeconds, applySeconds, writeSeconds, actions, plan, result };
+    const roundTrips = await connections.roundTrips();
+    return { planSeconds, applySeconds, writeSeconds, actions, plan, result, roundTrips };
   } finally {
     await connections.closeAll();
     await lock.release();
