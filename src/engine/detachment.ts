@@ -44,11 +44,13 @@ export function applyDetachmentRule(
   desired: DesiredState,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  // Built once: a plan of thousands of model changes must not scan state once per model.
-  const activeByModel = activeSyncsByModel(state);
+  // Built once, and only when a model's output changes: a plan of thousands of model changes must not
+  // scan state once per model, and a plan with none must not scan it at all.
+  let activeByModel: Map<string, string[]> | undefined;
   for (const change of changes.values()) {
     const touched = outputChanges(change);
     if (touched.length === 0) continue;
+    activeByModel ??= activeSyncsByModel(state);
     const active = activeByModel.get(change.name) ?? [];
     if (active.length === 0) continue;
     const freed = active.filter((s) => deactivatedBy(changes.get(s)));

@@ -51,9 +51,10 @@ export function buildPlan(input: PlanInput): Plan {
     }
   }
 
-  // Built once: destroy targets walk it, and deletes order by it. Scanning state per visited resource would
-  // make `plan --destroy --target` quadratic in the size of the state.
-  const dependents = dependentsIndex(state);
+  // Built once, on first use: destroy targets walk it, and deletes order by it. Scanning state per visited
+  // resource would make `plan --destroy --target` quadratic in the size of the state.
+  let index: Map<string, string[]> | undefined;
+  const dependents = (): Map<string, string[]> => (index ??= dependentsIndex(state));
   diagnostics.push(...forceReplace(changes, input.replace ?? [], mode));
 
   let selected = changes;
@@ -119,7 +120,7 @@ function dependentsIndex(state: StateFile): Map<string, string[]> {
 function addDependencyEdges(
   changes: Map<string, ResourceChange>,
   desired: DesiredState,
-  dependents: ReadonlyMap<string, readonly string[]>,
+  dependents: () => ReadonlyMap<string, readonly string[]>,
 ): void {
   for (const change of changes.values()) {
     if (change.action === 'no-op') continue;
@@ -131,7 +132,7 @@ function addDependencyEdges(
       }
     }
     if (change.action === 'delete' || change.action === 'replace') {
-      for (const d of dependents.get(change.address) ?? []) {
+      for (const d of dependents().get(change.address) ?? []) {
         const dc = changes.get(d);
         if (dc && (dc.action === 'delete' || dc.action === 'replace') && d !== change.address) deps.add(d);
       }
@@ -165,13 +166,13 @@ function restrictToTargets(
   targets: string[],
   desired: DesiredState,
   state: StateFile,
-  dependents: ReadonlyMap<string, readonly string[]>,
+  dependents: () => ReadonlyMap<string, readonly string[]>,
   mode: PlanMode,
 ): Map<string, ResourceChange> {
   const keep = new Set<string>();
   const stack = targets.filter((t) => changes.has(t));
   const next = (a: string): readonly string[] => {
-    if (mode === 'destroy') return dependents.get(a) ?? [];
+    if (mode === 'destroy') return dependents().get(a) ?? [];
     return desired.resources.get(a)?.dependsOn ?? state.resources[a]?.dependencies ?? [];
   };
   while (stack.length > 0) {
