@@ -5,7 +5,7 @@
 import type { DesiredResource } from '../config/desired';
 import type { ResourceState, StateFile } from '../state/types';
 import { changedAttributes } from './diff';
-import { storedAttributes } from './fingerprint';
+import { plannedAttributes } from './fingerprint';
 import type { ResourceChange } from './plan';
 import { FORCE_NEW } from './resource-rules';
 
@@ -19,7 +19,7 @@ export function diffResource(
   const name = (desired?.name ?? prior?.name)!;
   const base = { address, type, name, depends_on: [] as string[], replace_paths: [] as string[] };
   if (desired && !prior) {
-    const after = storedAttributes(desired, salt);
+    const after = plannedAttributes(desired, salt);
     return { ...base, action: 'create', before: null, after, changed: Object.keys(after).sort() };
   }
   if (!desired && prior) {
@@ -32,7 +32,7 @@ export function diffResource(
       reason: 'delete_because_no_resource_config',
     };
   }
-  const after = storedAttributes(desired!, salt);
+  const after = plannedAttributes(desired!, salt);
   const before = prior!.attributes;
   const changed = changedAttributes(before, after);
   if (prior!.tainted) {

@@ -41,6 +41,23 @@ function walk(value: unknown, secrets: SecretValues, salt: string, path: string)
   return value;
 }
 
+/**
+ * The attributes a plan shows for a resource: its own attributes object when it holds no secret (the plan
+ * only reads them: no copy per resource of a 20,000-resource plan), else a fingerprinted copy.
+ */
+export function plannedAttributes(resource: DesiredResource, salt: string): Record<string, unknown> {
+  if (resource.secrets.size === 0 && !holdsMarker(resource.attributes)) return resource.attributes;
+  return storedAttributes(resource, salt);
+}
+
+function holdsMarker(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (isSensitive(value)) return true;
+  if (Array.isArray(value)) return value.some(holdsMarker);
+  for (const key in value) if (holdsMarker((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
 /** The resource's attributes as they will be stored: fingerprinted with `salt`. */
 export function storedAttributes(resource: DesiredResource, salt: string): Record<string, unknown> {
   return fingerprintAttributes(resource.attributes, resource.secrets, salt);
