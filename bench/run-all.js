@@ -15,9 +15,11 @@ const path = require('node:path');
 
 const BENCHES = [
   'plan-large',
+  'plan-scale',
   'refresh-roundtrips',
   'refresh-warehouses',
   'apply-bytes',
+  'apply-scale',
   'state-backends',
   'git-clone',
   'dbt-loader',
