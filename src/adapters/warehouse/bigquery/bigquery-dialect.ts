@@ -5,11 +5,13 @@
 import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
 import { readBigQuerySettings } from './bigquery-settings';
 import { bigQuerySetupSql, readBigQueryNames } from './bigquery-setup-sql';
+import { assertPrintableNames } from '../setup-names';
 
 export class BigQueryDialect implements WarehouseDialect {
   readonly warehouse: string = 'bigquery';
 
   setupSql(settings: WarehouseSettings, managedSchema: string): string {
+    assertPrintableNames(settings, managedSchema);
     return bigQuerySetupSql(readBigQueryNames(settings), managedSchema);
   }
 

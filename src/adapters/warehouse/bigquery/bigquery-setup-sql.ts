@@ -5,7 +5,7 @@
  */
 import { UserError } from '../../../errors';
 import type { WarehouseSettings } from '../warehouse';
-import { qualified } from './bigquery-sql';
+import { qualified, quoteLiteral } from './bigquery-sql';
 
 export interface BigQueryNames {
   project: string;
@@ -18,6 +18,13 @@ export function readBigQueryNames(settings: WarehouseSettings): BigQueryNames {
   const project = typeof settings.project_id === 'string' ? settings.project_id : undefined;
   if (!project)
     throw new UserError('bigquery settings: "project_id" is required and must be a non-empty string');
+  // Printed into gcloud command lines and SQL: only what Google allows in a project ID (optionally
+  // domain-scoped, `example.com:project`), so nothing in it means anything to a shell or to SQL.
+  if (!/^(?:[a-z0-9][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project))
+    throw new UserError(
+      `bigquery settings: "project_id" ${JSON.stringify(project)} is not a Google Cloud project ID`,
+      'A project ID is 6 to 30 lower-case letters, digits and hyphens, starting with a letter (Console: project picker, ID column).',
+    );
   const location = typeof settings.location === 'string' && settings.location ? settings.location : 'US';
   return { project, location, serviceAccount: `backflow@${project}.iam.gserviceaccount.com` };
 }
@@ -52,7 +59,7 @@ export function bigQuerySetupSql(names: BigQueryNames, managedDataset: string): 
     datasetGrant(project, 'analytics', 'roles/bigquery.dataViewer', sa),
     '',
     '-- 4. The dataset Backflow owns for change tracking (one snapshot table per model):',
-    `CREATE SCHEMA IF NOT EXISTS ${qualified(project, managedDataset)} OPTIONS (location = '${location}');`,
+    `CREATE SCHEMA IF NOT EXISTS ${qualified(project, managedDataset)} OPTIONS (location = ${quoteLiteral(location)});`,
     datasetGrant(project, managedDataset, 'roles/bigquery.dataEditor', sa),
     '',
   ].join('\n');

@@ -5,11 +5,13 @@
 import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
 import { readDatabricksSettings } from './databricks-settings';
 import { databricksSetupSql, readDatabricksNames } from './databricks-setup-sql';
+import { assertPrintableNames } from '../setup-names';
 
 export class DatabricksDialect implements WarehouseDialect {
   readonly warehouse: string = 'databricks';
 
   setupSql(settings: WarehouseSettings, managedSchema: string): string {
+    assertPrintableNames(settings, managedSchema);
     return databricksSetupSql(readDatabricksNames(settings), managedSchema);
   }
 

@@ -6,11 +6,13 @@ import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../w
 import type { PgModule } from './postgres-driver';
 import { readPostgresSettings } from './postgres-settings';
 import { postgresSetupSql } from './postgres-setup-sql';
+import { assertPrintableNames } from '../setup-names';
 
 export class PostgresDialect implements WarehouseDialect {
   readonly warehouse: string = 'postgres';
 
   setupSql(settings: WarehouseSettings, managedSchema: string): string {
+    assertPrintableNames(settings, managedSchema);
     return postgresSetupSql(readPostgresSettings(settings), managedSchema);
   }
 

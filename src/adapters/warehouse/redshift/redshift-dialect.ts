@@ -5,11 +5,13 @@ import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../w
 import type { PgModule } from '../postgres/postgres-driver';
 import { readRedshiftSettings } from './redshift-settings';
 import { redshiftSetupSql } from './redshift-setup-sql';
+import { assertPrintableNames } from '../setup-names';
 
 export class RedshiftDialect implements WarehouseDialect {
   readonly warehouse: string = 'redshift';
 
   setupSql(settings: WarehouseSettings, managedSchema: string): string {
+    assertPrintableNames(settings, managedSchema);
     return redshiftSetupSql(readRedshiftSettings(settings), managedSchema);
   }
 

@@ -5,11 +5,13 @@
 import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
 import { readSnowflakeSettings } from './snowflake-settings';
 import { readSnowflakeNames, snowflakeSetupSql } from './snowflake-setup-sql';
+import { assertPrintableNames } from '../setup-names';
 
 export class SnowflakeDialect implements WarehouseDialect {
   readonly warehouse: string = 'snowflake';
 
   setupSql(settings: WarehouseSettings, managedSchema: string): string {
+    assertPrintableNames(settings, managedSchema);
     return snowflakeSetupSql(readSnowflakeNames(settings), managedSchema);
   }
 
