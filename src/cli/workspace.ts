@@ -8,6 +8,7 @@ import { detectFrontEnd } from '../config/front-end';
 import { loadConfig } from '../config/load';
 import type { DesiredState } from '../config/desired';
 import { UserError } from '../errors';
+import { watchSignals } from './signals';
 import { Connections } from '../engine/connections';
 import { openBackend } from '../state/backends';
 import type { LockHandle, StateBackend } from '../state/types';
@@ -127,6 +128,8 @@ export async function withWorkspace<T>(
   const backend = openBackend(d.backend, { lockTimeoutMs: parseDuration(opts.lockTimeout) });
   const connections = new Connections(d.configDir, gitProgressPrinter());
   let lock: LockHandle | undefined;
+  // A signal while the lock is held releases it before the process exits (see signals.ts).
+  const unwatch = watchSignals(() => void lock?.release());
   try {
     if (operation && opts.lock !== false) lock = await backend.lock(operation);
     return await fn({ desired: d, backend, connections });
@@ -134,16 +137,38 @@ export async function withWorkspace<T>(
     await connections.closeAll();
     if (lock) await lock.release();
     await backend.close();
+    unwatch();
   }
 }
 
-/** `30s`, `2m`, `500ms`, or a bare number of seconds; undefined means do not wait. */
-export function parseDuration(text: string | undefined): number | undefined {
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A Go-style duration, as Terraform's `-lock-timeout` takes it: `90s`, `5m`, `1h`, `1h30m`, `1.5h`,
+ * `500ms`, or a bare number of seconds; undefined means do not wait. Anything else is an error, never a
+ * silent "do not wait".
+ */
+export function parseDuration(text: string | undefined, flag = '--lock-timeout'): number | undefined {
   if (text === undefined) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60000 : n * 1000;
+  const t = text.trim();
+  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t) * 1000;
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
+  let total = 0;
+  let at = 0;
+  while (at < t.length) {
+    part.lastIndex = at;
+    const m = part.exec(t);
+    if (!m) break;
+    total += Number(m[1]) * UNIT_MS[m[2]];
+    at = part.lastIndex;
+  }
+  if (t.length === 0 || at !== t.length || !Number.isFinite(total)) {
+    throw new UserError(
+      `${flag} ${JSON.stringify(text)} is not a duration`,
+      'Write a number with a unit: 500ms, 90s, 5m, 1h, 1h30m (or a bare number of seconds).',
+    );
+  }
+  return total;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface ApplyOptions {
   connections: Connections;
   parallelism: number;
   hooks?: EngineHooks;
+  /** Asked before each action starts: true stops scheduling (a signal), as a failure does. */
+  stopRequested?: () => boolean;
 }
 
 export interface ApplyFailure {
@@ -63,6 +65,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
 
   await new Promise<void>((resolve) => {
     const pump = (): void => {
+      if (opts.stopRequested?.()) stopped = true;
       while (!stopped && running < parallelism && ready.length > 0) {
         const address = ready.shift()!;
         started.add(address);

@@ -22,7 +22,7 @@ import {
   recoverFromJournal,
   sameBase,
 } from './journal';
-import { newLockInfo, stateLockedError } from './lock-info';
+import { isStaleLocalLock, newLockInfo, stateLockedError } from './lock-info';
 import { checkSuccessor } from './successor';
 import { backupHint, parseState, serializeState } from './state';
 import {
@@ -73,6 +73,7 @@ export class LocalBackend implements StateBackend {
     const info = newLockInfo(operation);
     const deadline = Date.now() + this.lockTimeoutMs;
     while (!this.tryCreateLock(info)) {
+      if (this.takeOverStaleLock()) continue;
       const left = deadline - Date.now();
       if (left <= 0) throw stateLockedError(this.path, this.readLock());
       await sleep(Math.min(this.lockRetryMs, left));
@@ -231,6 +232,41 @@ export class LocalBackend implements StateBackend {
     }
     fs.closeSync(fd);
     fsyncDir(dirname(this.lockPath));
+    return true;
+  }
+
+  /**
+   * Removes a lock whose holder died on this host. The file is first renamed to a name of our own, then
+   * checked again: if another process took over and locked in between, its lock is put back untouched.
+   */
+  private takeOverStaleLock(): boolean {
+    const holder = this.readLock();
+    if (holder === undefined || !isStaleLocalLock(holder)) return false;
+    const aside = `${this.lockPath}.stale-${process.pid}-${Date.now()}`;
+    try {
+      fs.renameSync(this.lockPath, aside);
+    } catch {
+      return false; // someone else moved it first
+    }
+    const moved = readIfExists(aside)?.toString('utf8') ?? '';
+    let movedId: string | undefined;
+    try {
+      movedId = (JSON.parse(moved) as LockInfo).id;
+    } catch {
+      movedId = undefined;
+    }
+    if (movedId !== holder.id) {
+      // Not the stale lock we judged: restore it (link fails, keeping theirs, if one appeared meanwhile).
+      try {
+        fs.linkSync(aside, this.lockPath);
+      } catch {
+        // a newer lock holds the path; ours to discard
+      }
+      fs.rmSync(aside, { force: true });
+      return false;
+    }
+    fs.rmSync(aside, { force: true });
+    process.stderr.write(`Took over the state lock of ${holder.who}, which is no longer running.\n`);
     return true;
   }
 

@@ -15,6 +15,8 @@ export function newLockInfo(operation: string, env: NodeJS.ProcessEnv = process.
     operation,
     created: new Date().toISOString(),
     version: BACKFLOW_VERSION,
+    host: hostname(),
+    pid: process.pid,
   };
   const ci = ciRunUrl(env);
   if (ci !== undefined) info.ci_url = ci;
@@ -65,5 +67,19 @@ function currentUser(env: NodeJS.ProcessEnv): string {
   } catch {
     // Containers running as a uid with no passwd entry.
     return env.USER ?? env.USERNAME ?? 'unknown';
+  }
+}
+
+/**
+ * A lock left by a process that died on this host (kill -9, a crash, a closed terminal): its pid is gone.
+ * Only this host can tell; a lock from another host is never judged stale here.
+ */
+export function isStaleLocalLock(holder: LockInfo | undefined): boolean {
+  if (holder?.host !== hostname() || typeof holder.pid !== 'number' || holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false; // alive (or reused by another process: then waiting is the safe side)
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

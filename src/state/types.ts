@@ -69,6 +69,9 @@ export interface LockInfo {
   ci_url?: string;
   /** Backflow version of the holder (display only). */
   version?: string;
+  /** The holder's host and process: a local lock whose process is gone from this host is taken over. */
+  host?: string;
+  pid?: number;
 }
 
 /** What `readWithRecovery` found. */

@@ -17,6 +17,7 @@ import { BACKFLOW_VERSION } from '../../version';
 import { askApproval } from '../approve';
 import { printError } from '../output';
 import { applyHooks, refreshHooks } from '../progress';
+import { exitCodeFor, graceful, interruptedBy } from '../signals';
 import { forEachWorkspace, loadDesired, withWorkspace, type Workspace } from '../workspace';
 import { planOptions, printPlan, type PlanFlags } from './plan';
 
@@ -105,15 +106,18 @@ async function execute(
       result = { added: 0, changed: 0, destroyed: 0, failures: [], skipped: [] };
     else {
       process.stdout.write('\n');
-      result = await applyPlan({
-        plan,
-        desired: ws.desired,
-        state: sync,
-        salt: base.salt,
-        connections: ws.connections,
-        parallelism,
-        hooks: applyHooks(flags.color),
-      });
+      result = await graceful(() =>
+        applyPlan({
+          plan,
+          desired: ws.desired,
+          state: sync,
+          salt: base.salt,
+          connections: ws.connections,
+          parallelism,
+          hooks: applyHooks(flags.color),
+          stopRequested: () => interruptedBy() !== undefined,
+        }),
+      );
     }
   } finally {
     const final = await sync.close();
@@ -122,6 +126,13 @@ async function execute(
       serial: (prior?.serial ?? 0) + 1,
       backflow_version: BACKFLOW_VERSION,
     });
+  }
+  const signal = interruptedBy();
+  if (signal !== undefined) {
+    process.stderr.write(
+      `Apply stopped by ${signal}: state written with every finished action${result.skipped.length > 0 ? `; not started: ${result.skipped.join(', ')}` : ''}.\n`,
+    );
+    return exitCodeFor(signal);
   }
   for (const f of result.failures)
     printError(new UserError(`${f.address}: ${stripAddress(f.message, f.address)}`, f.hint), flags.color);
