@@ -75,7 +75,8 @@ function currentUser(env: NodeJS.ProcessEnv): string {
  * Only this host can tell; a lock from another host is never judged stale here.
  */
 export function isStaleLocalLock(holder: LockInfo | undefined): boolean {
-  if (holder?.host !== hostname() || typeof holder.pid !== 'number' || holder.pid === process.pid) return false;
+  if (holder?.host !== hostname() || typeof holder.pid !== 'number' || holder.pid === process.pid)
+    return false;
   try {
     process.kill(holder.pid, 0);
     return false; // alive (or reused by another process: then waiting is the safe side)
