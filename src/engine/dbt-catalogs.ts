@@ -13,6 +13,7 @@ import { syncRepository, type GitCredentials, type GitRemoteSpec } from '../adap
 import { isSensitive, readSecret } from '../config/secrets';
 import { UserError } from '../errors';
 import type { DbtCloudClients } from './dbt-cloud-clients';
+import { dbtLoadOptions, manifestFromFile, manifestFromRepository } from './dbt-load-options';
 
 export interface SyncedCatalog {
   commit: string;
@@ -37,10 +38,12 @@ export class DbtCatalogs {
     address: string,
     attributes: Record<string, unknown>,
     dbtCloudLinks: (name: string) => Record<string, unknown> | undefined,
+    /** The warehouse of the Git sync's source: the dbt adapter type (`target.type`, `adapter.dispatch`). */
+    sourceWarehouse?: unknown,
   ): Promise<SyncedCatalog> {
     let p = this.synced.get(address);
     if (p === undefined) {
-      p = this.load(address, attributes, dbtCloudLinks);
+      p = this.load(address, attributes, dbtCloudLinks, sourceWarehouse);
       this.synced.set(address, p);
     }
     return p;
@@ -61,6 +64,7 @@ export class DbtCatalogs {
     address: string,
     attributes: Record<string, unknown>,
     dbtCloudLinks: (name: string) => Record<string, unknown> | undefined,
+    sourceWarehouse: unknown,
   ): Promise<SyncedCatalog> {
     const t0 = Date.now();
     const folder = this.folder(address, attributes);
@@ -73,10 +77,7 @@ export class DbtCatalogs {
     const previous = readJson<LoaderCache>(join(folder, 'loader-cache.json'));
     const manifest = await this.manifest(address, attributes, checkout.files, dbtCloudLinks);
     const result = await loadDbtProject(checkout.files, {
-      projectPath: String(attributes.project_path ?? '.'),
-      defaultSchema: String(attributes.default_schema),
-      dbtVersion: String(attributes.dbt_version ?? '1.7'),
-      env: process.env,
+      ...dbtLoadOptions(attributes, sourceWarehouse),
       ...(manifest ? { manifest } : {}),
       ...(previous !== undefined ? { previous } : {}),
     });
@@ -95,30 +96,20 @@ export class DbtCatalogs {
     };
   }
 
-  /** The manifest that comes first in the resolution chain: the repo's `manifest_path`, or a dbt Cloud job's. */
+  /**
+   * The manifest that comes first in the resolution chain: `manifest_file` (outside the repository), the
+   * repository's `manifest_path`, or a dbt Cloud job's.
+   */
   private async manifest(
     address: string,
     attributes: Record<string, unknown>,
     files: { read(path: string): Promise<string> },
     dbtCloudLinks: (name: string) => Record<string, unknown> | undefined,
   ): Promise<{ json: unknown; provenance: string } | undefined> {
-    if (typeof attributes.manifest_path === 'string') {
-      const path = attributes.manifest_path;
-      let text: string;
-      try {
-        text = await files.read(path);
-      } catch {
-        throw new UserError(
-          `${address}: manifest_path "${path}" is not a file of the repository at this commit`,
-          'Commit the manifest.json there, fix manifest_path (relative to the repository root), or remove it.',
-        );
-      }
-      try {
-        return { json: JSON.parse(text), provenance: `manifest ${path} in the repository` };
-      } catch (err) {
-        throw new UserError(`${address}: ${path} is not valid JSON (${(err as Error).message})`);
-      }
-    }
+    const outside = manifestFromFile(address, attributes, this.configDir);
+    if (outside) return outside;
+    const inRepo = await manifestFromRepository(address, attributes, files);
+    if (inRepo) return inRepo;
     const m = attributes.manifest as { dbt_cloud?: string; job_id?: number } | undefined;
     if (m?.dbt_cloud !== undefined && m.job_id !== undefined && this.dbtCloud) {
       const linkAddress = `dbt_cloud.${m.dbt_cloud}`;

@@ -44,8 +44,12 @@ export async function refreshGitSyncs(
     addresses.map((address) =>
       limit(async () => {
         try {
-          const synced = await connections.dbt.sync(address, attributesOf(address)!, (name) =>
-            attributesOf(`dbt_cloud.${name}`),
+          const attrs = attributesOf(address)!;
+          const synced = await connections.dbt.sync(
+            address,
+            attrs,
+            (name) => attributesOf(`dbt_cloud.${name}`),
+            attributesOf(`source.${String(attrs.source)}`)?.warehouse,
           );
           out.gitSyncs.set(address, synced);
           const prior = state.resources[address];

@@ -4,8 +4,10 @@
  * dbt model used by an active sync, moves its relation, or drops its primary-key column fails (exit 1)
  * with a text or Markdown report. Reads state only; changes nothing.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { folderFiles, loadDbtProject } from '../../adapters/dbt';
+import { dbtLoadOptions, manifestFromFile, manifestFromRepository } from '../../engine/dbt-load-options';
 import { dbtModelRef, resolveDbtModel } from '../../engine/dbt-models';
 import { activeSyncsByModel } from '../../engine/detachment';
 import { UserError } from '../../errors';
@@ -36,11 +38,16 @@ export async function checkCommand(
       );
     const git = pickGitSync(state, flags.gitSync);
     const attrs = state.resources[git].attributes;
-    const { catalog } = await loadDbtProject(folderFiles(resolve(flags.dbtProject!)), {
-      projectPath: '.',
-      defaultSchema: String(attrs.default_schema),
-      dbtVersion: String(attrs.dbt_version ?? '1.7'),
-      env: process.env,
+    // The same loader options and manifest chain as plan: the checkout is read as the repository, so
+    // manifest_path (relative to the repository root) and project_path mean what they mean in plan.
+    const { root, projectPath } = repositoryOf(resolve(flags.dbtProject!), String(attrs.project_path ?? '.'));
+    const files = folderFiles(root);
+    const manifest =
+      manifestFromFile(git, attrs, ws.desired.configDir) ?? (await manifestFromRepository(git, attrs, files));
+    const { catalog } = await loadDbtProject(files, {
+      ...dbtLoadOptions(attrs, state.resources[`source.${String(attrs.source)}`]?.attributes.warehouse),
+      projectPath,
+      ...(manifest ? { manifest } : {}),
     });
     const findings = compare(state, git, catalog);
     const checked = Object.values(state.resources).filter(
@@ -51,6 +58,20 @@ export async function checkCommand(
     );
     return findings.length > 0 ? 1 : 0;
   });
+}
+
+/**
+ * The repository a --dbt-project path belongs to: the path itself when the Git sync's project_path is
+ * under it (the repository root was given), else the folder project_path is relative to (the project
+ * folder was given).
+ */
+function repositoryOf(dir: string, projectPath: string): { root: string; projectPath: string } {
+  const p = projectPath.replace(/^\.\/?/, '').replace(/\/$/, '');
+  if (p === '' || existsSync(join(dir, p, 'dbt_project.yml'))) return { root: dir, projectPath };
+  const depth = p.split('/').length;
+  const up = resolve(dir, ...Array<string>(depth).fill('..'));
+  if (existsSync(join(dir, 'dbt_project.yml')) && resolve(up, p) === dir) return { root: up, projectPath };
+  return { root: dir, projectPath: '.' };
 }
 
 function pickGitSync(state: StateFile, name: string | undefined): string {

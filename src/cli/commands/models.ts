@@ -29,7 +29,12 @@ export async function modelsSyncCommand(name: string, flags: GlobalOptions): Pro
   return withWorkspace(flags, 'models sync', async (ws) => {
     const git = gitSyncOf(ws, name);
     const prior = await ws.backend.read();
-    const synced = await ws.connections.dbt.sync(git.address, git.attributes, linkLookup(ws));
+    const synced = await ws.connections.dbt.sync(
+      git.address,
+      git.attributes,
+      linkLookup(ws),
+      ws.desired.resources.get(`source.${String(git.attributes.source)}`)?.attributes.warehouse,
+    );
     const s = synced.stats;
     process.stdout.write(
       `${git.address}: ${s.kind === 'local' ? 'read' : s.kind === 'clone' ? 'cloned' : 'fetched'} commit ${synced.commit.slice(0, 12)}` +
@@ -59,7 +64,12 @@ export async function modelsListCommand(
 ): Promise<number> {
   return withWorkspace(flags, undefined, async (ws) => {
     const git = gitSyncOf(ws, name);
-    const synced = await ws.connections.dbt.sync(git.address, git.attributes, linkLookup(ws));
+    const synced = await ws.connections.dbt.sync(
+      git.address,
+      git.attributes,
+      linkLookup(ws),
+      ws.desired.resources.get(`source.${String(git.attributes.source)}`)?.attributes.warehouse,
+    );
     const models = synced.catalog.models;
     if (flags.json) {
       process.stdout.write(

@@ -261,6 +261,22 @@ export interface GitSync {
    */
   default_schema: string;
   /**
+   * The name of the dbt target the relations were built with (`target.name` in the project's macros, e.g. `prod`). Unset: naming macros that compare it with `prod` assume it is not `prod`; other uses leave models unresolved.
+   */
+  target_name?: string;
+  /**
+   * The target database (`target.database`): relations then carry the database.
+   */
+  target_database?: string;
+  /**
+   * dbt vars, as `--vars` on dbt's command line: they beat `vars:` in dbt_project.yml and `var()` defaults.
+   */
+  vars?: {};
+  /**
+   * A dbt `manifest.json` outside the repository (a CI artifact), relative to the config folder; first in the resolution chain.
+   */
+  manifest_file?: string;
+  /**
    * Folder of `dbt_project.yml` inside the repository.
    */
   project_path?: string;

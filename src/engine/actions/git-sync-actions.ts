@@ -13,6 +13,10 @@ async function modelSync(ctx: ActionContext): Promise<Record<string, unknown>> {
     (name) =>
       ctx.desiredState.resources.get(`dbt_cloud.${name}`)?.attributes ??
       ctx.state.get(`dbt_cloud.${name}`)?.attributes,
+    (
+      ctx.desiredState.resources.get(`source.${String(r.attributes.source)}`)?.attributes ??
+      ctx.state.get(`source.${String(r.attributes.source)}`)?.attributes
+    )?.warehouse,
   );
   return {
     commit: synced.commit,

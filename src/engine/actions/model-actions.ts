@@ -41,6 +41,7 @@ async function dbtResolution(
     gitAddress,
     git.attributes,
     (name) => ctx.state.get(`dbt_cloud.${name}`)?.attributes,
+    ctx.state.get(`source.${String(git.attributes.source)}`)?.attributes.warehouse,
   );
   const res = resolveDbtModel(ref, r.attributes.primary_key, synced.catalog);
   if (!res.ok) throw new UserError(`${r.address}: ${res.summary}`, res.detail);
