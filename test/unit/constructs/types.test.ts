@@ -66,3 +66,27 @@ new Model(stack, 'typo', { source: warehouse, name: 'T', query: 'select 1', prim
     expect(at(14)).toMatch(/'primay_key' does not exist/);
   });
 });
+
+describe('destination props', () => {
+  it('type the segment and hubspot fields from the schema: enums, secret references, misspellings', () => {
+    const errors = compile({
+      'dest-right.ts': `${header}
+import { Secret } from '../../../src/constructs';
+new Destination(stack, 'seg', { type: 'segment', write_key: Secret.env('SEGMENT_WRITE_KEY'), region: 'eu', event_type: 'track', event: 'Synced', endpoint: 'https://proxy.example.com', batch_size: 500 });
+new Destination(stack, 'hs', { type: 'hubspot', token: Secret.env('HUBSPOT_TOKEN'), object_type: 'companies', id_property: 'company_key', max_in_flight: 2, timeout_ms: 5000, max_retries: 3 });
+`,
+      'dest-wrong.ts': `${header}
+new Destination(stack, 'seg', { type: 'segment', write_key: 'plain-text-key' });
+new Destination(stack, 'seg2', { type: 'segment', write_key: { env: 'K' }, region: 'asia' });
+new Destination(stack, 'seg3', { type: 'segment', write_key: { env: 'K' }, event_type: 'page' });
+new Destination(stack, 'hs', { type: 'hubspot', token: { env: 'T' }, id_propety: 'email' });
+`,
+    });
+    expect(errors.filter((e) => e.startsWith('dest-right.ts'))).toEqual([]);
+    const at = (line: number) => errors.find((e) => e.startsWith(`dest-wrong.ts:${line}: `));
+    expect(at(12)).toMatch(/'string' is not assignable to type '{ env: string; } | { file: string; }/);
+    expect(at(13)).toMatch(/'"asia"' is not assignable to type '"eu" \| "us"/);
+    expect(at(14)).toMatch(/'"page"' is not assignable/);
+    expect(at(15)).toMatch(/'id_propety' does not exist/);
+  });
+});
