@@ -101,14 +101,14 @@ describe('hubspot destination against the HubSpot server', () => {
   });
 
   it('a timed-out or malformed answer is re-sent: the upsert repeats, no object is created twice', async () => {
-    hs.faults.push({ stallMs: 300 }, { malformed: true });
+    hs.faults.push({ stallMs: 1500 }, { malformed: true });
     const r = await deliverRows(
-      open({ batch_size: 10, max_in_flight: 1, timeout_ms: 120 }),
+      open({ batch_size: 10, max_in_flight: 1, timeout_ms: 1000 }),
       contacts(30),
       mapping,
     );
     expect(r.failure).toBeUndefined();
-    await new Promise((res) => setTimeout(res, 300));
+    await new Promise((res) => setTimeout(res, 1500));
     expect(hs.objects.get('contacts')!.size).toBe(30);
     expect(hs.traceCounts.size).toBe(30);
     expect(hs.duplicates).toBe(20);

@@ -102,19 +102,19 @@ describe('segment destination against the Segment server', () => {
   });
 
   it('a timed-out or malformed answer is re-sent; Segment drops the repeated messageIds', async () => {
-    seg.faults.push({ stallMs: 400 }, { malformed: true }, { dropConnection: true });
+    seg.faults.push({ stallMs: 1500 }, { malformed: true }, { dropConnection: true });
     const r = await deliverRows(
-      open({ batch_size: 10, max_in_flight: 1, timeout_ms: 150 }),
+      open({ batch_size: 10, max_in_flight: 1, timeout_ms: 1000 }),
       users(30),
       mapping,
     );
     expect(r.failure).toBeUndefined();
     expect(r.retries.map((x) => x.reason)).toEqual([
-      expect.stringMatching(/no answer within 150 ms/),
+      expect.stringMatching(/no answer within 1000 ms/),
       expect.stringMatching(/not JSON/),
       expect.stringMatching(/unreachable/),
     ]);
-    await new Promise((res) => setTimeout(res, 400)); // the stalled request is processed late
+    await new Promise((res) => setTimeout(res, 1500)); // the stalled request is processed late
     expect(seg.byMessageId.size).toBe(30);
     expect(seg.duplicates).toBe(2 * 10); // the stalled and the malformed batch, each re-sent once
   });
