@@ -6,6 +6,7 @@
  * Killed with SIGKILL by the test mid-way; nothing here cleans up on purpose.
  */
 const { readFileSync } = require('node:fs');
+const { setTimeout } = require('node:timers');
 const { Pool } = require('pg');
 const pino = require('pino');
 const { startAgent } = require('../../dist/agent/start-agent');
