@@ -23,6 +23,7 @@ const BENCHES = [
   'state-backends',
   'git-clone',
   'dbt-loader',
+  'sync-runs',
 ];
 
 function run(name) {
