@@ -11,6 +11,8 @@ export interface PostgresServer {
   version: string;
   dataDir: string;
   logFile: string;
+  /** Crash and recovery: `pg_ctl restart -m immediate` (every session dies, unlogged tables empty). */
+  crashRestart(): Promise<void>;
   /** `pg_ctl stop -m immediate`, then removes the temp folder. Safe to call twice. */
   stop(): Promise<void>;
 }

@@ -243,6 +243,22 @@ async function startPostgres(options = {}) {
       version,
       dataDir,
       logFile,
+      /** Crash and recovery: `pg_ctl restart -m immediate` (every session dies, unlogged tables empty). */
+      async crashRestart() {
+        await run(binDir, 'pg_ctl', [
+          'restart',
+          '-D',
+          dataDir,
+          '-l',
+          logFile,
+          '-m',
+          'immediate',
+          '-w',
+          '-t',
+          '30',
+          '-s',
+        ]);
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
