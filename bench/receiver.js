@@ -5,6 +5,7 @@
  * Prints its URL on stdout once listening.
  */
 const http = require('node:http');
+const { Buffer } = require('node:buffer');
 
 let records = 0;
 let requests = 0;

@@ -63,7 +63,7 @@ if (process.argv[2] === '--child') {
 
 function runChild(spec) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [__filename, '--child', JSON.stringify(spec)], {
+    const p = spawn(process.execPath, [path.join(__dirname, 'sync-runs.js'), '--child', JSON.stringify(spec)], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BENCH_PG_PASSWORD: spec.password },
     });
@@ -89,7 +89,7 @@ function startReceiver() {
 }
 
 async function stats(url) {
-  const r = await fetch(url.replace(/\/hook$/, '/stats'));
+  const r = await globalThis.fetch(url.replace(/\/hook$/, '/stats'));
   return r.json();
 }
 
@@ -112,7 +112,7 @@ async function receiverMax(url, records) {
     Array.from({ length: IN_FLIGHT }, async () => {
       while (next < batches) {
         next += 1;
-        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const r = await globalThis.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         await r.text();
       }
     }),
