@@ -63,10 +63,14 @@ if (process.argv[2] === '--child') {
 
 function runChild(spec) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(__dirname, 'sync-runs.js'), '--child', JSON.stringify(spec)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, BENCH_PG_PASSWORD: spec.password },
-    });
+    const p = spawn(
+      process.execPath,
+      [path.join(__dirname, 'sync-runs.js'), '--child', JSON.stringify(spec)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, BENCH_PG_PASSWORD: spec.password },
+      },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('close', (code) =>
@@ -112,7 +116,11 @@ async function receiverMax(url, records) {
     Array.from({ length: IN_FLIGHT }, async () => {
       while (next < batches) {
         next += 1;
-        const r = await globalThis.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const r = await globalThis.fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         await r.text();
       }
     }),
