@@ -22,7 +22,12 @@ export interface DbtColumn {
 
 export interface PrimaryKeyCandidate {
   columns: string[];
-  from: 'constraint' | 'tests' | 'dbt_utils.unique_combination_of_columns';
+  from:
+    | 'constraint'
+    | 'tests'
+    | 'dbt_constraints.primary_key'
+    | 'dbt_utils.unique_combination_of_columns'
+    | 'dbt_expectations.expect_compound_columns_to_be_unique';
 }
 
 export type Resolution = {

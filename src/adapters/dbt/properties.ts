@@ -10,8 +10,14 @@ import { asMap, parseYamlFile, type YamlFile } from './yaml/yaml-file';
 
 export interface TestSpec {
   name: string;
-  /** `combination_of_columns` of dbt_utils.unique_combination_of_columns. */
+  /**
+   * The columns a multi-column uniqueness test names: `combination_of_columns` of
+   * dbt_utils.unique_combination_of_columns, `column_list` of dbt_expectations.expect_compound_columns_to_be_unique,
+   * `column_names` of dbt_constraints.primary_key / unique_key.
+   */
   combination?: string[];
+  /** A model-level test's `column_name`: the column it tests. */
+  column?: string;
   /** Has a `where` or is disabled: it does not prove anything about every row. */
   conditional: boolean;
 }
@@ -151,9 +157,13 @@ class Reader {
       name,
       conditional: (where !== undefined && where !== null && where !== '') || enabled === false,
     };
-    if (name === 'dbt_utils.unique_combination_of_columns') {
-      const cols = args.combination_of_columns ?? asMap(args.arguments)?.combination_of_columns;
-      if (Array.isArray(cols) && cols.every((c) => typeof c === 'string')) spec.combination = cols;
+    // dbt 1.10 nests test arguments under `arguments:`; older projects write them beside the config.
+    const arg = (k: string) => args[k] ?? asMap(args.arguments)?.[k];
+    const column = arg('column_name');
+    if (typeof column === 'string' && column !== '') spec.column = column;
+    const cols = arg('combination_of_columns') ?? arg('column_list') ?? arg('column_names');
+    if (Array.isArray(cols) && cols.length > 0 && cols.every((c) => typeof c === 'string')) {
+      spec.combination = cols;
     }
     return spec;
   }
