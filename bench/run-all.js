@@ -18,6 +18,7 @@ const BENCHES = [
   'plan-scale',
   'refresh-roundtrips',
   'refresh-warehouses',
+  'tracking-statements',
   'apply-bytes',
   'apply-scale',
   'state-backends',

@@ -88,6 +88,9 @@ const COUNT_COLUMNS = (['planned', 'accepted', 'rejected'] as const).flatMap((ki
 /** Reasons and errors are cut here: they are for people, and every warehouse stores this much. */
 const MAX_TEXT = 4000;
 
+/** Outcomes staged per statement in commitBatch. */
+const STAGE_ROWS = 1000;
+
 const clip = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
 const iso = (text: string): string => {
   const d = new Date(text);
@@ -398,19 +401,25 @@ select * from (select ${p}.*, row_number() over (partition by ${p}.${i('__bf_op'
     const { records, rejections, plan, batch } = this.tables(t);
     const doing = `recording delivered rows of run ${runId}`;
     const now = this.s(new Date().toISOString());
-    const rows = outcomes
-      .map(
-        (o) =>
-          `select ${this.n(o.seq)} as ${i('seq')}, ${this.s(o.recordId)} as ${i('id')}, ${this.s(o.op)} as ${i('op')}, ${this.s(o.checksum)} as ${i('checksum')}, ${this.s(o.accepted ? 'accepted' : 'rejected')} as ${i('outcome')}, ${this.s(o.accepted ? null : clip(o.reason ?? 'rejected'))} as ${i('reason')}`,
-      )
-      .join('\nunion all ');
+    const select = (chunk: RowOutcome[]) =>
+      chunk
+        .map(
+          (o) =>
+            `select ${this.n(o.seq)} as ${i('seq')}, ${this.s(o.recordId)} as ${i('id')}, ${this.s(o.op)} as ${i('op')}, ${this.s(o.checksum)} as ${i('checksum')}, ${this.s(o.accepted ? 'accepted' : 'rejected')} as ${i('outcome')}, ${this.s(o.accepted ? null : clip(o.reason ?? 'rejected'))} as ${i('reason')}`,
+        )
+        .join('\nunion all ');
     const b = i('b');
     const from = (where: string) => `select * from ${batch} where ${where}`;
     const upserts = outcomes.some((o) => o.accepted && o.op !== 'remove');
     const removals = outcomes.some((o) => o.accepted && o.op === 'remove');
     const rejected = outcomes.some((o) => !o.accepted);
     // The batch table is written first, outside the transaction (DDL commits implicitly on Snowflake).
-    for (const sql of this.d.createTableAs(batch, rows)) await this.d.query(sql, doing);
+    // A batch of more than STAGE_ROWS rows is staged in several statements: one UNION ALL of thousands
+    // of SELECTs is past what some planners take (the count still depends on the batch size only).
+    for (const sql of this.d.createTableAs(batch, select(outcomes.slice(0, STAGE_ROWS))))
+      await this.d.query(sql, doing);
+    for (let at = STAGE_ROWS; at < outcomes.length; at += STAGE_ROWS)
+      await this.d.query(`insert into ${batch} ${select(outcomes.slice(at, at + STAGE_ROWS))}`, doing);
     await this.d.transaction('dml', doing, async (q) => {
       if (upserts) {
         for (const sql of this.upsertRecords(
