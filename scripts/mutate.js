@@ -53,7 +53,7 @@ const MUTANTS = [
     file: `${W}/databricks/databricks-sql.ts`,
     find: 'export function ucName(name: string): string {\n  return name.toLowerCase();',
     replace: 'export function ucName(name: string): string {\n  return name;',
-    tests: ['test/integration/warehouse/databricks.test.ts', 'test/integration/databricks'],
+    tests: ['test/unit/adapters', 'test/integration/warehouse/databricks.test.ts'],
   },
   {
     name: 'postgres-dropped-quote-escape',
@@ -69,7 +69,7 @@ const MUTANTS = [
     file: `${W}/bigquery/bigquery-sql.ts`,
     find: ".replace(/`/g, '\\\\`')}\\``;",
     replace: '}\\``;',
-    tests: ['test/integration/warehouse/bigquery.test.ts'],
+    tests: ['test/unit/adapters', 'test/integration/warehouse/bigquery.test.ts'],
   },
   {
     name: 'postgres-not-read-only',
@@ -129,12 +129,11 @@ const MUTANTS = [
   },
   {
     name: 'engine-swallowed-apply-error',
-    kind: 'a swallowed error: a failed change is counted as applied',
+    kind: 'a swallowed error: a failed change is counted as applied and its dependents run',
     file: 'src/engine/apply.ts',
-    find: '    hooks.applyFailed?.(change.address, change.action, message);',
-    replace: '    hooks.applyFailed?.(change.address, change.action, message);\n    return undefined;',
-    tests: ['test/e2e/warehouses.test.ts', 'test/e2e/workflow.test.ts'],
-    build: true,
+    find: '          if (failure) {',
+    replace: '          if (failure && !failure.message) {',
+    tests: ['test/unit/engine'],
   },
   {
     name: 'engine-parallelism-off-by-one',
@@ -212,8 +211,8 @@ function main() {
     } else {
       try {
         if (m.build) {
-          build();
           rebuilt = true;
+          build(); // throws if the mutant does not compile: then it is reported, not counted
         }
         // Source-only runs skip the dist/ freshness check (the mutated source is deliberately unbuilt).
         const r = run(

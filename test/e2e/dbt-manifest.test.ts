@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli';
+import { runCli, expectNoErrorOutput } from '../helpers/cli';
 import { createWorkRepo } from '../helpers/git-repo';
 import { scratchDir, writeConfig } from '../helpers/workspace';
 import {
@@ -80,7 +80,7 @@ it('resolves relations from the manifest of the job’s latest successful run, w
     cwd: dir,
     env: { DBT_CLOUD_API_KEY: KEY },
   });
-  expect(r.stderr).toBe('');
+  expectNoErrorOutput(r.stderr);
   expect(r.code).toBe(0);
   const customers = JSON.parse(r.stdout).models.find((m: any) => m.name === 'customers');
   expect(customers.relation).toMatchObject({ schema: 'prod_marts', name: 'customers' });

@@ -8,10 +8,11 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PgBackend } from '../../src/state/pg-backend';
-import { runCli, startCli } from '../helpers/cli';
+import { runCli, startCli, expectNoErrorOutput } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase, type TestRole } from '../helpers/pg';
 import { startPostgres } from '../helpers/postgres-server';
 import { SECRETS, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
+import { refused, waitFor } from '../helpers/wait';
 
 const MODELS = 40;
 const execFileAsync = promisify(execFile);
@@ -101,7 +102,7 @@ it('fails an apply cleanly when the state database restarts, and the next apply 
 
   // No force-unlock: the lock died with the session. The next apply folds in what was journaled.
   const next = await runCli(['apply', '-auto-approve'], { cwd: dir, env });
-  expect(next.stderr).toBe('');
+  expectNoErrorOutput(next.stderr);
   expect(next.code).toBe(0);
   const plan = await runCli(['plan', '-detailed-exitcode'], { cwd: dir, env });
   expect(plan.stdout).toContain('No changes. Your infrastructure matches the configuration.');
@@ -124,7 +125,7 @@ it('says a connection was lost mid-command (not that it never worked), and recon
   try {
     expect(await b.read()).not.toBeNull();
     await pgCtl('stop', '-m', 'immediate');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('the server refuses connections', () => refused('127.0.0.1', stateServer.port));
     const err = await b.read().catch((e: unknown) => e);
     expect((err as Error).message).toMatch(
       /^The connection to the pg state backend \(pg workspace "prod" .*\) was lost while this command ran .*reconnecting failed: Cannot connect/,

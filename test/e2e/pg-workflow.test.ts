@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { PgBackend } from '../../src/state/pg-backend';
 import { pgTables } from '../../src/state/pg-schema';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runCli, type CliResult, expectNoErrorOutput } from '../helpers/cli';
 import { createTestDatabase, uniqueName, type TestDatabase, type TestRole } from '../helpers/pg';
 import { SECRETS, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
+import { waitFor } from '../helpers/wait';
 
 let db: TestDatabase;
 let role: TestRole;
@@ -66,7 +67,7 @@ describe('pg backend through the CLI', () => {
   it('applies into Postgres, keeps no secret there, and shows the state', async () => {
     writeConfig(dir, config('https://hooks.example.com/v1'));
     const apply = await cli(['apply', '-auto-approve']);
-    expect(apply.stderr).toBe('');
+    expectNoErrorOutput(apply.stderr);
     expect(apply.stdout).toContain('Apply complete! Resources: 4 added');
     expect(existsSync(join(dir, '.backflow'))).toBe(false);
 
@@ -122,7 +123,7 @@ describe('pg backend through the CLI', () => {
     writeConfig(dir, config('https://hooks.example.com/v3'));
     expect((await cli(['plan', '-out=v3.plan'])).code).toBe(0);
     const applied = await cli(['apply', 'v3.plan']);
-    expect(applied.stderr).toBe('');
+    expectNoErrorOutput(applied.stderr);
     expect(applied.stdout).toContain('1 changed');
   });
 
@@ -143,7 +144,7 @@ describe('pg backend through the CLI', () => {
     expect(unknown.stderr).toContain('Versions kept: 3 (current), 2, 1.');
 
     const rollback = await cli(['state', 'rollback', '1']);
-    expect(rollback.stderr).toBe('');
+    expectNoErrorOutput(rollback.stderr);
     expect(rollback.stdout).toContain('to serial 1: written as serial 4 (4 resources)');
     const state = JSON.parse((await cli(['show', '--json'])).stdout);
     expect(state.serial).toBe(4);
@@ -168,7 +169,13 @@ describe('pg backend through the CLI', () => {
       expect(locked.stderr).toContain(`backflow force-unlock ${held.info.id}`);
 
       const waiting = cli(['plan', '--lock-timeout', '20s']);
-      await new Promise((r) => setTimeout(r, 700));
+      // Unlock once the second plan is waiting: its own lock session is open and retrying.
+      await waitFor('the second plan waits for the lock', async () => {
+        const rows = await db.query(
+          "select count(*)::int as n from pg_stat_activity where application_name = 'backflow lock prod'",
+        );
+        return rows[0].n >= 2;
+      });
       const unlock = await cli(['force-unlock', '-force', held.info.id]);
       expect(unlock.code).toBe(0);
       expect(unlock.stdout).toContain('Backflow state has been successfully unlocked!');
@@ -187,7 +194,7 @@ describe('pg backend through the CLI', () => {
     const localDir = scratchDir('backflow-pg-migrate-');
     writeFileSync(join(localDir, 'backflow.json'), JSON.stringify({ backend: { type: 'local' } }));
     const out = await cli(['state', 'migrate', '--to-config', localDir]);
-    expect(out.stderr).toBe('');
+    expectNoErrorOutput(out.stderr);
     expect(out.stdout).toContain('Migrated the state');
     const local = JSON.parse(readFileSync(join(localDir, '.backflow', 'state.json'), 'utf8'));
     const current = JSON.parse((await cli(['show', '--json'])).stdout);
@@ -198,7 +205,7 @@ describe('pg backend through the CLI', () => {
     const stagingDir = scratchDir('backflow-pg-migrate-staging-');
     writeConfig(stagingDir, config('https://hooks.example.com/v3', 'staging'));
     const back = await cli(['state', 'migrate', '--from-config', localDir], stagingDir);
-    expect(back.stderr).toBe('');
+    expectNoErrorOutput(back.stderr);
     const noop = await cli(['plan', '-detailed-exitcode'], stagingDir);
     expect(noop.stdout).toContain('No changes.');
 
@@ -232,7 +239,7 @@ describe('pg backend through the CLI', () => {
     expect(damaged.stderr).toContain('`backflow state rollback SERIAL`');
     expect(damaged.stderr).not.toMatch(/^\s+at /m);
     const repaired = await cli(['state', 'rollback', String(serial - 1)]);
-    expect(repaired.stderr).toBe('');
+    expectNoErrorOutput(repaired.stderr);
     expect(JSON.parse((await cli(['show', '--json'])).stdout).serial).toBe(serial + 1);
 
     await admin.query(`update ${t.states} set body = $1 where workspace = 'prod' and serial = $2`, [

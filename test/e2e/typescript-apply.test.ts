@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from '../../examples/typescript/main';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runCli, type CliResult, expectNoErrorOutput } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase, type TestRole } from '../helpers/pg';
 import { scratchDir } from '../helpers/workspace';
 
@@ -52,7 +52,7 @@ afterAll(async () => {
 describe('the TypeScript example against Postgres', () => {
   it('plans the staging stack against the warehouse', async () => {
     const r = await cli('plan');
-    expect(r.stderr).toBe('');
+    expectNoErrorOutput(r.stderr);
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith('Stack: staging\n\n')).toBe(true);
     expect(r.stdout).toContain('Plan: 6 to add, 0 to change, 0 to destroy.');

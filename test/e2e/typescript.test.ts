@@ -10,7 +10,7 @@ import { TerraformStack } from 'cdktf';
 import { buildApp } from '../../examples/typescript/main';
 import { DbtCloud, Destination, GitSync, Model, Schedule, Secret, Source, Sync } from '../../src/constructs';
 import { synth } from '../helpers/cdktf';
-import { ROOT, runCli, type CliResult } from '../helpers/cli';
+import { ROOT, runCli, type CliResult, expectNoErrorOutput } from '../helpers/cli';
 import { scratchDir, writeConfig } from '../helpers/workspace';
 
 const SECRETS = {
@@ -39,7 +39,7 @@ describe('the TypeScript example', () => {
   it('plans both stacks with refresh off, each a workspace with its own summary', async () => {
     const dir = scratchDir();
     const r = await cli(['plan', '-refresh=false', '--synth-dir', example], dir);
-    expect(r.stderr).toBe('');
+    expectNoErrorOutput(r.stderr);
     expect(r.code).toBe(0);
     const [production, staging] = r.stdout.split(/^Stack: staging$/m);
     expect(production.startsWith('Stack: production\n\n')).toBe(true);

@@ -18,7 +18,11 @@ export interface CliResult {
 }
 
 export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `--require ${GUARD}`, ...env };
+  // Under `npm run coverage`, each CLI process writes its V8 coverage there (merged by scripts/coverage.js).
+  const coverage = process.env.BACKFLOW_CLI_COVERAGE
+    ? { NODE_V8_COVERAGE: process.env.BACKFLOW_CLI_COVERAGE }
+    : {};
+  return { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `--require ${GUARD}`, ...coverage, ...env };
 }
 
 export function startCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): ChildProcess {
@@ -39,4 +43,16 @@ export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.Process
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, stdout, stderr, output: stdout + stderr }));
   });
+}
+
+/**
+ * A command that worked prints no error or warning, but may print progress lines on stderr (clones,
+ * refreshes, waits for a lock): assert the former, not an empty stderr, so no test depends on whether a
+ * progress line happened to be printed on this machine.
+ */
+export function expectNoErrorOutput(stderr: string): void {
+  const bad = stderr
+    .split('\n')
+    .filter((line) => /\b(error|warning|fatal|exception|failed)\b|^\s+at\s/i.test(line));
+  expect(bad).toEqual([]);
 }

@@ -5,6 +5,7 @@ import {
   type WarehouseAdapter,
 } from '../../../src/adapters/warehouse/warehouse';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg';
+import { waitFor } from '../../helpers/wait';
 
 let db: TestDatabase;
 let adapter: WarehouseAdapter;
@@ -267,7 +268,12 @@ test('after the session is lost, the next call reconnects', async () => {
     await db.query(
       "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'backflow' and datname = current_database()",
     );
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let the client see the termination
+    await waitFor('the terminated session is gone', async () => {
+      const rows = await db.query(
+        "select count(*)::int as n from pg_stat_activity where application_name = 'backflow' and datname = current_database()",
+      );
+      return rows[0].n === 0;
+    });
     const result = await own.introspect({ relations: [], queries: [{ id: 'a', sql: 'select 1 as x' }] });
     expect(result.queries.get('a')).toEqual({ columns: [{ name: 'x', type: 'integer' }] });
   } finally {

@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/pg';
 import { describeBackendSuite, shown } from '../../unit/state/backend-suite';
 import { resource, stateWith } from '../../unit/state/builders';
 import { pgFixture, type PgFixture } from './pg-fixture';
+import { waitFor } from '../../helpers/wait';
 
 const put = (n: string): JournalEntry => ({
   op: 'put',
@@ -167,7 +168,12 @@ describe('pg backend', () => {
     await a.lock('apply');
     const { pid } = (await fx.admin.query(`select pid from ${t().locks}`)).rows[0];
     await fx.admin.query('select pg_terminate_backend($1, 5000)', [pid]);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the lock session is gone', async () => {
+      const rows = await fx.admin.query('select count(*)::int as n from pg_stat_activity where pid = $1', [
+        pid,
+      ]);
+      return rows.rows[0].n === 0;
+    });
     await expect(a.appendJournal(state, put('x'))).rejects.toThrow(/was lost/);
     await expect(a.write({ ...state, serial: 2 })).rejects.toThrow(/was lost/);
   });

@@ -12,7 +12,8 @@ adapterSuite('databricks', async () => {
     warehouse: 'databricks',
     settings: world.settings,
     schema: 'marts',
-    managedSchema: '__segment_reverse_etl',
+    // Written with capitals, as a user may: Unity Catalog stores (and the adapter must look for) lower case.
+    managedSchema: '__Segment_Reverse_ETL',
     exec: (sql) => server.sql(sql),
     quote: quoteIdent,
     table: (schema, name) => `${quoteIdent(schema)}.${quoteIdent(name)}`,
@@ -24,7 +25,7 @@ adapterSuite('databricks', async () => {
     relationExists: async (schema, name) => {
       const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
       const rows = await server.duck(
-        `select count(*) from information_schema.tables where table_catalog = 'uc__main' and table_schema = ${lit(schema)} and table_name = ${lit(name)}`,
+        `select count(*) from information_schema.tables where table_catalog = 'uc__main' and table_schema = lower(${lit(schema)}) and table_name = lower(${lit(name)})`,
       );
       return Number(rows[0][0]) === 1;
     },

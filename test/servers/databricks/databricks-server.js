@@ -321,7 +321,9 @@ async function startDatabricksServer(options = {}) {
       (t) => t.type === 'qident' || (t.type === 'ident' && !/^(create|schema|if|not|exists)$/i.test(t.text)),
     );
     const names = parts.map((t) => (t.type === 'qident' ? t.value : t.text));
-    const [catalog, schema] = names.length >= 2 ? names : [session.catalog, names[0]];
+    const [catalog, given] = names.length >= 2 ? names : [session.catalog, names[0]];
+    // Unity Catalog names are case-insensitive and stored in lower case.
+    const schema = given.toLowerCase();
     if (!(await hasCatalogPrivilege(session.principal, catalog, 'CREATE SCHEMA'))) {
       throw new SqlError(
         `[INSUFFICIENT_PERMISSIONS] Insufficient privileges: User does not have CREATE SCHEMA on Catalog '${catalog}'.`,

@@ -70,7 +70,8 @@ describe('Databricks', () => {
     expect(dbx.databricksStatement('select `a;b`, "c;d" from t;')).toBe('select `a;b`, "c;d" from t');
   });
 
-  test('table names as Unity Catalog stores them', () => {
+  test('schema and table names as Unity Catalog stores them', () => {
+    expect(dbx.ucName('Marts_EU')).toBe('marts_eu');
     expect(dbx.fitTableName('snapshot_active_users')).toBe('snapshot_active_users');
     expect(dbx.fitTableName('snapshot_Active_Users')).toBe('snapshot_active_users');
     expect(dbx.fitTableName('snapshot_x; drop')).toMatch(/^snapshot_x__drop_[0-9a-f]{10}$/);
@@ -100,6 +101,10 @@ describe('batched describe', () => {
 
   test('batches stay under the size cap', () => {
     expect(batchBySize([1, 2, 3, 4], () => 100, 350).map((b) => b.length)).toEqual([2, 2]);
+    // Each item counts its size + 64: two of 100 fill 328 exactly; an item alone over the cap is alone.
+    expect(batchBySize([1, 2, 3], () => 100, 328).map((b) => b.length)).toEqual([2, 1]);
+    expect(batchBySize([1, 2, 3], () => 100, 327).map((b) => b.length)).toEqual([1, 1, 1]);
+    expect(batchBySize([1, 2, 3], () => 400, 100).map((b) => b.length)).toEqual([1, 1, 1]);
     expect(
       batchBySize(
         Array.from({ length: 1000 }, () => 1),
