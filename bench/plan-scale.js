@@ -179,7 +179,9 @@ async function measureSize(work, input, tf) {
   );
   row.floorNoop = await medianOf(() => measured(work, process.execPath, [FLOOR, noopDir]));
   row.noop = await medianOf(() =>
-    cli(work, ['plan', '-refresh=false', '-c', noopDir], { expect: /No changes\. Your (workspace|infrastructure) matches/ }),
+    cli(work, ['plan', '-refresh=false', '-c', noopDir], {
+      expect: /No changes\. Your (workspace|infrastructure) matches/,
+    }),
   );
   row.destroyTarget = await medianOf(() =>
     cli(work, ['plan', '-destroy', '-target', 'source.warehouse', '-refresh=false', '-c', noopDir], {
