@@ -5,7 +5,16 @@
  * commit, so `plan -refresh=false` resolves dbt models from the last synced commit without any network.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { loadDbtProject, type DbtCatalog, type LoaderCache } from '../adapters/dbt';
 import { manifestFromDbtCloud } from '../adapters/dbtcloud/manifest-source';
@@ -83,6 +92,7 @@ export class DbtCatalogs {
     });
     writeJson(join(folder, 'loader-cache.json'), result.cache);
     writeJson(join(folder, `catalog-${checkout.commit}.json`), result.catalog);
+    pruneCatalogs(folder, checkout.commit);
     return {
       commit: checkout.commit,
       catalog: result.catalog,
@@ -156,6 +166,18 @@ export class DbtCatalogs {
       .slice(0, 16);
     return join(this.cacheRoot, 'dbt', key);
   }
+}
+
+/** Catalogs kept per Git sync: the current commit's and the most recent others (by write time). */
+export const CATALOGS_KEPT = 5;
+
+/** Removes the cached catalogs of old commits, keeping `current` and the CATALOGS_KEPT - 1 newest others. */
+export function pruneCatalogs(folder: string, current: string): void {
+  const old = readdirSync(folder)
+    .filter((f) => /^catalog-[0-9a-f]+\.json$/.test(f) && f !== `catalog-${current}.json`)
+    .map((f) => ({ f, t: statSync(join(folder, f)).mtimeMs }))
+    .sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
+  for (const { f } of old.slice(CATALOGS_KEPT - 1)) rmSync(join(folder, f), { force: true });
 }
 
 function readJson<T>(file: string): T | undefined {
