@@ -3,18 +3,42 @@
  * 0 success, 1 error, 2 changes present (plan --detailed-exitcode).
  */
 import { CommanderError } from 'commander';
+import { UserError } from '../errors';
 import { normalizeArgv } from './argv';
 import { printError, useColor } from './output';
 import { buildProgram } from './program';
 
 export function main(argv: string[]): void {
   const color = useColor(argv.includes('--no-color') || argv.includes('-no-color'), process.stderr);
+  let args = normalizeArgv(argv.slice(2));
+  // Terraform's global `-chdir=DIR`, before the command: run as if started in DIR.
+  const chdir = /^--chdir(?:=(.*))?$/.exec(args[0] ?? '');
+  if (chdir) {
+    const dir = chdir[1] ?? args[1];
+    args = args.slice(chdir[1] === undefined ? 2 : 1);
+    try {
+      if (dir === undefined || dir === '') throw new Error('no folder given');
+      process.chdir(dir);
+    } catch (err) {
+      printError(
+        new UserError(
+          `Cannot run in the -chdir folder: chdir ${dir ?? ''}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`,
+          'Write -chdir=DIR before the command, with DIR an existing folder.',
+        ),
+        color,
+      );
+      exit(1);
+      return;
+    }
+  }
+  // `backflow --version [--json]` prints what `backflow version` prints, as Terraform's does.
+  if (['--version', '-V', '-v'].includes(args[0] ?? '')) args = ['version', ...args.slice(1)];
   let pending: Promise<number> | undefined;
   const program = buildProgram((code) => {
     pending = code;
   });
   try {
-    program.parse(normalizeArgv(argv.slice(2)), { from: 'user' });
+    program.parse(args, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       exit(err.exitCode === 0 ? 0 : 1);

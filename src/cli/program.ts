@@ -2,29 +2,113 @@
  * The command tree. Each action parses flags into a typed object, calls a command function and returns
  * its exit code; main.ts owns printing errors and exiting.
  */
-import { Command, Option } from 'commander';
-import { BACKFLOW_VERSION } from '../version';
-import { agentCommand } from './commands/agent';
-import { applyCommand } from './commands/apply';
-import { checkCommand } from './commands/check';
-import { modelsListCommand, modelsSyncCommand } from './commands/models';
-import { dbtCloudJobsCommand } from './commands/dbt-cloud';
-import { planCommand } from './commands/plan';
-import { previewCommand } from './commands/preview';
-import { sourceSetupSqlCommand, sourceTestCommand } from './commands/source';
-import { showCommand } from './commands/show';
-import {
-  forceUnlockCommand,
-  stateListCommand,
-  stateMvCommand,
-  stateRmCommand,
-  stateShowCommand,
-} from './commands/state';
-import { stateHistoryCommand, stateRollbackCommand } from './commands/state-history';
-import { stateMigrateCommand } from './commands/state-migrate';
-import { validateCommand } from './commands/validate';
-import { runsListCommand, runsShowCommand, syncRunCommand } from './commands/runs';
+import { Argument, Command, Option } from 'commander';
+import { completionScript } from './completion';
 import { useColor } from './output';
+
+/**
+ * Each command's module loads when that command runs, not at start-up: `backflow --version` or `validate`
+ * must not pay for the engine, the renderers and the warehouse adapters (Terraform starts in ~0.1 s).
+ */
+function lazy<M, K extends keyof M>(load: () => M, key: K): M[K] {
+  return ((...args: unknown[]) => (load()[key] as (...a: unknown[]) => unknown)(...args)) as M[K];
+}
+
+const agentCommand = lazy(
+  () => require('./commands/agent') as typeof import('./commands/agent'),
+  'agentCommand',
+);
+const applyCommand = lazy(
+  () => require('./commands/apply') as typeof import('./commands/apply'),
+  'applyCommand',
+);
+const checkCommand = lazy(
+  () => require('./commands/check') as typeof import('./commands/check'),
+  'checkCommand',
+);
+const modelsListCommand = lazy(
+  () => require('./commands/models') as typeof import('./commands/models'),
+  'modelsListCommand',
+);
+const modelsSyncCommand = lazy(
+  () => require('./commands/models') as typeof import('./commands/models'),
+  'modelsSyncCommand',
+);
+const dbtCloudJobsCommand = lazy(
+  () => require('./commands/dbt-cloud') as typeof import('./commands/dbt-cloud'),
+  'dbtCloudJobsCommand',
+);
+const planCommand = lazy(() => require('./commands/plan') as typeof import('./commands/plan'), 'planCommand');
+const previewCommand = lazy(
+  () => require('./commands/preview') as typeof import('./commands/preview'),
+  'previewCommand',
+);
+const sourceSetupSqlCommand = lazy(
+  () => require('./commands/source') as typeof import('./commands/source'),
+  'sourceSetupSqlCommand',
+);
+const sourceTestCommand = lazy(
+  () => require('./commands/source') as typeof import('./commands/source'),
+  'sourceTestCommand',
+);
+const showCommand = lazy(() => require('./commands/show') as typeof import('./commands/show'), 'showCommand');
+const forceUnlockCommand = lazy(
+  () => require('./commands/state') as typeof import('./commands/state'),
+  'forceUnlockCommand',
+);
+const stateListCommand = lazy(
+  () => require('./commands/state') as typeof import('./commands/state'),
+  'stateListCommand',
+);
+const stateMvCommand = lazy(
+  () => require('./commands/state') as typeof import('./commands/state'),
+  'stateMvCommand',
+);
+const stateRmCommand = lazy(
+  () => require('./commands/state') as typeof import('./commands/state'),
+  'stateRmCommand',
+);
+const stateShowCommand = lazy(
+  () => require('./commands/state') as typeof import('./commands/state'),
+  'stateShowCommand',
+);
+const stateHistoryCommand = lazy(
+  () => require('./commands/state-history') as typeof import('./commands/state-history'),
+  'stateHistoryCommand',
+);
+const stateRollbackCommand = lazy(
+  () => require('./commands/state-history') as typeof import('./commands/state-history'),
+  'stateRollbackCommand',
+);
+const stateMigrateCommand = lazy(
+  () => require('./commands/state-migrate') as typeof import('./commands/state-migrate'),
+  'stateMigrateCommand',
+);
+const validateCommand = lazy(
+  () => require('./commands/validate') as typeof import('./commands/validate'),
+  'validateCommand',
+);
+const runsListCommand = lazy(
+  () => require('./commands/runs') as typeof import('./commands/runs'),
+  'runsListCommand',
+);
+const runsShowCommand = lazy(
+  () => require('./commands/runs') as typeof import('./commands/runs'),
+  'runsShowCommand',
+);
+const syncRunCommand = lazy(
+  () => require('./commands/runs') as typeof import('./commands/runs'),
+  'syncRunCommand',
+);
+const versionCommand = lazy(
+  () => require('./commands/version') as typeof import('./commands/version'),
+  'versionCommand',
+);
+const graphCommand = lazy(
+  () => require('./commands/graph') as typeof import('./commands/graph'),
+  'graphCommand',
+);
+const fmtCommand = lazy(() => require('./commands/fmt') as typeof import('./commands/fmt'), 'fmtCommand');
 
 export type Run = (code: Promise<number>) => void;
 
@@ -59,7 +143,7 @@ export function buildProgram(run: Run): Command {
     .description(
       'Reverse ETL on dbt as code: plan and apply warehouses, dbt Git syncs, models, destinations and syncs.',
     )
-    .version(BACKFLOW_VERSION, '-V, --version')
+    // `--version` is handled in main.ts before parsing (Terraform's output, and `--version --json`).
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -225,6 +309,38 @@ export function buildProgram(run: Run): Command {
     .argument('<id>', 'the lock id printed in the lock error')
     .option('--force', 'do not ask for confirmation')
     .action((id: string, _o, cmd: Command) => run(forceUnlockCommand(id, { ...flagsOf(cmd), lock: false })));
+
+  program
+    .command('version')
+    .description('print the Backflow version and platform (also: --version)')
+    .option('--json', 'as JSON')
+    .action((_o, cmd: Command) => run(versionCommand(flagsOf(cmd))));
+
+  common(program.command('graph').description('print the dependency graph of the configuration'))
+    .addOption(
+      new Option('--type <type>', 'dot (Graphviz, as terraform graph) or mermaid').choices([
+        'dot',
+        'mermaid',
+      ]),
+    )
+    .action((_o, cmd: Command) => run(graphCommand(flagsOf(cmd))));
+
+  program
+    .command('fmt')
+    .description('rewrite the JSON config files in the canonical layout')
+    .option('-c, --config <dir>', 'folder holding backflow.json or *.backflow.json', '.')
+    .option('--check', 'write nothing; exit 3 when a file needs formatting')
+    .option('--diff', 'print the changes as a unified diff')
+    .action((_o, cmd: Command) => run(fmtCommand(flagsOf(cmd))));
+
+  program
+    .command('completion')
+    .description('print a shell completion script: eval "$(backflow completion bash)"')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action((shell: string) => {
+      process.stdout.write(completionScript(program, shell));
+      run(Promise.resolve(0));
+    });
 
   return program;
 }

@@ -23,16 +23,39 @@ export function applyHooks(color: boolean): EngineHooks {
   };
 }
 
-/** Refresh progress on stderr, only when it is a terminal or the refresh is long enough to matter. */
-export function refreshHooks(): EngineHooks {
+/**
+ * Refresh progress on stderr: a line per second of progress once a refresh is long enough to matter, and,
+ * while a source keeps it waiting with nothing finishing, Terraform's `Still refreshing... [10s elapsed]`
+ * every 10 s, so a slow warehouse never looks like a hang. The timer never keeps the process alive.
+ */
+export function refreshHooks(every = 10_000): EngineHooks {
   const t0 = Date.now();
   let last = 0;
+  let done = 0;
+  let total = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = (): void => {
+    if (timer !== undefined) clearInterval(timer);
+    timer = undefined;
+  };
   return {
-    refreshProgress: (done, total, address) => {
+    refreshStarted: (n) => {
+      total = n;
+      if (n === 0) return;
+      timer = setInterval(() => {
+        if (done >= total) return stop();
+        const elapsed = Math.round((Date.now() - t0) / 1000);
+        process.stderr.write(`Still refreshing... [${elapsed}s elapsed, ${done}/${total} sources read]\n`);
+      }, every);
+      timer.unref();
+    },
+    refreshProgress: (n, all, address) => {
+      done = n;
+      if (n >= all) stop();
       const now = Date.now();
-      if (now - t0 < 1000 || (now - last < 1000 && done < total)) return;
+      if (now - t0 < 1000 || (now - last < 1000 && n < all)) return;
       last = now;
-      process.stderr.write(`Refreshing: ${done}/${total} sources read (${address})\n`);
+      process.stderr.write(`Refreshing: ${n}/${all} sources read (${address})\n`);
     },
   };
 }

@@ -8,9 +8,18 @@ import { UserError } from '../../errors';
 import { planWorkspace, type PlanOptions } from '../../engine/plan-workspace';
 import { hasChanges, type Plan, type PlanMode } from '../../engine/plan';
 import { humanSections } from '../../render/human';
-import { renderJson } from '../../render/json-plan';
+import {
+  JSON_PLAN_FORMAT_VERSION,
+  renderJson,
+  toJsonDiagnostic,
+  type JsonPlan,
+} from '../../render/json-plan';
+import type { Diagnostic } from '../../diagnostics';
+import { BACKFLOW_VERSION } from '../../version';
+import { diagnosticsOf } from './validate';
 import { renderMarkdown } from '../../render/markdown';
 import { savePlan } from '../../state/plan-file';
+import { hint } from '../automation';
 import { refreshHooks } from '../progress';
 import { writeSections } from '../write-sections';
 import { forEachWorkspace, withWorkspace, type GlobalOptions, type Workspace } from '../workspace';
@@ -75,7 +84,35 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     headerTo: format === 'json' ? ('stderr' as const) : ('stdout' as const),
     onlyOne: flags.out ? '-out saves the plan of one stack, but this cdktf app has several' : undefined,
   };
-  return forEachWorkspace(flags, each, (desired, stack) => planOne(desired, stack, flags, format, options));
+  const run = () =>
+    forEachWorkspace(flags, each, (desired, stack) => planOne(desired, stack, flags, format, options));
+  if (format !== 'json') return run();
+  try {
+    return await run();
+  } catch (err) {
+    // Machines get one JSON document on stdout even when there is no plan (bad config, no state lock, an
+    // unreachable backend): the diagnostics, errored, nothing applyable.
+    if (!(err instanceof UserError)) throw err;
+    process.stdout.write(JSON.stringify(failedPlanDocument(diagnosticsOf(err), options.mode)) + '\n');
+    return 1;
+  }
+}
+
+function failedPlanDocument(diagnostics: Diagnostic[], mode: PlanMode): JsonPlan {
+  return {
+    format_version: JSON_PLAN_FORMAT_VERSION,
+    backflow_version: BACKFLOW_VERSION,
+    timestamp: new Date().toISOString(),
+    mode,
+    resource_changes: [],
+    resource_drift: [],
+    diagnostics: diagnostics.map(toJsonDiagnostic),
+    summary: { add: 0, change: 0, destroy: 0 },
+    errored: true,
+    applyable: false,
+    prior_state: null,
+    config_hash: '',
+  };
 }
 
 /** Plans one workspace (the JSON config, or one stack of a cdktf app). */
@@ -95,10 +132,16 @@ function planOne(
     if (flags.out) {
       const path = resolve(flags.out);
       savePlan(path, plan, state);
-      if (format === 'human')
-        process.stdout.write(
-          `\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run:\n  backflow apply ${flags.out}${stack === undefined ? '' : ` --stack ${stack}`}\n`,
+      if (format === 'human') {
+        process.stdout.write(`\nSaved the plan to: ${flags.out}\n`);
+        hint(
+          `\nTo perform exactly these actions, run:\n  backflow apply ${flags.out}${stack === undefined ? '' : ` --stack ${stack}`}\n`,
         );
+      }
+    } else if (format === 'human' && hasChanges(plan) && options.mode !== 'refresh-only') {
+      hint(
+        '\nNote: You didn\'t use the -out option to save this plan, so Backflow can\'t guarantee to take\nexactly these actions if you run "backflow apply" now.\n',
+      );
     }
     return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;
   });

@@ -3,6 +3,7 @@
  * kept version again, as a new serial, under the lock). The pg backend keeps every version; the local
  * backend keeps the current state and the one before it (`.backup`).
  */
+import { hint } from '../automation';
 import { UserError } from '../../errors';
 import { renderTable } from '../../render/table';
 import type { StateVersion } from '../../state/types';
@@ -33,7 +34,7 @@ export async function stateHistoryCommand(flags: GlobalOptions & { json?: boolea
     process.stdout.write(`State of ${ws.backend.describe()}:\n\n`);
     process.stdout.write(renderTable(['serial', 'lineage', 'written', 'version', 'resources'], rows) + '\n');
     if (ws.desired.backend.type === 'local') process.stdout.write(`\n${LOCAL_NOTE}\n`);
-    process.stdout.write('\nRestore a version with `backflow state rollback SERIAL`.\n');
+    hint('\nRestore a version with `backflow state rollback SERIAL`.\n');
     return 0;
   });
 }
