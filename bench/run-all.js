@@ -14,6 +14,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const BENCHES = [
+  'startup',
   'plan-large',
   'plan-scale',
   'refresh-roundtrips',
