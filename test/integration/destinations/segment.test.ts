@@ -114,7 +114,7 @@ describe('segment destination against the Segment server', () => {
       expect.stringMatching(/not JSON/),
       expect.stringMatching(/unreachable/),
     ]);
-    await new Promise((res) => setTimeout(res, 1500)); // the stalled request is processed late
+    await seg.idle(); // the stalled request is processed late
     expect(seg.byMessageId.size).toBe(30);
     expect(seg.duplicates).toBe(2 * 10); // the stalled and the malformed batch, each re-sent once
   });

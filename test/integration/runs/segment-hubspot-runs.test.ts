@@ -127,7 +127,7 @@ describe('sync runs to Segment', () => {
     expect(r.run.accepted.add).toBe(600);
     // Nine injected faults; a loaded machine may add timeouts of its own.
     expect(retries.length).toBeGreaterThanOrEqual(9);
-    await new Promise((res) => setTimeout(res, 1500)); // the stalled request lands late
+    await seg.idle(); // the stalled request lands late
     expect(seg.byMessageId.size).toBe(600); // no loss
     expect(seg.events).toHaveLength(600); // no duplicate event reached Segment's destinations
     // The malformed and the stalled batch (at least) were re-sent, and Segment dropped the repeats.

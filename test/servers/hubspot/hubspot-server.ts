@@ -72,6 +72,8 @@ export interface HubspotServer {
   maxInputs: number;
   faults: HubspotFault[];
   options: HubspotServerOptions;
+  /** Resolves once no request is being handled (a stalled one included). */
+  idle(): Promise<void>;
   /** The object of `type` whose `property` is `value` (emails compared without case). */
   find(type: string, property: string, value: string): HubspotObject | undefined;
   reset(): void;
@@ -162,6 +164,7 @@ export async function startHubspotServer(
 ): Promise<HubspotServer> {
   const sockets = new Set<Socket>();
   let nextId = 1001;
+  let busy = 0;
   let windowStart = Date.now();
   let windowCount = 0;
   let dayCount = 0;
@@ -176,6 +179,9 @@ export async function startHubspotServer(
     maxInputs: 0,
     faults: [],
     options,
+    async idle() {
+      while (busy > 0) await new Promise((r) => setTimeout(r, 10));
+    },
     find(type, property, value) {
       const want = property === 'email' ? value.toLowerCase() : value;
       for (const o of state.objects.get(type)?.values() ?? []) {
@@ -451,7 +457,10 @@ export async function startHubspotServer(
   };
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+    busy += 1;
+    handle(req, res)
+      .catch(() => res.destroy())
+      .finally(() => (busy -= 1));
   });
   server.on('connection', (s) => {
     sockets.add(s);

@@ -59,6 +59,8 @@ export interface SegmentServer {
   bodySizes: number[];
   faults: SegmentFault[];
   options: SegmentServerOptions;
+  /** Resolves once no request is being handled (a stalled one included). */
+  idle(): Promise<void>;
   /** Latest traits/properties per userId (or anonymousId) after every accepted event, in order. */
   profiles(): Map<string, Record<string, unknown>>;
   reset(): void;
@@ -102,6 +104,7 @@ export async function startSegmentServer(
   options: SegmentServerOptions = { writeKeys: ['wk_test'] },
 ): Promise<SegmentServer> {
   const sockets = new Set<Socket>();
+  let busy = 0;
   const state: SegmentServer = {
     url: '',
     events: [],
@@ -113,6 +116,9 @@ export async function startSegmentServer(
     bodySizes: [],
     faults: [],
     options,
+    async idle() {
+      while (busy > 0) await new Promise((r) => setTimeout(r, 10));
+    },
     profiles() {
       const out = new Map<string, Record<string, unknown>>();
       for (const e of state.events) {
@@ -172,6 +178,7 @@ export async function startSegmentServer(
   };
 
   const server: Server = createServer((req, res) => {
+    busy += 1;
     void (async () => {
       state.requests += 1;
       const raw = await readBody(req);
@@ -219,7 +226,9 @@ export async function startSegmentServer(
       accept(key, body.batch as SegmentEvent[]);
       if (fault && 'malformed' in fault) return answer(res, 200, '{"succ');
       return answer(res, 200, { success: true });
-    })().catch(() => res.destroy());
+    })()
+      .catch(() => res.destroy())
+      .finally(() => (busy -= 1));
   });
   server.on('connection', (s) => {
     sockets.add(s);
