@@ -114,14 +114,23 @@ export class Agent {
   }
 
   /** Fires the due schedules. */
-  tick(): Promise<string[]> {
-    if (this.stopping.signal.aborted) return Promise.resolve([]);
-    return this.scheduler.tick();
+  async tick(): Promise<string[]> {
+    if (this.stopping.signal.aborted) return [];
+    const fired = await this.scheduler.tick();
+    if (fired.length > 0) this.o.queue.wake();
+    return fired;
+  }
+
+  /** After a trigger committed outside the agent (webhook, poller): claim it now. */
+  wake(): void {
+    this.o.queue.wake();
   }
 
   /** Queues a run (trigger from outside: webhook, poller, tests). Null when it coalesced. */
-  enqueue(job: RunJob, tx?: Tx): Promise<string | null> {
-    return this.o.queue.send(job, tx);
+  async enqueue(job: RunJob, tx?: Tx): Promise<string | null> {
+    const id = await this.o.queue.send(job, tx);
+    if (!tx && id !== null) this.o.queue.wake();
+    return id;
   }
 
   /** Starts claiming jobs. */

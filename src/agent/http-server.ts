@@ -124,6 +124,7 @@ export async function startAgentHttp(o: HttpOptions): Promise<AgentHttp> {
       result('duplicate');
       return json(res, 200, { duplicate: e.eventId });
     }
+    o.agent.wake();
     result('queued');
     o.log.info(
       { event_id: e.eventId, job_id: e.jobId, dbt_run_id: e.runId, syncs: queued },

@@ -37,6 +37,7 @@ export const QUEUE_SCHEMA = 'backflow_queue';
 export class RunQueue {
   readonly name: string;
   readonly boss: PgBoss;
+  private readonly workers: string[] = [];
 
   constructor(private readonly opts: QueueOptions) {
     this.name = `runs-${opts.workspace.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -80,12 +81,21 @@ export class RunQueue {
   /** `concurrency` workers, each taking one job at a time. */
   async work(concurrency: number, handler: (job: PgBoss.Job<RunJob>) => Promise<unknown>): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
-      await this.boss.work<RunJob>(
+      const id = await this.boss.work<RunJob>(
         this.name,
         { batchSize: 1, pollingIntervalSeconds: this.opts.pollingIntervalSeconds ?? 2 },
         async ([job]) => handler(job),
       );
+      this.workers.push(id);
     }
+  }
+
+  /**
+   * Makes this agent's idle workers look at the queue now instead of at their next poll: called after a
+   * trigger committed, so a webhook's run starts in milliseconds on the agent that received it.
+   */
+  wake(): void {
+    for (const id of this.workers) this.boss.notifyWorker(id);
   }
 
   /** Stop claiming; jobs being worked on go on. */

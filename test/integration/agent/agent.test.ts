@@ -142,7 +142,9 @@ describe('backflow agent on Postgres', () => {
       const ids = [];
       for (let i = 0; i < 3; i++)
         ids.push(await a.agent.enqueue({ sync: 'hourly', trigger: 'manual', chain: [], at: now }));
-      expect(ids.filter((x) => x !== null)).toHaveLength(1);
+      // A trigger claimed by an idle worker while the sync runs goes back to wait: never more than one waits.
+      expect(ids.some((x) => x !== null)).toBe(true);
+      expect(await a.queue.depth()).toBeLessThanOrEqual(1);
       await until('follow-up and chained runs', () => execs.length >= 4);
       await new Promise((r) => setTimeout(r, 1500));
       expect(execs.filter((e) => e.sync === 'hourly').map((e) => e.trigger)).toEqual(['schedule', 'manual']);
