@@ -18,6 +18,7 @@ import type {
   PlannedRow,
   RowOutcome,
   RunRecord,
+  RunSpec,
   SyncTracking,
   TrackingTarget,
 } from '../adapters/warehouse/tracking';
@@ -107,14 +108,37 @@ function defaultOpenDestination(
   });
 }
 
+/** The source's connection settings from state, secrets read again from their references. */
+function sourceSettingsOf(target: RunTarget, configDir: string): Record<string, unknown> {
+  return revealFromState(
+    target.source.attributes.settings,
+    configDir,
+    `source.${target.source.name}.settings`,
+  ) as Record<string, unknown>;
+}
+
+/** What the warehouse plans for a run of `target`. */
+function runSpec(
+  target: RunTarget,
+  t: TrackingTarget,
+  runId: string,
+  fullResync: boolean | undefined,
+): RunSpec {
+  return {
+    ...t,
+    runId,
+    modelSql: target.modelSql,
+    primaryKey: target.primaryKey,
+    columns: target.columns,
+    mode: target.mode,
+    fullResync: fullResync === true,
+  };
+}
+
 /** Runs one sync now. Throws UserError when it cannot start; a run that starts always ends in the ledger. */
 export async function runSync(req: RunRequest): Promise<RunResult> {
   const target = runTarget(req.state, req.sync);
-  const sourceSettings = revealFromState(
-    target.source.attributes.settings,
-    req.configDir,
-    `source.${target.source.name}.settings`,
-  ) as Record<string, unknown>;
+  const sourceSettings = sourceSettingsOf(target, req.configDir);
   const destAttributes = revealFromState(
     target.destination.attributes,
     req.configDir,
@@ -199,15 +223,7 @@ async function finishRun(
   let counts = knownCounts;
   if (counts === undefined) {
     try {
-      counts = await tracking.planRun({
-        ...t,
-        runId: run.runId,
-        modelSql: target.modelSql,
-        primaryKey: target.primaryKey,
-        columns: target.columns,
-        mode: target.mode,
-        fullResync: req.fullResync === true,
-      });
+      counts = await tracking.planRun(runSpec(target, t, run.runId, req.fullResync));
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }
@@ -291,11 +307,7 @@ export interface DryRunResult {
 /** Plans in the warehouse and shows what a run would send, then undoes it: nothing is sent or recorded. */
 export async function dryRunSync(req: RunRequest, sample = 3): Promise<DryRunResult> {
   const target = runTarget(req.state, req.sync);
-  const sourceSettings = revealFromState(
-    target.source.attributes.settings,
-    req.configDir,
-    `source.${target.source.name}.settings`,
-  ) as Record<string, unknown>;
+  const sourceSettings = sourceSettingsOf(target, req.configDir);
   const lock = await req.locks.acquire(trackingKey(target), newRunId());
   let warehouse: WarehouseAdapter | undefined;
   try {
@@ -303,18 +315,7 @@ export async function dryRunSync(req: RunRequest, sample = 3): Promise<DryRunRes
     const tracking = warehouse.tracking();
     const t = trackingTarget(target);
     await tracking.ensureTables(t);
-    const { counts, samples } = await tracking.dryRun(
-      {
-        ...t,
-        runId: 'dry-run',
-        modelSql: target.modelSql,
-        primaryKey: target.primaryKey,
-        columns: target.columns,
-        mode: target.mode,
-        fullResync: req.fullResync === true,
-      },
-      sample,
-    );
+    const { counts, samples } = await tracking.dryRun(runSpec(target, t, 'dry-run', req.fullResync), sample);
     return {
       counts,
       samples: samples.map((row) => {

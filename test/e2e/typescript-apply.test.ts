@@ -65,7 +65,16 @@ describe('the TypeScript example against Postgres', () => {
     const tables = await db.query<{ t: string }>(
       `select table_name as t from information_schema.tables where table_schema = '__segment_reverse_etl' order by 1`,
     );
-    expect(tables.map((x) => x.t)).toEqual(['snapshot_active_users', 'snapshot_big_orders']);
+    // Each model's snapshot, each sync's tracking tables, and the source's run ledger.
+    expect(tables.map((x) => x.t)).toEqual([
+      'backflow_runs',
+      'records_orders_to_crm',
+      'records_users_to_crm',
+      'rejections_orders_to_crm',
+      'rejections_users_to_crm',
+      'snapshot_active_users',
+      'snapshot_big_orders',
+    ]);
     const state = JSON.parse(readFileSync(join(dir, '.backflow', 'staging', 'state.json'), 'utf8'));
     expect(Object.keys(state.resources).sort()).toEqual([
       'destination.crm',

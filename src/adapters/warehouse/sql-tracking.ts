@@ -585,7 +585,8 @@ export function plannedRow(r: Row): PlannedRow {
   };
 }
 
-function fromLedger(r: Row): RunRecord {
+/** A ledger row (any dialect's column values) as a RunRecord. */
+export function fromLedger(r: Row): RunRecord {
   const counts = (kind: string): OpCounts => {
     const c = zeroCounts();
     for (const op of OPS) c[op] = Number(r[`${kind}_${op}`] ?? 0);

@@ -31,6 +31,7 @@ import type {
   TrackingTarget,
 } from '../tracking';
 import { planTableName, recordsTableName, rejectionsTableName, RUNS_TABLE, zeroCounts } from '../tracking';
+import { fromLedger, plannedRow } from '../sql-tracking';
 
 type OnError = (err: unknown, doing: string) => Error;
 
@@ -500,40 +501,4 @@ update ${this.plan(t)} p set __bf_outcome = case when v.ok then 'accepted' else 
     ]);
     return rows[0].ok;
   }
-}
-
-/** A plan table row as the runner reads it: internal columns apart, the model's columns as values. */
-function plannedRow(r: Record<string, unknown>): PlannedRow {
-  const op = r.__bf_op as PlannedOp;
-  const values: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) if (!k.startsWith('__bf_')) values[k] = v;
-  return {
-    seq: Number(r.__bf_seq),
-    op,
-    recordId: String(r.__bf_record_id),
-    checksum: (r.__bf_checksum as string | null) ?? null,
-    values: op === 'remove' ? null : values,
-  };
-}
-
-function fromLedger(r: LedgerRow): RunRecord {
-  const counts = (kind: string): OpCounts => {
-    const c = zeroCounts();
-    for (const op of OPS) c[op] = Number(r[`${kind}_${op}`] ?? 0);
-    return c;
-  };
-  return {
-    runId: r.run_id,
-    sync: r.sync,
-    trigger: r.trigger,
-    status: r.status,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    planned: counts('planned'),
-    accepted: counts('accepted'),
-    rejected: counts('rejected'),
-    nullKeys: Number(r.null_keys),
-    duplicateKeys: Number(r.duplicate_keys),
-    error: r.error,
-  };
 }
