@@ -56,13 +56,20 @@ async function dbtResolution(
   };
 }
 
-async function describeAndCheck(ctx: ActionContext): Promise<Record<string, unknown>> {
+/**
+ * `reusePlan`: trust what the plan established (creates, where nothing reads the model yet). A change to
+ * what an existing model produces is checked again at apply: its syncs were paused for it, and a query that
+ * broke since the plan must fail the change and roll the pause back, not reset their tracking.
+ */
+async function describeAndCheck(ctx: ActionContext, reusePlan: boolean): Promise<Record<string, unknown>> {
   const r = ctx.desired!;
   const source = sourceOf(ctx, r.attributes);
   const adapter = await ctx.connections.get(source.address, source.resource.attributes);
   const dbt = dbtModelRef(r.attributes) ? await dbtResolution(ctx, adapter) : {};
   const sql = modelSql(r.attributes, dbt)!;
-  const established = establishedByPlan(ctx.change.computed, sql, plannedPrimaryKey(r.attributes, dbt));
+  const established = reusePlan
+    ? establishedByPlan(ctx.change.computed, sql, plannedPrimaryKey(r.attributes, dbt))
+    : undefined;
   if (established !== undefined) return { ...dbt, ...established };
   const described = (
     await adapter.introspect({ relations: [], queries: [{ id: r.address, sql }] })
@@ -109,7 +116,7 @@ function establishedByPlan(
 }
 
 async function create(ctx: ActionContext): Promise<Record<string, unknown>> {
-  const computed = await describeAndCheck(ctx);
+  const computed = await describeAndCheck(ctx, true);
   const source = sourceOf(ctx, ctx.desired!.attributes);
   const adapter = await ctx.connections.get(source.address, source.resource.attributes);
   await adapter.createSnapshot(String(source.resource.attributes.managed_schema), ctx.desired!.name);
@@ -125,7 +132,7 @@ async function update(ctx: ActionContext): Promise<Record<string, unknown>> {
   const key = ctx.prior?.tracking_key ?? ctx.desired!.name;
   let computed = ctx.prior?.computed ?? {};
   if (outputChanged) {
-    computed = await describeAndCheck(ctx);
+    computed = await describeAndCheck(ctx, false);
     // The snapshot describes rows of the old SQL: change tracking starts over from an empty one, for the
     // model and for every sync that delivers it (their records describe rows the new SQL may not produce).
     await adapter.createSnapshot(schema, key);

@@ -96,6 +96,7 @@ it('a warehouse restart mid-run stops the run; the next run delivers everything 
   const current = hook.current();
   expect(current.size).toBe(2000);
   for (const row of rows) expect(current.get(String(row.id))).toEqual(row);
-  // Re-sends are only what was in flight when the warehouse died: same keys, at most a batch or two.
-  expect(hook.duplicates).toBeLessThanOrEqual(40);
+  // Re-sends are only rows sent but not yet recorded when the warehouse died (same keys): a few batches,
+  // never the whole model.
+  expect(hook.duplicates).toBeLessThanOrEqual(200);
 }, 120000);
