@@ -127,7 +127,18 @@ describe.each(['local', 'pg'] as const)('kill -9 never leaves the workspace lock
       child.stdout!.resume();
       child.stderr!.resume();
       const done = exited(child);
-      await new Promise((r) => setTimeout(r, 150 + (x % 600)));
+      let finished = false;
+      void done.then(() => (finished = true));
+      const lockFile = join(dir, '.backflow', 'state.json.lock');
+      if (kind === 'local' && round % 2 === 1) {
+        // Every other round dies while holding the lock for sure, however slowly node starts here.
+        for (let waited = 0; waited < 20000 && !finished && !existsSync(lockFile); waited += 10) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await new Promise((r) => setTimeout(r, x % 50));
+      } else {
+        await new Promise((r) => setTimeout(r, 150 + (x % 600)));
+      }
       child.kill('SIGKILL');
       await done;
       if (kind === 'local' && existsSync(join(dir, '.backflow', 'state.json.lock'))) killedHoldingLock += 1;
