@@ -7,6 +7,7 @@
  */
 import type { Client, DatabaseError } from 'pg';
 import { UserError } from '../errors';
+import { replaceWholeValue } from '../secret-text';
 
 type PgModule = typeof import('pg');
 
@@ -107,7 +108,7 @@ export function redact(text: string, connectionString: string): string {
   let out = text.split(connectionString).join('(connection string)');
   try {
     const password = decodeURIComponent(new URL(connectionString).password);
-    if (password !== '') out = out.split(password).join('***');
+    if (password !== '') out = replaceWholeValue(out, password);
   } catch {
     // Not a URL: nothing more to find.
   }

@@ -4,6 +4,7 @@
  * host and account, never the key: every message and hint is scrubbed of it as a last line of defence.
  */
 import { UserError } from '../../errors';
+import { replaceWholeValue } from '../../secret-text';
 
 export type DbtCloudErrorKind =
   | 'config'
@@ -44,7 +45,7 @@ export function scrub(text: string, secret: string | undefined): string;
 export function scrub(text: string | undefined, secret: string | undefined): string | undefined;
 export function scrub(text: string | undefined, secret: string | undefined): string | undefined {
   if (text === undefined || !secret) return text;
-  return text.split(secret).join('***');
+  return replaceWholeValue(text, secret);
 }
 
 /** The same error with the key scrubbed from its message and hint. */

@@ -3,6 +3,7 @@
  * words goes through a scrubber that knows the spec's secret values (token, private key, passphrase).
  */
 import { UserError } from '../../errors';
+import { replaceWholeValue } from '../../secret-text';
 import type { GitCredentials } from './git-types';
 
 export type Scrub = (text: string) => string;
@@ -25,7 +26,7 @@ export function scrubberFor(credentials: GitCredentials | undefined): Scrub {
   // Also hide the Basic credentials header a token becomes (base64 of "user:token").
   return (text: string) => {
     let out = text;
-    for (const s of hidden) out = out.split(s).join('***');
+    for (const s of hidden) out = replaceWholeValue(out, s);
     return out.replace(/(Authorization:\s*Basic\s+)[A-Za-z0-9+/=]+/gi, '$1***');
   };
 }

@@ -3,6 +3,7 @@
  * from a driver's or server's words goes through a scrubber that knows the source's secret values.
  */
 import { UserError } from '../../errors';
+import { replaceWholeValue } from '../../secret-text';
 
 export type Scrub = (text: string) => string;
 
@@ -22,7 +23,7 @@ export function scrubber(secrets: readonly (string | undefined)[]): Scrub {
     .sort((a, b) => b.length - a.length);
   return (text: string) => {
     let out = text;
-    for (const s of hidden) out = out.split(s).join('***');
+    for (const s of hidden) out = replaceWholeValue(out, s);
     return out;
   };
 }

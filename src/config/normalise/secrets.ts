@@ -6,6 +6,7 @@
 import { error, type Diagnostic } from '../../diagnostics';
 import { UserError } from '../../errors';
 import {
+  describeRef,
   isSecretRef,
   join,
   readSecret,
@@ -26,6 +27,9 @@ export interface SecretContext {
   /** Name used in messages, e.g. `git_sync.analytics`. */
   owner: string;
 }
+
+/** Shortest secret value accepted (see ../../secret-text.ts). */
+export const MIN_SECRET_LENGTH = 4;
 
 export function marker(ref: SecretRef): SensitiveValue {
   const copy: SecretRef = 'env' in ref ? { env: ref.env } : { file: ref.file };
@@ -48,7 +52,15 @@ export function extractSecrets(
       if (!ctx.read) continue;
       const attrPath = path.reduce<string>((acc, k) => join(acc, k), '');
       try {
-        values.set(attrPath, readSecret(ref, ctx.configDir, `${ctx.owner} ${attrPath}`, ctx.env));
+        const value = readSecret(ref, ctx.configDir, `${ctx.owner} ${attrPath}`, ctx.env);
+        if ([...value].length < MIN_SECRET_LENGTH) {
+          // Too short to hide: masking "abc" in messages would mask it inside ordinary words too.
+          throw new UserError(
+            `${ctx.owner} ${attrPath}: the secret in ${describeRef(ref)} is shorter than ${MIN_SECRET_LENGTH} characters`,
+            'A password, token or key that short is guessable and cannot be kept out of messages: use the real one (a value that short is usually a placeholder).',
+          );
+        }
+        values.set(attrPath, value);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         diagnostics.push(error(err.message, { detail: err.hint, address: ctx.owner, ...ctx.where(path) }));

@@ -7,7 +7,7 @@ afterEach(cleanFixtures);
 describe('backend', () => {
   it('defaults to .backflow/state.json in the config folder, whatever the working directory', async () => {
     const dir = fixture({ 'conf/backflow.json': baseConfig() });
-    const state = await loadConfig({ dir: 'conf', cwd: dir, env: { WAREHOUSE_PASSWORD: 'x' } });
+    const state = await loadConfig({ dir: 'conf', cwd: dir, env: { WAREHOUSE_PASSWORD: 'pw-test' } });
     expect(state.backend).toEqual({ type: 'local', path: join(dir, 'conf', '.backflow', 'state.json') });
   });
 
@@ -29,7 +29,10 @@ describe('backend', () => {
     const dir = fixture({
       'backflow.json': { ...baseConfig(), backend: { type: 'pg', connection_string: { env: 'STATE_DB' } } },
     });
-    const state = await load(dir, { WAREHOUSE_PASSWORD: 'x', STATE_DB: 'postgres://u:p@127.0.0.1/state' });
+    const state = await load(dir, {
+      WAREHOUSE_PASSWORD: 'pw-test',
+      STATE_DB: 'postgres://u:p@127.0.0.1/state',
+    });
     expect(state.backend).toEqual({
       type: 'pg',
       connection_string: 'postgres://u:p@127.0.0.1/state',
@@ -42,7 +45,7 @@ describe('backend', () => {
     const dir = fixture({
       'backflow.json': { ...baseConfig(), backend: { type: 'pg', connection_string: { env: 'STATE_DB' } } },
     });
-    const [d] = await problems(dir, { WAREHOUSE_PASSWORD: 'x' });
+    const [d] = await problems(dir, { WAREHOUSE_PASSWORD: 'pw-test' });
     expect(d).toMatchObject({ path: '$.backend.connection_string' });
     expect(d.summary).toMatch(/STATE_DB is not set/);
   });

@@ -3,7 +3,7 @@ import { baseConfig, cleanFixtures, fixture, load, problems, summaries } from '.
 
 afterEach(cleanFixtures);
 
-const env = { WAREHOUSE_PASSWORD: 'pw', KEY: 'k', TOKEN: 't', SSH_KEY: 'key' };
+const env = { WAREHOUSE_PASSWORD: 'pw-test', KEY: 'key-test', TOKEN: 'token-test', SSH_KEY: 'ssh-key-test' };
 
 function withResources(extra: Record<string, Record<string, unknown>>): string {
   const c = baseConfig();
@@ -77,7 +77,7 @@ describe('Git syncs', () => {
         insecure_ignore_host_key: false,
       },
     });
-    expect([...gs.secrets]).toEqual([['credentials.private_key', 'key']]);
+    expect([...gs.secrets]).toEqual([['credentials.private_key', 'ssh-key-test']]);
   });
 
   it('accepts a local repository without credentials', async () => {
@@ -129,10 +129,10 @@ describe('Git syncs', () => {
       '"project_path": ".", "manifest": { "dbt_cloud": "main", "job_id": 7 }',
     );
     const state = await load(fixture({ 'backflow.json': text }), {
-      WAREHOUSE_PASSWORD: 'a',
-      GIT_TOKEN: 'b',
-      DBT_CLOUD_API_KEY: 'c',
-      CRM_TOKEN: 'd',
+      WAREHOUSE_PASSWORD: 'pw-a',
+      GIT_TOKEN: 'token-b',
+      DBT_CLOUD_API_KEY: 'key-c',
+      CRM_TOKEN: 'token-d',
     });
     expect(state.resources.get('git_sync.analytics')!.dependsOn).toEqual([
       'source.warehouse',

@@ -6,7 +6,7 @@ import { baseConfig, cleanFixtures, fixture, load, problems, summaries } from '.
 
 afterEach(cleanFixtures);
 
-const env = { WAREHOUSE_PASSWORD: 'pw', KEY: 'k' };
+const env = { WAREHOUSE_PASSWORD: 'pw-test', KEY: 'key-test' };
 
 function withAccessUrl(access_url: string): string {
   const c = baseConfig();

@@ -5,7 +5,7 @@ import { baseConfig, cleanFixtures, fixture, load, problems, summaries } from '.
 
 afterEach(cleanFixtures);
 
-const env = { WAREHOUSE_PASSWORD: 'pw', SEGMENT_KEY: 'wk', HUBSPOT_TOKEN: 'pat' };
+const env = { WAREHOUSE_PASSWORD: 'pw-test', SEGMENT_KEY: 'write-key-test', HUBSPOT_TOKEN: 'pat-test' };
 const segment = { type: 'segment', write_key: { env: 'SEGMENT_KEY' } };
 const hubspot = { type: 'hubspot', token: { env: 'HUBSPOT_TOKEN' }, id_property: 'email' };
 

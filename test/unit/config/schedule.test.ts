@@ -10,7 +10,7 @@ function withSchedule(schedule: object, extraSyncs: Record<string, object> = {})
   return fixture({ 'backflow.json': c });
 }
 
-const env = { WAREHOUSE_PASSWORD: 'pw', DBT: 'key' };
+const env = { WAREHOUSE_PASSWORD: 'pw-test', DBT: 'key-test' };
 const scheduleOf = async (schedule: object) =>
   (await load(withSchedule(schedule), env)).resources.get('sync.orders')!.attributes.schedule;
 const errorsOf = async (schedule: object) => summaries(await problems(withSchedule(schedule), env));

@@ -157,7 +157,10 @@ describe('defaults per warehouse', () => {
   const settingsOf = async (source: object) => {
     const c = baseConfig();
     c.sources.warehouse = source as Record<string, unknown>;
-    const state = await load(fixture({ 'backflow.json': c }), { WAREHOUSE_PASSWORD: 'x', TOKEN: 't' });
+    const state = await load(fixture({ 'backflow.json': c }), {
+      WAREHOUSE_PASSWORD: 'pw-test',
+      TOKEN: 'token-test',
+    });
     return state.resources.get('source.warehouse')!.attributes;
   };
 

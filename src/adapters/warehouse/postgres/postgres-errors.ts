@@ -5,6 +5,7 @@
 import { UserError } from '../../../errors';
 import { quoteIdent } from './postgres-sql';
 import type { PostgresSettings } from './postgres-settings';
+import { replaceWholeValue } from '../../../secret-text';
 
 interface PgLikeError {
   code?: string;
@@ -15,7 +16,7 @@ interface PgLikeError {
 
 function scrub(text: string | undefined, password: string | undefined): string | undefined {
   if (text === undefined || !password) return text;
-  return text.split(password).join('***');
+  return replaceWholeValue(text, password);
 }
 
 function userError(settings: PostgresSettings, message: string, hint?: string): UserError {
