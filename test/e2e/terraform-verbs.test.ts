@@ -114,12 +114,12 @@ test('completion scripts parse in their shell and complete commands and flags', 
 
 test('BACKFLOW_IN_AUTOMATION drops next-step hints, never results', async () => {
   const dir = project();
-  const human = await runCli(['plan', '-refresh=false'], { cwd: dir, env: { NOT_SET_ANYWHERE: 'x' } });
+  const human = await runCli(['plan', '-refresh=false'], { cwd: dir, env: { NOT_SET_ANYWHERE: 'secret-value-x' } });
   expect(human.code).toBe(0);
   expect(human.stdout).toContain("Note: You didn't use the -out option");
   const ci = await runCli(['plan', '-refresh=false'], {
     cwd: dir,
-    env: { NOT_SET_ANYWHERE: 'x', BACKFLOW_IN_AUTOMATION: '1' },
+    env: { NOT_SET_ANYWHERE: 'secret-value-x', BACKFLOW_IN_AUTOMATION: '1' },
   });
   expect(ci.stdout).not.toContain('Note:');
   expect(ci.stdout).toContain('Plan: 4 to add, 0 to change, 0 to destroy.');
