@@ -114,7 +114,10 @@ test('completion scripts parse in their shell and complete commands and flags', 
 
 test('BACKFLOW_IN_AUTOMATION drops next-step hints, never results', async () => {
   const dir = project();
-  const human = await runCli(['plan', '-refresh=false'], { cwd: dir, env: { NOT_SET_ANYWHERE: 'secret-value-x' } });
+  const human = await runCli(['plan', '-refresh=false'], {
+    cwd: dir,
+    env: { NOT_SET_ANYWHERE: 'secret-value-x' },
+  });
   expect(human.code).toBe(0);
   expect(human.stdout).toContain("Note: You didn't use the -out option");
   const ci = await runCli(['plan', '-refresh=false'], {
