@@ -8,20 +8,15 @@ import type { WarehouseAdapter } from '../adapters/warehouse/warehouse';
 import { UserError } from '../errors';
 import type { ResourceState, StateFile } from '../state/types';
 import { revealFromState } from './reveal';
-
-function refName(value: unknown): string {
-  const s = String(value);
-  const dot = s.indexOf('.');
-  return dot >= 0 ? s.slice(dot + 1) : s;
-}
+import { refName } from './run-target';
 
 /** Source of each sync in state (through its model). */
 function sourcesBySync(state: StateFile): Map<string, ResourceState> {
   const out = new Map<string, ResourceState>();
   for (const r of Object.values(state.resources)) {
     if (r.type !== 'sync') continue;
-    const model = state.resources[`model.${refName(r.attributes.model)}`];
-    const source = model && state.resources[`source.${refName(model.attributes.source)}`];
+    const model = state.resources[`model.${refName(r.attributes.model, 'model')}`];
+    const source = model && state.resources[`source.${refName(model.attributes.source, 'source')}`];
     if (source) out.set(r.name, source);
   }
   return out;

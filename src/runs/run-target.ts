@@ -23,7 +23,8 @@ export interface RunTarget {
   mode: 'upsert' | 'mirror';
 }
 
-function refName(value: unknown, type: string): string {
+/** The name in a reference to a resource of `type`: `x` or `type.x`. */
+export function refName(value: unknown, type: string): string {
   const s = String(value);
   return s.startsWith(`${type}.`) ? s.slice(type.length + 1) : s;
 }

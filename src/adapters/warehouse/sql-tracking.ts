@@ -81,8 +81,10 @@ export interface TrackingDialect {
   tableExists(schema: string, name: string): Promise<boolean>;
 }
 
-const OPS: readonly PlannedOp[] = ['add', 'change', 'remove', 'retry'];
-const COUNT_COLUMNS = (['planned', 'accepted', 'rejected'] as const).flatMap((kind) =>
+/** Operations in the ledger's column order (`planned_add`, `planned_change`, …). */
+export const OPS: readonly PlannedOp[] = ['add', 'change', 'remove', 'retry'];
+/** The ledger's count columns, in order. */
+export const COUNT_COLUMNS = (['planned', 'accepted', 'rejected'] as const).flatMap((kind) =>
   OPS.map((op) => `${kind}_${op}`),
 );
 /** Reasons and errors are cut here: they are for people, and every warehouse stores this much. */

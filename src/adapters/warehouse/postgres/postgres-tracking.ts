@@ -31,11 +31,9 @@ import type {
   TrackingTarget,
 } from '../tracking';
 import { planTableName, recordsTableName, rejectionsTableName, RUNS_TABLE, zeroCounts } from '../tracking';
-import { fromLedger, plannedRow } from '../sql-tracking';
+import { COUNT_COLUMNS, fromLedger, OPS, plannedRow } from '../sql-tracking';
 
 type OnError = (err: unknown, doing: string) => Error;
-
-const OPS: readonly PlannedOp[] = ['add', 'change', 'remove', 'retry'];
 
 /** One column's part of the checksum input: `<length>:<text>`, or `~` for null. */
 export function checksumPart(column: string): string {
@@ -62,10 +60,6 @@ interface LedgerRow {
   error: string | null;
   [column: string]: unknown;
 }
-
-const COUNT_COLUMNS = (['planned', 'accepted', 'rejected'] as const).flatMap((kind) =>
-  OPS.map((op) => `${kind}_${op}`),
-);
 
 export class PostgresTracking implements SyncTracking {
   constructor(
