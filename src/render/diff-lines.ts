@@ -20,6 +20,23 @@ export interface DiffLine {
   text: string;
   /** A trailing comment such as `# forces replacement`, kept apart so a view can colour it. */
   note?: string;
+  /**
+   * For a `~` line that changes one scalar (`key = "a" -> "b"`): its two sides, so a view can show them
+   * as a removed and an added line (the Markdown view does: GitHub colours those, not `~`). `text` is
+   * always the one-line form.
+   */
+  change?: ScalarChange;
+}
+
+export interface ScalarChange {
+  /** `key = ` in an object, empty in a list. */
+  prefix: string;
+  before: string;
+  after: string;
+  /** The raw strings, when both sides are strings: a long one is best compared word-wrapped, line by line. */
+  strings?: [string, string];
+  /** `,` after a list element. */
+  suffix: string;
 }
 
 export const FORCES_REPLACEMENT = '# forces replacement';
@@ -96,12 +113,23 @@ function node(ctx: Ctx, lbl: Label, b: Side, a: Side, path: string[], depth: num
   if (!a.present) return whole(ctx, lbl, b, '-', path, depth);
   const note = ctx.replacePaths.has(pathKey(path)) ? FORCES_REPLACEMENT : undefined;
   const comma = lbl.element ? ',' : '';
-  const leaf = (text: string): DiffLine[] => [
-    withNote({ depth, symbol: '~', text: lbl.prefix + text + comma }, note),
+  const leaf = (text: string, change?: Omit<ScalarChange, 'prefix' | 'suffix'>): DiffLine[] => [
+    withNote(
+      {
+        depth,
+        symbol: '~',
+        text: lbl.prefix + text + comma,
+        ...(change === undefined ? {} : { change: { prefix: lbl.prefix, suffix: comma, ...change } }),
+      },
+      note,
+    ),
   ];
 
   if (b.sensitive === true && a.sensitive === true) return leaf('(sensitive value changed)');
-  if (a.unknown === true) return leaf(`${scalar(b)} -> (known after apply)`);
+  if (a.unknown === true) {
+    const before = scalar(b);
+    return leaf(`${before} -> (known after apply)`, { before, after: '(known after apply)' });
+  }
   const kb = kindOf(b);
   if (kb !== undefined && kb === kindOf(a)) {
     return [
@@ -124,7 +152,13 @@ function node(ctx: Ctx, lbl: Label, b: Side, a: Side, path: string[], depth: num
       { depth, symbol: ' ', text: tag + comma },
     ];
   }
-  return leaf(`${scalar(b)} -> ${scalar(a)}`);
+  const before = scalar(b);
+  const after = scalar(a);
+  const strings: [string, string] | undefined =
+    typeof b.value === 'string' && typeof a.value === 'string' && b.sensitive !== true && a.sensitive !== true
+      ? [b.value, a.value]
+      : undefined;
+  return leaf(`${before} -> ${after}`, { before, after, ...(strings === undefined ? {} : { strings }) });
 }
 
 /** A value that exists on one side only: every part of it carries the same symbol. */

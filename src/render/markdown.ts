@@ -20,17 +20,43 @@ import {
 import { resourceBlock, type DiffLine } from './diff-lines';
 import { toJsonPlan, type JsonDiagnostic, type JsonPlan, type JsonResourceChange } from './json-plan';
 import { fitSegments, type BlockList, type Segment } from './markdown-fit';
+import { changeDiagram } from './markdown-diagram';
 import { blockquote, code, escapeHtml, fenced, inline } from './markdown-text';
-import { groupDigits, pauseNote, plural, reasonNote } from './text';
+import { CODE_WIDTH, splitClauses, wrapBlock, wrapRow } from './markdown-wrap';
+import { diffLines } from './line-diff';
+import { groupDigits, pauseNote, plural, reasonNote, sanitize } from './text';
 
 /** Hidden first line a bot searches for to update its previous comment instead of adding one. */
 export const MARKDOWN_MARKER = '<!-- backflow-plan -->';
+
+/**
+ * The marker of one workspace's comment: a cdktf app's stacks each get their own comment, updated in place.
+ * A workspace name is an identifier (letters, digits, `_`, `-`, `.`): nothing in it can end the comment.
+ */
+export function markdownMarker(workspace?: string): string {
+  if (workspace === undefined) return MARKDOWN_MARKER;
+  return `<!-- backflow-plan workspace=${workspace.replace(/[^A-Za-z0-9_.-]/g, '_')} -->`;
+}
+
+/** More changed resources than this and the comment draws a diagram of them. */
+export const DIAGRAM_THRESHOLD = 3;
 /** GitHub's maximum comment body, in characters. */
 export const GITHUB_COMMENT_LIMIT = 65536;
 
 export interface MarkdownOptions {
   title?: string;
   maxLength?: number;
+  /** Where the plan was made, named under the title (CI fills it from its environment). */
+  context?: MarkdownContext;
+}
+
+export interface MarkdownContext {
+  /** The cdktf stack; also picks the comment's marker. */
+  workspace?: string;
+  /** The commit planned (the pull request's head). */
+  commit?: string;
+  /** The CI run that made the plan. */
+  runUrl?: string;
 }
 
 /** How terse lists are at each attempt: the first level that fits wins. */
@@ -51,21 +77,22 @@ export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
   const maxLength = opts.maxLength ?? GITHUB_COMMENT_LIMIT;
   const json = toJsonPlan(plan);
   const title = (opts.title ?? 'Backflow plan').replace(/\s+/g, ' ');
+  const head = header(title, opts.context ?? {});
   for (const level of LEVELS) {
-    const out = fitSegments(document(plan, json, title, level, maxLength), maxLength);
+    const out = fitSegments(document(plan, json, head, level, maxLength), maxLength);
     if (out !== undefined) return out;
   }
   // Not even the short lists fit (a tiny limit or thousands of diagnostics): counts only.
-  return minimal(plan, json, title).slice(0, maxLength);
+  return minimal(plan, json, head).slice(0, maxLength);
 }
 
-function document(plan: Plan, json: JsonPlan, title: string, level: Level, maxLength: number): Segment[] {
+function document(plan: Plan, json: JsonPlan, head: string, level: Level, maxLength: number): Segment[] {
   // By address, not apply order: the same change gives the same comment, however the config is laid out.
   const changes = byAddress(json.resource_changes.filter((rc) => actionOf(rc) !== 'no-op'));
   const drift = byAddress(json.resource_drift);
   // The errors and their fixes first: they are what a reviewer must act on, and an errored plan has no summary.
   const [errors, warnings] = diagnosticBlocks(json.diagnostics, level);
-  const segments: Segment[] = [header(title), ...errors, `**${statusLine(plan)}**`];
+  const segments: Segment[] = [head, ...errors, `**${statusLine(plan)}**`];
   const destructive = changes.filter((rc) => ACTION_STYLES[actionOf(rc)].destructive);
   if (destructive.length > 0) {
     const items = destructive.map((rc) => `- ${code(rc.address)} ${ACTION_STYLES[actionOf(rc)].phrase}`);
@@ -74,6 +101,12 @@ function document(plan: Plan, json: JsonPlan, title: string, level: Level, maxLe
   }
   segments.push(...warnings);
   if (changes.length > 0) segments.push(table(changes, level));
+  // A picture helps once there is more than a glance's worth; the tersest level (a huge plan that barely
+  // fits) leaves it out to make room.
+  if (changes.length > DIAGRAM_THRESHOLD && level.listCap > 3) {
+    const diagram = changeDiagram(plan.resource_changes);
+    if (diagram !== undefined) segments.push(diagram);
+  }
   if (drift.length > 0) {
     segments.push('### Changed outside of Backflow');
     segments.push(details(drift.map(driftDetails), 'object', maxLength));
@@ -85,18 +118,27 @@ function document(plan: Plan, json: JsonPlan, title: string, level: Level, maxLe
   return segments;
 }
 
-function header(title: string): string {
-  return `${MARKDOWN_MARKER}\n## ${inline(title)}`;
+function header(title: string, ctx: MarkdownContext): string {
+  const about: string[] = [];
+  if (ctx.workspace !== undefined) about.push(`Workspace ${code(ctx.workspace)}`);
+  // A full commit hash: GitHub and GitLab turn it into a link to the commit.
+  if (ctx.commit !== undefined)
+    about.push(`commit ${/^[0-9a-f]{7,64}$/i.test(ctx.commit) ? ctx.commit : code(ctx.commit)}`);
+  if (ctx.runUrl !== undefined && /^https?:\/\/[^\s()<>]+$/.test(ctx.runUrl))
+    about.push(`[CI run](${ctx.runUrl})`);
+  const lines = [markdownMarker(ctx.workspace), `## ${inline(title)}`];
+  if (about.length > 0) lines.push('', `<sub>${about.join(' · ')}</sub>`);
+  return lines.join('\n');
 }
 
-function minimal(plan: Plan, json: JsonPlan, title: string): string {
+function minimal(plan: Plan, json: JsonPlan, head: string): string {
   const counts = ACTION_ORDER.filter((a) => a !== 'no-op')
     .map((a) => [a, json.resource_changes.filter((rc) => actionOf(rc) === a).length] as const)
     .filter(([, n]) => n > 0)
     .map(([a, n]) => `- ${ACTION_STYLES[a].label}: ${groupDigits(n)}`);
   const errors = json.diagnostics.filter((d) => d.severity === 'error').length;
   return [
-    header(title),
+    head,
     `**${statusLine(plan)}**`,
     ...(errors > 0 ? [`> [!CAUTION]\n> **${plural(errors, 'error')}: this plan cannot be applied.**`] : []),
     counts.join('\n'),
@@ -138,7 +180,7 @@ function diagnostic(d: JsonDiagnostic, level: Level): string {
   if (d.detail.trim() !== '') {
     const detail =
       d.detail.length > level.detailChars ? d.detail.slice(0, level.detailChars) + '…' : d.detail;
-    lines.push(fenced('text', detail));
+    lines.push(fenced('text', wrapBlock(detail, CODE_WIDTH - 2)));
   }
   return lines.join('\n');
 }
@@ -172,7 +214,7 @@ function driftDetails(rc: JsonResourceChange): string {
 
 /** The blank line after <summary> is what lets GitHub render Markdown (the fence) inside <details>. */
 function detailsBlock(summary: string, notes: string[], lines: DiffLine[]): string {
-  const body = fenced('diff', lines.map(diffLine).join('\n'));
+  const body = fenced('diff', lines.flatMap(diffRows).join('\n'));
   return [
     `<details><summary>${summary}</summary>`,
     '',
@@ -183,11 +225,36 @@ function detailsBlock(summary: string, notes: string[], lines: DiffLine[]): stri
   ].join('\n');
 }
 
-/** The symbol first, at column 0, which is what GitHub's `diff` highlighting keys on. */
-function diffLine(l: DiffLine): string {
-  const text = l.note === undefined ? l.text : `${l.text} ${l.note}`;
-  const out = `${l.symbol.padEnd(3)} ${'    '.repeat(l.depth)}${text}`;
-  return l.text === '' ? out.trimEnd() : out;
+/**
+ * The symbol first, at column 0, which is what GitHub's and GitLab's `diff` highlighting keys on: `+` green,
+ * `-` red, `!` orange. Terraform's `~` is not coloured, so a changed block's line gets `!`, and a changed
+ * value becomes its old line (`-`) and its new line (`+`); a long string is compared clause by clause.
+ * Every row is cut to CODE_WIDTH.
+ */
+function diffRows(l: DiffLine): string[] {
+  const indent = '    '.repeat(l.depth);
+  const note = l.note === undefined ? '' : ` ${l.note}`;
+  const symbol = l.symbol === '~' ? '!' : l.symbol;
+  const c = l.change;
+  if (c === undefined) return wrapRow(symbol, indent, l.text + note);
+  const room = CODE_WIDTH - 4 - indent.length - c.prefix.length;
+  const clauses =
+    c.strings !== undefined && Math.max(c.before.length, c.after.length) > room
+      ? c.strings.map(splitClauses)
+      : undefined;
+  // A long value with clauses (SQL) is compared clause by clause; one without (a URL) is cut to width.
+  if (clauses !== undefined && Math.max(clauses[0].length, clauses[1].length) > 1) {
+    const inner = '    '.repeat(l.depth + 1);
+    const ops = diffLines(clauses[0], clauses[1]);
+    return [
+      ...wrapRow('!', indent, `${c.prefix.trimEnd()} # one line, shown a clause per line${note}`),
+      ...ops.flatMap((op) => wrapRow(op.op, inner, sanitize(op.line))),
+    ];
+  }
+  return [
+    ...wrapRow('-', indent, c.prefix + c.before + c.suffix),
+    ...wrapRow('+', indent, c.prefix + c.after + c.suffix + note),
+  ];
 }
 
 function details(blocks: string[], noun: 'resource' | 'object', maxLength: number): BlockList {

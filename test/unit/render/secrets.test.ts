@@ -55,7 +55,7 @@ describe('secrets in every view', () => {
   it('shows (sensitive value changed) when the fingerprint moved', () => {
     const human = renderHuman(plan, { color: false });
     expect(human).toContain('~ password = (sensitive value changed)');
-    expect(renderMarkdown(plan)).toContain('~           password = (sensitive value changed)');
+    expect(renderMarkdown(plan)).toContain('!           password = (sensitive value changed)');
   });
 
   it('shows (sensitive value) for a secret added or removed', () => {
