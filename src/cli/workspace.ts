@@ -2,11 +2,8 @@
  * Opening a workspace for a command: read and validate config, open its state backend, take the lock
  * when the command writes (or must see a consistent state), and always release and close at the end.
  */
-import { resolve } from 'node:path';
-import { loadCdktfConfig } from '../config/cdktf/load';
-import { detectFrontEnd } from '../config/front-end';
-import { loadConfig } from '../config/load';
 import type { DesiredState } from '../config/desired';
+import { loadDesired, loadWorkspaces } from './load-workspaces';
 import { UserError } from '../errors';
 import { watchSignals } from './signals';
 import { Connections } from '../engine/connections';
@@ -33,38 +30,7 @@ export interface Workspace {
   connections: Connections;
 }
 
-/** One workspace a command runs on: the folder's JSON config, or one stack of its cdktf app. */
-export interface StackDesired {
-  /** The cdktf stack; undefined for JSON config. */
-  stack?: string;
-  desired: DesiredState;
-}
-
-/** Reads the config of the folder with the front end its contents call for (see config/front-end.ts). */
-export async function loadWorkspaces(opts: GlobalOptions): Promise<StackDesired[]> {
-  const dir = resolve(opts.config ?? '.');
-  const readSecrets = opts.readSecrets !== false;
-  if ((await detectFrontEnd(dir, opts)) === 'json')
-    return [{ desired: await loadConfig({ dir, cwd: process.cwd(), readSecrets }) }];
-  const stacks = await loadCdktfConfig({
-    dir,
-    cwd: process.cwd(),
-    readSecrets,
-    stack: opts.stack,
-    synthDir: opts.synthDir,
-  });
-  return stacks.map((s) => ({ stack: s.name, desired: s.desired }));
-}
-
-/** The one workspace of a command that takes one (a cdktf app with several stacks needs --stack). */
-export async function loadDesired(opts: GlobalOptions): Promise<DesiredState> {
-  const all = await loadWorkspaces(opts);
-  if (all.length === 1) return all[0].desired;
-  throw new UserError(
-    `This cdktf app has ${all.length} stacks (${all.map((s) => s.stack).join(', ')}): this command works on one`,
-    'Choose it with --stack NAME.',
-  );
-}
+export { loadDesired, loadWorkspaces, type StackDesired } from './load-workspaces';
 
 export interface EachOptions {
   color: boolean;

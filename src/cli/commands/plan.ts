@@ -98,7 +98,7 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   }
 }
 
-function failedPlanDocument(diagnostics: Diagnostic[], mode: PlanMode): JsonPlan {
+export function failedPlanDocument(diagnostics: Diagnostic[], mode: PlanMode): JsonPlan {
   return {
     format_version: JSON_PLAN_FORMAT_VERSION,
     backflow_version: BACKFLOW_VERSION,

@@ -10,7 +10,8 @@ import { warning, type Diagnostic } from '../../diagnostics';
 import { DiagnosticsError, UserError } from '../../errors';
 import { toJsonDiagnostic } from '../../render/json-plan';
 import { printDiagnostics } from '../output';
-import { loadWorkspaces, type GlobalOptions } from '../workspace';
+import { loadWorkspaces } from '../load-workspaces';
+import type { GlobalOptions } from '../workspace';
 
 interface Checked {
   stack?: string;

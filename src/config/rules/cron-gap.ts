@@ -9,7 +9,7 @@
  * walking a once-a-day variant of the expression (a handful of steps). The window starts on a fixed date,
  * so the answer is the same on every run of `plan`.
  */
-import { parseExpression } from 'cron-parser';
+import type { CronExpression, ParserOptions } from 'cron-parser';
 
 const START = new Date('2024-01-01T00:00:00Z');
 const WINDOW_DAYS = 8;
@@ -28,6 +28,11 @@ export interface CronGap {
  * as their error, so every sync using one still gets its own diagnostic.
  */
 const gapCache = new Map<string, CronGap | { error: unknown }>();
+
+/** cron-parser (and luxon under it) load only for configs with a cron schedule: start-up stays light. */
+function parseExpression(expression: string, options: ParserOptions<false>): CronExpression<false> {
+  return (require('cron-parser') as typeof import('cron-parser')).parseExpression(expression, options);
+}
 
 /** Parses a five-field `expression` in `timezone`; throws cron-parser's error when it is invalid. */
 export function shortestCronGap(expression: string, timezone: string): CronGap {
