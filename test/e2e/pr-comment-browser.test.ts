@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The pull-request comment as a reviewer sees it: `renderMarkdown`'s output rendered to HTML by markdown-it
  * in a column as wide as a GitHub comment, with GitHub's code-block rules (no wrapping, scroll instead)
