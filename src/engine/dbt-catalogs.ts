@@ -16,13 +16,23 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { loadDbtProject, type DbtCatalog, type LoaderCache } from '../adapters/dbt';
-import { manifestFromDbtCloud } from '../adapters/dbtcloud/manifest-source';
-import { syncRepository, type GitCredentials, type GitRemoteSpec } from '../adapters/git';
+import type { DbtCatalog, LoaderCache } from '../adapters/dbt';
+import type { manifestFromDbtCloud } from '../adapters/dbtcloud/manifest-source';
+import type { GitCredentials, GitRemoteSpec } from '../adapters/git';
 import { isSensitive, readSecret } from '../config/secrets';
 import { UserError } from '../errors';
 import type { DbtCloudClients } from './dbt-cloud-clients';
 import { dbtLoadOptions, manifestFromFile, manifestFromRepository } from './dbt-load-options';
+
+/*
+ * The Git client, the dbt loader (two YAML parsers) and the dbt Cloud manifest reader load on first use:
+ * every command opens Connections, but only a refresh of a Git sync needs them, and loading them costs a
+ * `plan -refresh=false` or a workspace without Git syncs about a tenth of a second of start-up.
+ */
+const loadGit = () => require('../adapters/git') as typeof import('../adapters/git');
+const loadDbt = () => require('../adapters/dbt') as typeof import('../adapters/dbt');
+const loadManifestSource = () =>
+  require('../adapters/dbtcloud/manifest-source') as typeof import('../adapters/dbtcloud/manifest-source');
 
 export interface SyncedCatalog {
   commit: string;
@@ -79,13 +89,14 @@ export class DbtCatalogs {
     const folder = this.folder(address, attributes);
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const spec = this.remoteSpec(address, attributes);
+    const { syncRepository } = loadGit();
     const checkout = await syncRepository(spec, {
       cacheDir: join(this.cacheRoot, 'git'),
       onProgress: (p) => this.onProgress?.(address, p.phase, p.loaded, p.total),
     });
     const previous = readJson<LoaderCache>(join(folder, 'loader-cache.json'));
     const manifest = await this.manifest(address, attributes, checkout.files, dbtCloudLinks);
-    const result = await loadDbtProject(checkout.files, {
+    const result = await loadDbt().loadDbtProject(checkout.files, {
       ...dbtLoadOptions(attributes, sourceWarehouse),
       ...(manifest ? { manifest } : {}),
       ...(previous !== undefined ? { previous } : {}),
@@ -129,7 +140,11 @@ export class DbtCatalogs {
       const client = this.dbtCloud.get(linkAddress, link) as unknown as Parameters<
         typeof manifestFromDbtCloud
       >[0];
-      const fetched = await manifestFromDbtCloud(client, m.job_id, join(this.cacheRoot, 'dbt-cloud'));
+      const fetched = await loadManifestSource().manifestFromDbtCloud(
+        client,
+        m.job_id,
+        join(this.cacheRoot, 'dbt-cloud'),
+      );
       return { json: fetched.json, provenance: fetched.provenance };
     }
     return undefined;

@@ -3,7 +3,8 @@
  * that was decided (manifest, static resolution), and which primary key applies when config omits it.
  * Pure.
  */
-import { findModel, suggestModel, type DbtCatalog, type DbtModel } from '../adapters/dbt';
+// The catalog helpers alone: the loader behind '../adapters/dbt' (YAML parsers) is only for a refresh.
+import { findModel, suggestModel, type DbtCatalog, type DbtModel } from '../adapters/dbt/catalog';
 import type { RelationRef } from '../adapters/warehouse/warehouse';
 
 export interface DbtModelRef {
