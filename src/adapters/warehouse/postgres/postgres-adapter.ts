@@ -112,7 +112,7 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
     const text = `select * from ${asSubquery(sql)} limit $1`;
     try {
       // READ ONLY and rolled back: a preview must never change the warehouse, whatever the query calls.
-      return await this.driver.exclusive(async (session) => {
+      return await this.driver.reading(async (session) => {
         const [result] = await session.readOnly([{ text, values: [limit], types: jsonSafeTypes(this.pg) }]);
         return { columns: await this.columnsOf(session, result.fields), rows: result.rows };
       });
@@ -135,20 +135,24 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
    * model gets its own result or its own error, exactly as checkPrimaryKey gives them.
    */
   async checkPrimaryKeys(requests: readonly PrimaryKeyRequest[]): Promise<(PrimaryKeyCheck | Error)[]> {
-    const out: (PrimaryKeyCheck | Error)[] = [];
-    for (let i = 0; i < requests.length; i += PK_BATCH) {
-      const batch = requests.slice(i, i + PK_BATCH);
-      try {
-        const results = await this.driver.exclusive((session) =>
-          session.readOnly(batch.map((r) => ({ text: primaryKeySql(r.sql, r.column) }))),
-        );
-        for (const result of results) out.push(primaryKeyResult(result.rows[0] as PrimaryKeyRow));
-      } catch {
-        for (const r of batch)
-          out.push(await this.checkPrimaryKey(r.sql, r.column).catch((err: Error) => err));
-      }
+    const batches: (readonly PrimaryKeyRequest[])[] = [];
+    for (let i = 0; i < requests.length; i += PK_BATCH) batches.push(requests.slice(i, i + PK_BATCH));
+    // Batches are reads: they run side by side on the driver's sessions.
+    const results = await Promise.all(batches.map((batch) => this.checkBatch(batch)));
+    return results.flat();
+  }
+
+  private async checkBatch(batch: readonly PrimaryKeyRequest[]): Promise<(PrimaryKeyCheck | Error)[]> {
+    try {
+      const results = await this.driver.reading((session) =>
+        session.readOnly(batch.map((r) => ({ text: primaryKeySql(r.sql, r.column) }))),
+      );
+      return results.map((result) => primaryKeyResult(result.rows[0] as PrimaryKeyRow));
+    } catch {
+      const out: (PrimaryKeyCheck | Error)[] = [];
+      for (const r of batch) out.push(await this.checkPrimaryKey(r.sql, r.column).catch((err: Error) => err));
+      return out;
     }
-    return out;
   }
 
   /**
@@ -160,7 +164,12 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
   protected readonly snapshots = new SnapshotDdl(
     (doing, sql, { schema, model }) => {
       const key = quoteLiteral(`backflow:${schema}.${this.snapshotTable(model)}`);
-      return this.run(doing, `select pg_advisory_xact_lock(hashtextextended(${key}, 0)); ${sql}`);
+      // Batched: the snapshot tables of many new models, asked for together, commit together.
+      return this.driver
+        .batchedWrite(`select pg_advisory_xact_lock(hashtextextended(${key}, 0)); ${sql}`)
+        .catch((err) => {
+          throw queryError(err, this.settings, doing);
+        });
     },
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
@@ -190,18 +199,6 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
 
   private snapshotRelation(schema: string, model: string): string {
     return qualifiedName(schema, this.snapshotTable(model));
-  }
-
-  private async run<R extends object = Record<string, unknown>>(
-    doing: string,
-    text: string,
-    params?: unknown[],
-  ) {
-    try {
-      return await this.driver.query<R & Record<string, unknown>>(text, params);
-    } catch (err) {
-      throw queryError(err, this.settings, doing);
-    }
   }
 
   /** A read: one statement in a read-only transaction, whatever the SQL calls. */

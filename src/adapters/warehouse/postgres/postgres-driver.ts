@@ -1,7 +1,7 @@
 /**
- * One `pg.Client` per source, opened on first use. The driver knows nothing of Backflow's SQL: it opens
- * the session, runs statements, and counts round trips so benchmarks can prove that refresh cost does not
- * grow with the number of models.
+ * A small pool of `pg.Client` sessions per source (at most MAX_SESSIONS), each opened when a caller finds
+ * none idle. The driver knows nothing of Backflow's SQL: it opens sessions, runs statements, and counts
+ * round trips so benchmarks can prove that refresh cost does not grow with the number of models.
  *
  * `pg` is passed in (the dialect requires it lazily), so importing this file never loads the driver.
  */
@@ -70,28 +70,143 @@ export interface PostgresSession {
   readOnly(steps: readonly PipelineStep[]): Promise<QueryResult[]>;
 }
 
+/**
+ * Sessions a driver opens at most. The engine calls an adapter from up to `--parallelism` actions at once;
+ * with one session every read queued behind every other call. A few sessions let the warehouse describe
+ * and check several models at once without taking many of its connection slots (Postgres allows 100 by
+ * default, shared by every client). A session opens only when a caller finds none idle.
+ */
+export const MAX_SESSIONS = 4;
+
+/** Writes merged into one transaction at most (see `batchedWrite`). */
+export const MAX_WRITE_BATCH = 200;
+
+interface Pooled {
+  client: Client;
+  id: number;
+  /** False once the connection errored or ended: it is dropped instead of being handed out again. */
+  alive: boolean;
+}
+
+interface BatchItem {
+  text: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export class PostgresDriver {
   /** Statements sent since the driver was made; the connection handshake itself is not counted. */
   roundTrips = 0;
   private sessions = 0;
-  private client: Client | undefined;
-  private opening: Promise<Client> | undefined;
-  /** Callers queue here: the engine may call an adapter in parallel, but a session is one conversation. */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** Open sessions nobody holds. */
+  private readonly idle: Pooled[] = [];
+  /** Callers waiting for a session, first come first served. */
+  private readonly waiting: (() => void)[] = [];
+  /** Sessions held by a caller or being opened. */
+  private held = 0;
+  /** Settles when every write asked for so far has settled. */
+  private writes: Promise<unknown> = Promise.resolve();
+  /** Reads asked for since the last write: the next write waits for them. */
+  private readsSinceWrite: Promise<unknown>[] = [];
+  /** The batch of writes that later batched writes may still join (nothing else was asked for since). */
+  private openBatch: BatchItem[] | undefined;
+  /** Work in flight, so close() can wait for it. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly pg: PgModule,
     private readonly settings: PostgresSettings,
+    private readonly maxSessions = MAX_SESSIONS,
   ) {}
 
   /**
-   * Runs `fn` with the session to itself: nothing else is sent until it settles, so a transaction it
-   * opens (a read-only preview) never captures another caller's statement.
+   * Runs `fn`, which may write, with a session to itself: nothing else is sent on that session until it
+   * settles, so a transaction it opens (its advisory locks, its `on commit drop` temporary tables) never
+   * captures another caller's statement. Calls keep the order they were made in, as on one session: a
+   * write starts once every call made before it has settled, and a read once every earlier write has.
    */
   exclusive<T>(fn: (session: PostgresSession) => Promise<T>): Promise<T> {
-    const run = this.tail.then(async () => fn(this.session(await this.connect())));
-    this.tail = run.catch(() => undefined);
+    this.openBatch = undefined;
+    const before = [this.writes, ...this.readsSinceWrite];
+    const run = Promise.all(before).then(() => this.withSession(fn));
+    this.writes = this.track(run);
+    this.readsSinceWrite = [];
     return run;
+  }
+
+  /**
+   * Runs `fn`, which only reads (read-only transactions, catalog lookups), on a session of its own, at the
+   * same time as other reads: the describes and primary-key checks of many models no longer wait for each
+   * other. It still starts after every write asked for before it, so it sees what they did.
+   */
+  reading<T>(fn: (session: PostgresSession) => Promise<T>): Promise<T> {
+    this.openBatch = undefined;
+    const run = this.writes.then(() => this.withSession(fn));
+    this.readsSinceWrite.push(this.track(run));
+    return run;
+  }
+
+  /**
+   * A write made of whole statements without parameters (DDL under an advisory lock), sent as one
+   * simple-protocol message: alone, it runs as one implicit transaction, as `multi` does. Batched writes
+   * asked for one after another, with nothing else in between, while earlier work still runs (an apply
+   * creating many tables at `--parallelism` 10) go together: one `begin; ...; commit` message, one round
+   * trip and one commit for up to MAX_WRITE_BATCH of them. If that transaction fails, each is run again
+   * on its own, so each caller gets exactly its own result or error, in order.
+   */
+  batchedWrite(text: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const item = { text, resolve, reject };
+      if (this.openBatch !== undefined && this.openBatch.length < MAX_WRITE_BATCH) {
+        this.openBatch.push(item);
+        return;
+      }
+      const batch = [item];
+      void this.exclusive(async (session) => {
+        if (this.openBatch === batch) this.openBatch = undefined;
+        await this.runBatch(session, batch);
+      }).catch(() => undefined); // every item was settled by runBatch
+      this.openBatch = batch;
+    });
+  }
+
+  private async runBatch(session: PostgresSession, batch: readonly BatchItem[]): Promise<void> {
+    if (batch.length > 1) {
+      try {
+        await session.multi(['begin', ...batch.map((b) => b.text), 'commit'].join(';\n'));
+        for (const b of batch) b.resolve();
+        return;
+      } catch {
+        // The server skipped the rest of the message, `commit` included: end the aborted transaction,
+        // then let each write succeed or fail on its own.
+        await session.query('rollback').catch(() => undefined);
+      }
+    }
+    for (const b of batch) await session.multi(b.text).then(() => b.resolve(), b.reject);
+  }
+
+  private track(run: Promise<unknown>): Promise<unknown> {
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return settled;
+  }
+
+  private async withSession<T>(fn: (session: PostgresSession) => Promise<T>): Promise<T> {
+    while (this.held >= this.maxSessions) await new Promise<void>((wake) => this.waiting.push(wake));
+    this.held += 1;
+    let pooled: Pooled | undefined;
+    try {
+      pooled = this.idle.pop() ?? (await this.open());
+      return await fn(this.session(pooled));
+    } finally {
+      if (pooled?.alive) this.idle.push(pooled);
+      this.held -= 1;
+      this.waiting.shift()?.();
+    }
   }
 
   query<R extends QueryResultRow = QueryResultRow>(
@@ -108,13 +223,13 @@ export class PostgresDriver {
     params?: unknown[],
     types?: CustomTypesConfig,
   ): Promise<QueryResult<R>> {
-    const [result] = await this.exclusive((session) => session.readOnly([{ text, values: params, types }]));
+    const [result] = await this.reading((session) => session.readOnly([{ text, values: params, types }]));
     return result as QueryResult<R>;
   }
 
-  private session(client: Client): PostgresSession {
+  private session({ client, id }: Pooled): PostgresSession {
     return {
-      id: this.sessions,
+      id,
       query: <R extends QueryResultRow>(text: string, params?: unknown[], types?: CustomTypesConfig) => {
         this.roundTrips += 1;
         return client.query<R>({ text, values: params, types });
@@ -146,42 +261,34 @@ export class PostgresDriver {
     };
   }
 
-  /** Waits for queued work, then ends the session. */
+  /** Waits for work in flight, then ends every session. */
   async close(): Promise<void> {
-    await this.tail;
-    const client = this.client ?? (await this.opening?.catch(() => undefined));
-    this.client = undefined;
-    this.opening = undefined;
-    if (client) await client.end().catch(() => undefined);
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    const all = this.idle.splice(0);
+    await Promise.all(all.map((p) => p.client.end().catch(() => undefined)));
   }
 
-  private connect(): Promise<Client> {
-    if (this.client) return Promise.resolve(this.client);
-    if (!this.opening) {
-      this.opening = this.open().finally(() => {
-        this.opening = undefined;
-      });
-    }
-    return this.opening;
-  }
-
-  private async open(): Promise<Client> {
+  private async open(): Promise<Pooled> {
     const client = new this.pg.Client(clientConfig(this.settings));
+    const pooled: Pooled = { client, id: 0, alive: true };
     // A dropped connection emits 'error' on the client; without a listener node would crash the process.
-    // Forget the client so the next statement opens a fresh session.
+    // Forget the session so the next caller opens a fresh one.
     const forget = () => {
-      if (this.client === client) this.client = undefined;
+      pooled.alive = false;
+      const i = this.idle.indexOf(pooled);
+      if (i >= 0) this.idle.splice(i, 1);
     };
     client.on('error', forget);
     client.on('end', forget);
     try {
       await client.connect();
     } catch (err) {
+      pooled.alive = false;
       await client.end().catch(() => undefined);
       throw err;
     }
-    this.client = client;
     this.sessions += 1;
-    return client;
+    pooled.id = this.sessions;
+    return pooled;
   }
 }

@@ -69,7 +69,7 @@ export class PostgresIntrospector {
       const steps = pending.map((q) => ({ text: `select * from ${asSubquery(q.sql)} limit 0` }));
       if (relations) steps.unshift(this.relationsStep(request.relations));
       try {
-        const results = await this.driver.exclusive((session) => session.readOnly(steps));
+        const results = await this.driver.reading((session) => session.readOnly(steps));
         if (relations) collectRelations(results.shift()!.rows as RelationRow[], request, result);
         results.forEach((r, i) => described.push({ id: pending[i].id, fields: r.fields as Field[] }));
         break;

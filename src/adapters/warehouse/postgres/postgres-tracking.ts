@@ -111,10 +111,16 @@ export class PostgresTracking implements SyncTracking {
     await s.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`backflow:${name}`]);
   }
 
+  /**
+   * One message, one implicit transaction: the ledger's advisory lock, then every `create ... if not
+   * exists`. The driver commits the tables of syncs an apply creates together in one transaction.
+   */
   async ensureTables(t: TrackingTarget): Promise<void> {
-    await this.transaction(`creating the tracking tables of sync ${JSON.stringify(t.sync)}`, async (s) => {
-      await this.lockName(s, `${t.schema}.${RUNS_TABLE}`);
-      await s.multi(`create table if not exists ${this.ledger(t.schema)} (
+    const lock = quoteLiteral(`backflow:${t.schema}.${RUNS_TABLE}`);
+    await this.driver
+      .batchedWrite(
+        `select pg_advisory_xact_lock(hashtextextended(${lock}, 0));
+create table if not exists ${this.ledger(t.schema)} (
   run_id text primary key,
   sync text not null,
   trigger text not null,
@@ -141,8 +147,11 @@ create table if not exists ${this.rejectionsTable(t)} (
   reason text not null,
   rejected_at timestamptz not null default now()
 );
-create index if not exists ${quoteIdent(fitIdentifier(`${rejectionsTableName(t.sync)}_run`))} on ${this.rejectionsTable(t)} (run_id)`);
-    });
+create index if not exists ${quoteIdent(fitIdentifier(`${rejectionsTableName(t.sync)}_run`))} on ${this.rejectionsTable(t)} (run_id)`,
+      )
+      .catch((err) => {
+        throw this.onError(err, `creating the tracking tables of sync ${JSON.stringify(t.sync)}`);
+      });
   }
 
   async dropTables(t: TrackingTarget): Promise<void> {

@@ -106,7 +106,7 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
     const text = `select * from ${asSubquery(sql)} limit ${limit}`;
     try {
       // READ ONLY and rolled back: a preview never changes the warehouse.
-      const [result] = await this.driver.exclusive((session) =>
+      const [result] = await this.driver.reading((session) =>
         session.readOnly([{ text, types: jsonSafeTypes(this.pg) }]),
       );
       return {

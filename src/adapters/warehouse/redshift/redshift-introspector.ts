@@ -77,7 +77,7 @@ export class RedshiftIntrospector {
     const statements: string[] = [];
     if (relationsSql) statements.push(relationsSql);
     for (const q of queries) statements.push(`select * from ${asSubquery(q.sql)} limit 0`);
-    const results = await this.driver.exclusive((session) =>
+    const results = await this.driver.reading((session) =>
       session.readOnly(statements.map((text) => ({ text }))),
     );
     if (relationsSql) collectRelations(results[0].rows as Record<string, unknown>[], relations, result);

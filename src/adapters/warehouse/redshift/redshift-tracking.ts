@@ -74,7 +74,7 @@ export function redshiftTracking(
         : `cast(${expr} as ${TEXT})`,
     describe: async (modelSql) => {
       try {
-        const [result] = await driver.exclusive((s) =>
+        const [result] = await driver.reading((s) =>
           s.readOnly([{ text: `select * from ${asSubquery(modelSql)} limit 0` }]),
         );
         return new Map(
