@@ -7,6 +7,7 @@ Each result is {"ok": output} or {"error": message}.
 """
 import datetime
 import json
+import re
 import sys
 
 import jinja2
@@ -16,6 +17,16 @@ import yaml
 class Return(Exception):
     def __init__(self, value):
         self.value = value
+
+
+def wrap(macro):
+    def call(*args, **kwargs):
+        try:
+            return macro(*args, **kwargs)
+        except Return as r:
+            return r.value
+
+    return call
 
 
 def render(case):
@@ -38,14 +49,22 @@ def render(case):
             return default[0]
         raise KeyError(name)
 
+    # dbt's `modules` (the part the loader evaluates: re; datetime only as the clock, which it refuses)
+    ctx.setdefault("modules", {"re": re, "datetime": datetime})
+    def return_(value=None):
+        raise Return(value)
+
+    ctx["return"] = return_
     ctx["var"] = var
     ctx["env_var"] = env_var
     macros = case.get("macros") or ""
-    if macros:
-        module = env.from_string(macros).make_module(ctx)
+    # As dbt does: each macro is its own template, whose context holds every macro wrapped so that
+    # `return()` (an exception) ends only the macro that raised it.
+    for source in re.findall(r"\{%-?\s*macro\s[\s\S]*?\{%-?\s*endmacro\s*-?%\}", macros):
+        module = env.from_string(source).make_module(ctx)
         for name in dir(module):
             if not name.startswith("_"):
-                ctx[name] = getattr(module, name)
+                ctx[name] = wrap(getattr(module, name))
     return env.from_string(case["template"]).render(ctx)
 
 

@@ -4,10 +4,11 @@
  * rendered, anything else a `NotStaticError` naming the file and line.
  */
 import { DbtLoadError, NotStaticError } from './errors';
-import { evaluate, NativeFn, pyStr, Unknown, type Value } from './jinja/evaluate';
+import { evaluate, NativeFn, pyStr, truthy, Unknown, type Value } from './jinja/evaluate';
 import type { Expr } from './jinja/expr';
 import { parseExpression } from './jinja/expr';
 import { lexTemplate } from './jinja/template';
+import type { MacroEnvironment } from './macro-eval';
 
 /** The configs that decide whether a model has a relation, and which. Others are not read. */
 export const CONFIG_KEYS = ['enabled', 'materialized', 'database', 'schema', 'alias'] as const;
@@ -25,12 +26,31 @@ export type ConfigOrigin =
  * A value as written: YAML (whose strings may hold Jinja), an expression from `config()` — with the
  * top-level `{% set name = ... %}` statements before it in the file, which it may use — or unreadable.
  */
-export type RawValue = { yaml: unknown } | { expr: Expr; lets?: [string, Expr][] } | { problem: string };
+export type RawValue =
+  | { yaml: unknown }
+  | { expr: Expr; lets?: [string, Expr][]; when?: Condition[] }
+  /** `config(**mapping)`: the key's entry of the mapping, when it has one. */
+  | { spread: Expr; lets?: [string, Expr][]; when?: Condition[] }
+  | { problem: string };
+
+/** A `{% if %}` around a `config()` call: the call counts only when every condition is as wanted. */
+export interface Condition {
+  c: Expr;
+  want: boolean;
+}
 
 export interface ConfigEntry {
   raw: RawValue;
   origin: ConfigOrigin;
+  /**
+   * The entry of lower precedence, used when this one turns out not to set the key (a `config()` inside
+   * an `{% if %}` whose condition is false, a `**mapping` without the key).
+   */
+  below?: ConfigEntry;
 }
+
+/** What a conditional or spread entry gives when it does not set the key. */
+const ABSENT = Symbol('absent');
 
 export type RawConfig = Partial<Record<ConfigKey, ConfigEntry>>;
 
@@ -45,6 +65,9 @@ export interface EvalContext {
   targetDatabase?: string;
   /** The model the value is evaluated for, for messages. */
   modelName: string;
+  /** The macros the value may call, and the model's package (undefined: the root project). */
+  macros?: MacroEnvironment;
+  home?: string;
 }
 
 const VAR_HINT =
@@ -93,7 +116,9 @@ function scopeFor(ctx: EvalContext) {
       new Unknown('target.database', [], 'Set the target database, or provide a manifest.'),
   };
   const names: Record<string, Value> = { var: varFunction(ctx), env_var: envVarFunction(ctx.env), target };
-  return (n: string) => names[n];
+  if (!ctx.macros) return (n: string) => names[n];
+  const macros = ctx.macros.scope(ctx.home);
+  return (n: string) => names[n] ?? macros(n);
 }
 
 /** The scope with the file's `{% set %}` values, each evaluated only when used (in file order). */
@@ -121,6 +146,11 @@ function renderYamlString(s: string, ctx: EvalContext): Value {
   const parts = lexTemplate(s);
   const scope = scopeFor(ctx);
   if (parts.length === 1 && parts[0].k === 'expr') return evaluate(parseExpression(parts[0].src), scope);
+  // `{% if %}` and other statements: rendered as dbt renders the string (the result is text).
+  if (ctx.macros && parts.some((p) => p.k === 'stmt')) {
+    const names = scopeFor({ ...ctx, macros: undefined });
+    return ctx.macros.render(s, names, ctx.home);
+  }
   let out = '';
   for (const p of parts) {
     if (p.k === 'text') out += p.s;
@@ -140,8 +170,11 @@ export function evaluateEntry(key: ConfigKey, entry: ConfigEntry, ctx: EvalConte
   let value: unknown;
   try {
     if ('problem' in entry.raw) throw new NotStaticError(entry.raw.problem);
-    if ('expr' in entry.raw) value = evaluate(entry.raw.expr, withLets(scopeFor(ctx), entry.raw.lets));
-    else {
+    if ('expr' in entry.raw || 'spread' in entry.raw) {
+      const scope = withLets(scopeFor(ctx), entry.raw.lets);
+      value = evaluateCall(key, entry.raw, scope);
+      if (value === ABSENT) return entry.below ? evaluateEntry(key, entry.below, ctx) : undefined;
+    } else {
       value = entry.raw.yaml;
       if (typeof value === 'string' && (value.includes('{{') || value.includes('{%'))) {
         value = renderYamlString(value, ctx);
@@ -163,6 +196,21 @@ export function evaluateEntry(key: ConfigKey, entry: ConfigEntry, ctx: EvalConte
     throw err;
   }
   return normalise(key, value, place);
+}
+
+function evaluateCall(
+  key: ConfigKey,
+  raw: Extract<RawValue, { lets?: unknown }>,
+  scope: (n: string) => Value | undefined,
+): Value | typeof ABSENT {
+  for (const w of raw.when ?? []) if (truthy(evaluate(w.c, scope)) !== w.want) return ABSENT;
+  if ('expr' in raw) return evaluate(raw.expr, scope);
+  const m = evaluate(raw.spread, scope);
+  if (m instanceof Unknown) throw new NotStaticError(`${m.what} is not known`, { hint: m.hint });
+  if (!m || typeof m !== 'object' || Array.isArray(m) || m instanceof NativeFn) {
+    throw new NotStaticError('config(**value) needs a mapping');
+  }
+  return Object.prototype.hasOwnProperty.call(m, key) ? m[key] : ABSENT;
 }
 
 function normalise(key: ConfigKey, value: unknown, place: { file: string; line?: number }): unknown {

@@ -24,6 +24,11 @@ export interface Layout {
   root: ProjectUnit;
   /** Root first, then included packages by name. */
   units: ProjectUnit[];
+  /**
+   * Every installed package (configured or not) with its macro files: their macros are reachable as
+   * `<package>.<macro>` and through `adapter.dispatch`, whether or not the package's models are loaded.
+   */
+  packages: ProjectUnit[];
   /** Names of every project found (root and all packages), for telling scoped vars from global ones. */
   projectNames: Set<string>;
   warnings: CatalogWarning[];
@@ -93,7 +98,7 @@ function collect(
     ...unit,
     modelFiles: models.filter((p) => /\.(sql|py)$/.test(p)),
     propertyFiles: models.filter((p) => /\.ya?ml$/.test(p)),
-    macroFiles: unit.isRoot ? inPaths(unit.spec.macroPaths).filter((p) => p.endsWith('.sql')) : [],
+    macroFiles: inPaths(unit.spec.macroPaths).filter((p) => p.endsWith('.sql')),
   };
 }
 
@@ -126,18 +131,30 @@ export async function discover(store: FileStore, allFiles: string[], projectPath
   const rootIgnore = await readIgnore(store, all, dir);
   const root = collect({ spec: rootSpec, dir, isRoot: true }, allFiles, rootIgnore, [installDir]);
   const units: ProjectUnit[] = [root];
-  const packages = [...packageSpecs.entries()].sort((a, b) => a[1].name.localeCompare(b[1].name));
-  for (const [path, spec] of packages) {
+  const sorted = [...packageSpecs.entries()].sort((a, b) => a[1].name.localeCompare(b[1].name));
+  const packages: ProjectUnit[] = [];
+  for (const [path, spec] of sorted) {
     const pkgDir = path.slice(0, -'/dbt_project.yml'.length);
-    if (!(spec.name in rootSpec.models.children)) {
+    if (spec.name === rootSpec.name || packages.some((p) => p.spec.name === spec.name)) {
       warnings.push({
         file: path,
-        message: `package ${spec.name} (${pkgDir}) is skipped: the root project does not configure it (add a \`models: ${spec.name}:\` block to dbt_project.yml to load its models)`,
+        message: `package ${spec.name} (${pkgDir}) is skipped: a project named ${spec.name} is already loaded`,
       });
       continue;
     }
     const ignore = await readIgnore(store, all, pkgDir);
-    units.push(collect({ spec, dir: pkgDir, isRoot: false }, allFiles, ignore, []));
+    const unit = collect({ spec, dir: pkgDir, isRoot: false }, allFiles, ignore, []);
+    packages.push(unit);
+    if (!(spec.name in rootSpec.models.children)) {
+      if (unit.modelFiles.length > 0) {
+        warnings.push({
+          file: path,
+          message: `the models of package ${spec.name} (${pkgDir}) are skipped: the root project does not configure it (add a \`models: ${spec.name}:\` block to dbt_project.yml to load its models); its macros are loaded`,
+        });
+      }
+      continue;
+    }
+    units.push(unit);
   }
-  return { root, units, projectNames, warnings };
+  return { root, units, packages, projectNames, warnings };
 }

@@ -41,9 +41,16 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
   const layout = await discover(store, await files.list(), opts.projectPath ?? '.');
   const warnings: CatalogWarning[] = [...layout.warnings];
 
-  const { models: modelSummaries, properties, macroDefs, failed } = await summariseAll(store, layout);
+  const {
+    models: modelSummaries,
+    properties,
+    macroDefs,
+    packageMacros,
+    failed,
+  } = await summariseAll(store, layout);
   const blockers = fileBlockers(failed, modelSummaries, warnings);
   const macros = macroMap(macroDefs);
+  const packages = packageMacroMaps(packageMacros, warnings);
   const overrides = findOverrides(macros, macroDefs, opts.adapterType).map((o) => classify(o, macros));
   for (const o of overrides) {
     if (o.handledAs !== 'unrecognised') continue;
@@ -80,7 +87,7 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
     store.idOf(layout.root.spec.file),
     // a new package changes which `vars:` keys are package-scoped, for every model
     [...layout.projectNames].sort(),
-    layout.root.macroFiles.map((p) => [p, store.idOf(p)]),
+    [layout.root, ...layout.packages].map((u) => u.macroFiles.map((p) => [p, store.idOf(p)])),
   ]);
   const modelCache = new ModelCache(
     (opts.previous as { models?: unknown } | undefined)?.models,
@@ -89,7 +96,7 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
   );
   const env = modelCache.env;
   const varsFor = varsLookup(layout, opts.vars ?? {});
-  const runner = new OverrideRunner(macros, target, env, varsFor);
+  const runner = new OverrideRunner(macros, packages, target, env, varsFor);
   const ctx: ResolveContext = {
     root: layout.root.spec,
     target,
@@ -97,6 +104,7 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
     varsFor,
     overrides: new Map<NameKind, KindOverride>(overrides.map((o) => [o.kind, o])),
     runOverride: (o, custom, d) => runner.run(o, custom, d),
+    macrosFor: (d) => runner.environment(d),
   };
 
   const problems: NotStaticError[] = [];
@@ -239,6 +247,8 @@ async function summariseAll(store: FileStore, layout: Layout) {
         kind: 'properties',
         summarise: guarded(path, listedModels, (t) => parseProperties(t, path)),
       });
+  }
+  for (const u of [layout.root, ...layout.packages]) {
     for (const path of u.macroFiles)
       tasks.push({
         path,
@@ -267,13 +277,42 @@ async function summariseAll(store: FileStore, layout: Layout) {
     layout.units.flatMap((u) => u.propertyFiles),
     () => ({ patches: [], usesDataTests: false }),
   );
-  const macroFiles = pick<MacroDef[]>(layout.root.macroFiles, () => []);
+  const macroFiles = pick<MacroDef[]>(
+    [layout.root, ...layout.packages].flatMap((u) => u.macroFiles),
+    () => [],
+  );
   return {
     models,
     properties,
     macroDefs: layout.root.macroFiles.flatMap((p) => macroFiles.get(p)!),
+    packageMacros: new Map(
+      layout.packages.map((u) => [u.spec.name, u.macroFiles.flatMap((p) => macroFiles.get(p)!)]),
+    ),
     failed,
   };
+}
+
+/** A package's macros by name: a name defined twice keeps the first, with a warning (dbt would refuse). */
+function packageMacroMaps(
+  byPackage: Map<string, MacroDef[]>,
+  warnings: CatalogWarning[],
+): Map<string, Map<string, MacroDef>> {
+  const out = new Map<string, Map<string, MacroDef>>();
+  for (const [pkg, defs] of byPackage) {
+    const m = new Map<string, MacroDef>();
+    for (const d of defs) {
+      const prior = m.get(d.name);
+      if (prior) {
+        warnings.push({
+          file: d.file,
+          line: d.line,
+          message: `package ${pkg} defines the macro ${d.name} twice (${prior.file} line ${prior.line} and here): the first is used`,
+        });
+      } else m.set(d.name, d);
+    }
+    out.set(pkg, m);
+  }
+  return out;
 }
 
 function macroMap(defs: MacroDef[]): Map<string, MacroDef> {

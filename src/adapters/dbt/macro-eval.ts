@@ -8,6 +8,7 @@
 import { NotStaticError } from './errors';
 import { evaluate, NativeFn, pyEquals, pyStr, truthy, Unknown, type Value } from './jinja/evaluate';
 import { parseExpression, type Expr } from './jinja/expr';
+import { dbtModules } from './jinja/modules';
 import { lexTemplate, statementKeyword, type Part } from './jinja/template';
 import type { MacroDef } from './macros';
 
@@ -21,7 +22,14 @@ export interface MacroTarget {
 }
 
 export interface MacroWorld {
+  /** The root project's macros: the flat namespace every model sees. */
   macros: ReadonlyMap<string, MacroDef>;
+  /**
+   * Installed packages' macros by package name: reachable as `<package>.<macro>`, unqualified from the
+   * package's own models and macros, and by `adapter.dispatch(name, '<package>')` — as dbt's macro
+   * namespaces resolve them (own package, then root project, then dbt's built-ins).
+   */
+  packages?: ReadonlyMap<string, ReadonlyMap<string, MacroDef>>;
   target: MacroTarget;
   var: NativeFn;
   envVar: NativeFn;
@@ -284,8 +292,8 @@ function builtins(world: MacroWorld): Record<string, NativeFn> {
 
 export type MacroRunner = (name: string, args: Value[]) => Value;
 
-/** A runner for one world: built-ins, globals and parsed macro bodies are prepared once. */
-export function macroRunner(world: MacroWorld): MacroRunner {
+/** The macros of one world, with dbt's context: built-ins, globals and parsed bodies prepared once. */
+export function macroEnvironment(world: MacroWorld): MacroEnvironment {
   const natives = builtins(world);
   const target: Record<string, Value> = {
     schema: world.target.schema,
@@ -298,12 +306,20 @@ export function macroRunner(world: MacroWorld): MacroRunner {
   let budget: Budget = { steps: 0, depth: 0 };
   // adapter.dispatch('name', 'package') → the `<adapter>__name` macro, else `default__name` (project
   // macros first, then dbt's built-ins), as dbt's dispatch picks.
-  const dispatch = new NativeFn('adapter.dispatch', ([name]) => {
+  const dispatch = new NativeFn('adapter.dispatch', ([name, ns = null], kw) => {
     const n = pyStr(name ?? null);
+    const namespace = ns ?? kw.macro_namespace ?? null;
     const candidates = [...(world.target.type ? [`${world.target.type}__${n}`] : []), `default__${n}`];
+    // dbt's search order without a `dispatch:` config: the root project, then the named package, then
+    // dbt's own macros.
+    const pkg = namespace === null ? undefined : pyStr(namespace);
     for (const c of candidates) {
-      const f = lookup(c);
-      if (f instanceof NativeFn) return f;
+      const rootDef = world.macros.get(c);
+      if (rootDef) return fnOf(rootDef, undefined);
+      const pkgDef = pkg === undefined ? undefined : world.packages?.get(pkg)?.get(c);
+      if (pkgDef) return fnOf(pkgDef, pkg);
+      const f = natives[c];
+      if (f) return f;
     }
     if (!world.target.type) {
       return unsupported(`adapter.dispatch('${n}') without the adapter type (no default__${n})`);
@@ -315,6 +331,7 @@ export function macroRunner(world: MacroWorld): MacroRunner {
     var: world.var,
     env_var: world.envVar,
     adapter: { dispatch },
+    modules: dbtModules(),
     run_started_at: new Unknown(
       'run_started_at',
       [],
@@ -353,20 +370,49 @@ export function macroRunner(world: MacroWorld): MacroRunner {
       ...kw,
     })),
   };
-  const projectMacros = new Map<string, NativeFn>();
-  const lookup = (n: string): Value | undefined => {
-    const def = world.macros.get(n);
-    if (def) {
-      let f = projectMacros.get(n);
-      if (!f) {
-        f = new NativeFn(n, (a, kw) => invoke(def, a, kw));
-        projectMacros.set(n, f);
-      }
-      return f;
+  const macroFns = new Map<MacroDef, NativeFn>();
+  const fnOf = (def: MacroDef, home: string | undefined): NativeFn => {
+    let f = macroFns.get(def);
+    if (!f) {
+      f = new NativeFn(def.name, (a, kw) => invoke(def, home, a, kw));
+      macroFns.set(def, f);
     }
-    return natives[n] ?? globals[n] ?? world.globals?.[n];
+    return f;
   };
-  const invoke = (def: MacroDef, a: Value[], kw: Record<string, Value>): Value => {
+  // `<package>.<macro>`: one object per package, its attributes the package's macros.
+  const namespaceObjects = new Map<string, Record<string, Value>>();
+  const packageNamespace = (pkg: string): Record<string, Value> | undefined => {
+    const defs = world.packages?.get(pkg);
+    if (!defs) return undefined;
+    let ns = namespaceObjects.get(pkg);
+    if (!ns) {
+      ns = {};
+      for (const [name, def] of defs) ns[name] = fnOf(def, pkg);
+      namespaceObjects.set(pkg, ns);
+    }
+    return ns;
+  };
+  const lookupIn =
+    (home: string | undefined) =>
+    (n: string): Value | undefined => {
+      const own = home === undefined ? undefined : world.packages?.get(home)?.get(n);
+      if (own) return fnOf(own, home);
+      const def = world.macros.get(n);
+      if (def) return fnOf(def, undefined);
+      return natives[n] ?? globals[n] ?? world.globals?.[n] ?? packageNamespace(n);
+    };
+  const lookup = lookupIn(undefined);
+  const lookups = new Map<string | undefined, (n: string) => Value | undefined>([[undefined, lookup]]);
+  const scopeOf = (home: string | undefined) => {
+    let l = lookups.get(home);
+    if (!l) {
+      l = lookupIn(home);
+      lookups.set(home, l);
+    }
+    return l;
+  };
+  const invoke = (def: MacroDef, home: string | undefined, a: Value[], kw: Record<string, Value>): Value => {
+    const lookup = scopeOf(home);
     if (!def.body) unsupported(`the macro ${def.name} in ${def.file}`);
     if (budget.depth >= MAX_DEPTH) {
       throw new NotStaticError(
@@ -391,6 +437,11 @@ export function macroRunner(world: MacroWorld): MacroRunner {
                 new Unknown(`the argument ${p.name} of ${def.name} (not passed)`, []);
       scope.set(p.name, v);
     });
+    // Jinja: extra keyword arguments are `kwargs`, extra positional ones `varargs`
+    const extra: Record<string, Value> = {};
+    for (const [k, v] of Object.entries(kw)) if (!def.params.some((p) => p.name === k)) extra[k] = v;
+    scope.set('kwargs', extra);
+    scope.set('varargs', a.slice(def.params.length));
     const out: string[] = [];
     budget.depth++;
     try {
@@ -403,12 +454,56 @@ export function macroRunner(world: MacroWorld): MacroRunner {
     }
     return out.join('');
   };
-  return (name, args) => {
-    const f = lookup(name);
-    if (!(f instanceof NativeFn)) return unsupported(`the macro ${name}`);
-    budget = { steps: 0, depth: 0 };
-    return f.call(args, {});
+  return {
+    run(name, args) {
+      const f = lookup(name);
+      if (!(f instanceof NativeFn)) return unsupported(`the macro ${name}`);
+      budget = { steps: 0, depth: 0 };
+      return f.call(args, {});
+    },
+    scope(home) {
+      budget = { steps: 0, depth: 0 };
+      return scopeOf(home);
+    },
+    render(text, extra, home) {
+      budget = { steps: 0, depth: 0 };
+      let nodes = renderedTemplates.get(text);
+      if (!nodes) {
+        nodes = build(lexTemplate(text));
+        renderedTemplates.set(text, nodes);
+      }
+      const base = scopeOf(home);
+      const out: string[] = [];
+      try {
+        run(nodes, new Map(), (n) => extra(n) ?? base(n), out, budget);
+      } catch (err) {
+        if (err instanceof Return) return pyStr(err.value);
+        throw err;
+      }
+      return out.join('');
+    },
   };
+}
+
+/** Parsed ad-hoc templates (YAML config values holding `{% %}`), by text. */
+const renderedTemplates = new Map<string, Node[]>();
+
+export interface MacroEnvironment {
+  /** Calls a macro of the root project's namespace (or a dbt built-in) with positional arguments. */
+  run: MacroRunner;
+  /**
+   * The names a template of package `home` sees (undefined: the root project): its own package's
+   * macros, the root project's, dbt's built-ins and context, `<package>` namespaces. Starts a new budget.
+   */
+  scope(home: string | undefined): (n: string) => Value | undefined;
+  /** Renders a template text (a YAML value with `{% %}`), `extra` names first. Starts a new budget. */
+  render(text: string, extra: (n: string) => Value | undefined, home: string | undefined): string;
+}
+
+/** A runner for one world: built-ins, globals and parsed macro bodies are prepared once. */
+export function macroRunner(world: MacroWorld): MacroRunner {
+  const env = macroEnvironment(world);
+  return (name, args) => env.run(name, args);
 }
 
 /**

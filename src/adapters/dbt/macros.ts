@@ -45,7 +45,7 @@ export function extractMacros(text: string, file: string): MacroDef[] {
       if (e.t !== 'call' || e.f.t !== 'name') continue;
       const params: MacroParam[] = [];
       for (const a of e.args) if (a.t === 'name') params.push({ name: a.n });
-      for (const kw of e.kwargs) params.push({ name: kw.name, default: kw.value });
+      for (const kw of e.kwargs) if (kw.name !== '**') params.push({ name: kw.name, default: kw.value });
       def = { name: e.f.n, file, line: lineAt(text, p.pos), params };
     } catch {
       continue;

@@ -4,7 +4,7 @@
  * call Backflow cannot read (inside `{% if %}`, `**kwargs`, a macro as the value...) is kept as a problem
  * for the keys it sets, so a hook or a tag computed by a macro never stands in the way.
  */
-import { CONFIG_KEYS, isConfigKey, type ConfigKey, type RawValue } from './config-values';
+import { CONFIG_KEYS, isConfigKey, type Condition, type ConfigKey, type RawValue } from './config-values';
 import { DbtLoadError } from './errors';
 import { parseArguments, parseExpression, type Expr, type KwArg } from './jinja/expr';
 import { lexTemplate, lineAt, statementKeyword, TemplateSyntaxError } from './jinja/template';
@@ -37,13 +37,30 @@ function fromKwargs(
   literalOnly: boolean,
   what: string,
   lets?: [string, Expr][],
+  when?: Condition[],
 ): ModelConfigValue[] {
   const out: ModelConfigValue[] = [];
+  const context = {
+    ...(lets && lets.length > 0 ? { lets } : {}),
+    ...(when && when.length > 0 ? { when } : {}),
+  };
   const add = (key: string, value: Expr, line: number) => {
+    if (key === '**') {
+      for (const k of CONFIG_KEYS) {
+        out.push({
+          key: k,
+          raw: literalOnly
+            ? { problem: `${what} only takes literal values in Python models, not **mappings` }
+            : { spread: value, ...context },
+          line,
+        });
+      }
+      return;
+    }
     if (!isConfigKey(key)) return;
     if (literalOnly && !isLiteral(value)) {
       out.push({ key, raw: { problem: `${what} only takes literal values in Python models` }, line });
-    } else out.push({ key, raw: lets && lets.length > 0 ? { expr: value, lets } : { expr: value }, line });
+    } else out.push({ key, raw: { expr: value, ...context }, line });
   };
   for (const a of args) {
     if (a.t !== 'dict') {
@@ -81,14 +98,33 @@ export function summariseSqlModel(text: string, file: string): ModelFileSummary 
       hint: 'Fix the Jinja tag; dbt cannot compile this model either.',
     });
   }
-  const stack: string[] = [];
+  // Open blocks; an `{% if %}` frame keeps its earlier branches' conditions (all false in this branch)
+  // and the current branch's (true), so a config() inside it applies exactly when dbt would call it.
+  const stack: { kw: string; prior: Expr[]; current?: Expr; unreadable?: boolean }[] = [];
   // Top-level `{% set x = ... %}` before a config() call: dbt renders the file in order, so the call sees them.
   const lets: [string, Expr][] = [];
+  const parseCond = (src: string): Expr | undefined => {
+    try {
+      return parseExpression(src);
+    } catch {
+      return undefined;
+    }
+  };
   for (const part of parts) {
     if (part.k === 'stmt') {
       const kw = statementKeyword(part.src);
-      if (BLOCKS.has(kw) || (kw === 'set' && !part.src.includes('='))) stack.push(kw);
-      else if (kw.startsWith('end') && stack.length > 0) stack.pop();
+      const rest = part.src.trim().slice(kw.length);
+      const top = stack[stack.length - 1];
+      if (kw === 'if') {
+        const c = parseCond(rest);
+        stack.push({ kw, prior: [], current: c, unreadable: c === undefined });
+      } else if ((kw === 'elif' || kw === 'else') && top?.kw === 'if') {
+        if (top.current) top.prior.push(top.current);
+        top.current = kw === 'elif' ? parseCond(rest) : undefined;
+        if (kw === 'elif' && top.current === undefined) top.unreadable = true;
+      } else if (BLOCKS.has(kw) || (kw === 'set' && !part.src.includes('='))) {
+        stack.push({ kw, prior: [] });
+      } else if (kw.startsWith('end') && stack.length > 0) stack.pop();
       else if (kw === 'set' && stack.length === 0) {
         const m = /^\s*set\s+([A-Za-z_][A-Za-z0-9_]*)\s*=([\s\S]*)$/.exec(part.src);
         if (m) {
@@ -117,10 +153,15 @@ export function summariseSqlModel(text: string, file: string): ModelFileSummary 
       problem('config() is used inside a larger Jinja expression');
       continue;
     }
-    if (stack.length > 0) {
-      problem(`config() is called inside a {% ${stack[stack.length - 1]} %} block`);
+    const blocking = stack.find((f) => f.kw !== 'if' || f.unreadable);
+    if (blocking) {
+      problem(`config() is called inside a {% ${blocking.kw} %} block`);
       continue;
     }
+    const when: Condition[] = stack.flatMap((f) => [
+      ...f.prior.map((c) => ({ c, want: false })),
+      ...(f.current ? [{ c: f.current, want: true }] : []),
+    ]);
     configs.push(
       ...fromKwargs(
         expr.kwargs,
@@ -130,6 +171,7 @@ export function summariseSqlModel(text: string, file: string): ModelFileSummary 
         false,
         'config()',
         lets.slice(),
+        when,
       ),
     );
   }

@@ -16,7 +16,7 @@ import {
 import type { Draft } from './drafts';
 import { DbtLoadError, NotStaticError } from './errors';
 import { Unknown } from './jinja/evaluate';
-import { macroRunner, type MacroRunner } from './macro-eval';
+import { macroEnvironment, type MacroEnvironment } from './macro-eval';
 import type { MacroDef } from './macros';
 import { runOverride, type KindOverride, type NameKind } from './overrides';
 import type { ConfigTreeNode, ProjectSpec } from './project-yml';
@@ -37,6 +37,8 @@ export interface ResolveContext {
   overrides: ReadonlyMap<NameKind, KindOverride>;
   /** Runs a recognised override for a model (see OverrideRunner). */
   runOverride(o: KindOverride, custom: string | null, d: Draft): string | undefined;
+  /** The macros a model's config values may call (its package's, the root project's, packages'). */
+  macrosFor?(d: Draft): MacroEnvironment;
 }
 
 /**
@@ -44,10 +46,11 @@ export interface ResolveContext {
  * result per custom name for macros that never read `node` (most generate_schema_name overrides).
  */
 export class OverrideRunner {
-  private readonly runners = new Map<string, MacroRunner>();
+  private readonly runners = new Map<string, MacroEnvironment>();
   private readonly memo = new Map<string, string | undefined | NotStaticError>();
   constructor(
     private readonly macros: ReadonlyMap<string, MacroDef>,
+    private readonly packages: ReadonlyMap<string, ReadonlyMap<string, MacroDef>>,
     private readonly target: Target,
     private readonly env: Record<string, string | undefined>,
     private readonly varsFor: ResolveContext['varsFor'],
@@ -77,7 +80,7 @@ export class OverrideRunner {
           original_file_path: d.originalFilePath,
           unique_id: `model.${d.pkg}.${d.name}${d.version !== undefined ? `.v${d.version}` : ''}`,
         },
-        this.runner(d),
+        this.environment(d).run,
       );
     } catch (err) {
       if (!(err instanceof NotStaticError)) throw err;
@@ -88,12 +91,14 @@ export class OverrideRunner {
     return result;
   }
 
-  private runner(d: Draft): MacroRunner {
+  /** One macro environment per package (vars differ by package). */
+  environment(d: Draft): MacroEnvironment {
     let r = this.runners.get(d.pkg);
     if (!r) {
       const vars = this.varsFor(d.pkg, d.unit.spec);
-      r = macroRunner({
+      r = macroEnvironment({
         macros: this.macros,
+        packages: this.packages,
         target: {
           schema: this.target.schema,
           database: this.target.database,
@@ -149,7 +154,12 @@ export function effectiveConfig(d: Draft, root: ProjectSpec): RawConfig {
   if (d.patch) Object.assign(out, d.patch.config);
   if (d.versionSpec) Object.assign(out, d.versionSpec.config);
   for (const c of d.summary.configs) {
-    out[c.key] = { raw: c.raw, origin: { kind: 'config()', file: d.file, line: c.line } };
+    const conditional = 'spread' in c.raw || ('expr' in c.raw && c.raw.when !== undefined);
+    out[c.key] = {
+      raw: c.raw,
+      origin: { kind: 'config()', file: d.file, line: c.line },
+      ...(conditional && out[c.key] ? { below: out[c.key] } : {}),
+    };
   }
   return out;
 }
@@ -182,6 +192,7 @@ export function resolveDraft(d: Draft, ctx: ResolveContext): StaticResolution {
     targetSchema: ctx.target.schema,
     targetDatabase: ctx.target.database,
     modelName: d.name,
+    ...(ctx.macrosFor ? { macros: ctx.macrosFor(d), home: d.unit.isRoot ? undefined : d.pkg } : {}),
   };
   const read = (key: ConfigKey): unknown => (cfg[key] ? evaluateEntry(key, cfg[key]!, ectx) : undefined);
   const out: StaticResolution = { via: 'static', detail: 'static' };

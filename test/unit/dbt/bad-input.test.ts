@@ -87,14 +87,26 @@ describe('dbt loader: bad input', () => {
     ]);
   });
 
-  it('reports config() inside a Jinja if block', async () => {
+  it('reports config() inside a Jinja if block whose condition cannot be known', async () => {
     const { reason } = await unresolved(
       project({
         'models/a.sql': "{% if target.name == 'prod' %}\n{{ config(alias='a_prod') }}\n{% endif %}\nselect 1",
       }),
       'a',
     );
-    expect(reason).toMatch(/^models\/a\.sql line 2: .*config\(\) is called inside a \{% if %\} block/);
+    expect(reason).toMatch(
+      /^models\/a\.sql line 2: alias of model a cannot be read statically: target\.name is not known/,
+    );
+  });
+
+  it('reports config() inside a loop', async () => {
+    const { reason } = await unresolved(
+      project({
+        'models/a.sql': "{% for x in [1] %}\n{{ config(alias='a_prod') }}\n{% endfor %}\nselect 1",
+      }),
+      'a',
+    );
+    expect(reason).toMatch(/^models\/a\.sql line 2: .*config\(\) is called inside a \{% for %\} block/);
   });
 
   it('does not mind config() values it does not need (hooks, tags)', async () => {

@@ -198,6 +198,32 @@ const EXPRESSIONS = [
   "(target.name == 'prod') or (target.schema == 'analytics')",
   "target.name == 'prod' and custom is not none",
   "target.name == 'dev' or target.schema == 'x' and false",
+  "items | join('-')",
+  'items | join',
+  'node.fqn | join(".")',
+  'items | first',
+  'items | last',
+  'node.fqn | last | upper',
+  'mapping | list',
+  'items | reverse | join',
+  "'abc' | reverse",
+  "modules.re.sub('[^a-z0-9]+', '_', 'Orders (EU) v2'.lower())",
+  "modules.re.sub('_+', '_', node.name)",
+  "modules.re.sub('(\\w+)__(\\w+)', '\\2_\\1', node.name)",
+  "modules.re.sub('a', 'b', 'aaa', 2)",
+  "modules.re.match('stg_', node.name) is not none",
+  "modules.re.match('orders', node.name) is none",
+  "modules.re.search('orders', node.name).group(0)",
+  "modules.re.search('(?P<src>[a-z]+)__(\\w+)', node.name).group('src')",
+  "modules.re.search('([a-z]+)_([a-z]+)', node.name).group(2)",
+  "modules.re.search('([a-z]+)_([a-z]+)', node.name).groups()",
+  "modules.re.fullmatch('[a-z_]+', node.name) is not none",
+  "modules.re.split('_+', node.name)",
+  "modules.re.findall('[a-z]+', node.name)",
+  "modules.re.findall('([a-z])([a-z])', 'abcd')",
+  "modules.re.match('STG', node.name, modules.re.IGNORECASE) is not none",
+  "modules.re.compile('__').split(node.name)",
+  "modules.re.escape('a.b')",
   "'\u00a0spaced\u00a0' | trim",
   '1\u00a0+\u00a02',
 ];
@@ -228,6 +254,24 @@ const STATEMENTS = [
   'line one\n{% if true %}\nline two\n{% endif %}\nline three',
   '{% if true -%}\n  indented\n{%- endif %}',
   "{{ 'a' }}\n{{ 'b' }}\n",
+  "{% set opts = {'schema': 'm', 'alias': 'x'} %}{% set d = dict(**opts) %}{{ d.alias }}",
+  "{% set opts = {'a': 1} %}{{ dict(b=2, **opts) | length }}",
+  "{% set cfg = {'name': 'arb', 'chain': {'id': 42}} %}{{ 'oneinch_' + cfg.name }}_{{ cfg.chain.id }}",
+];
+
+/** Macros called with extra keyword arguments (Jinja's `kwargs`), or returning mappings configs read. */
+const CALL_MACROS = `
+{% macro cfg(chain) %}{{ return({'name': chain, 'schema': 'chains_' ~ chain}) }}{% endmacro %}
+{% macro opts(a) %}{{ a }}:{{ kwargs | length }}:{% for k in kwargs | list %}{{ k }}={{ kwargs[k] }}{% endfor %}{% endmacro %}
+{% macro slug(x) %}{{ return(modules.re.sub('[^a-z0-9]+', '_', x | lower) | trim('_')) }}{% endmacro %}
+`;
+const CALL_TEMPLATES = [
+  "{{ cfg('arb').schema }}",
+  "{{ cfg('arb')['name'] ~ '_x' }}",
+  '{{ opts(1, b=2) }}',
+  '{{ opts(1) }}',
+  "{{ slug(' Big Orders (EU) ') }}",
+  "{% set c = cfg('polygon') %}{{ c.schema }}.{{ c.name }}",
 ];
 
 const NAMING_MACROS: Record<string, string> = {
@@ -279,6 +323,7 @@ function cases(): { c: Case; context: Record<string, unknown> }[] {
   for (const s of STRINGS) for (const m of METHODS) add(`{{ ${s}${m} }}`);
   for (const e of EXPRESSIONS) add(`{{ ${e} }}`);
   for (const t of STATEMENTS) add(t);
+  for (const t of CALL_TEMPLATES) add(t, CALL_MACROS);
   for (const macros of Object.values(NAMING_MACROS)) {
     for (const targetName of ['dev', 'prod', 'ci']) {
       for (const custom of ['none', "'marts'", "' Finance '"]) {

@@ -74,7 +74,10 @@ describe('Jinja expressions', () => {
       ['enabled', { t: 'lit', v: true }],
     ]);
     expect(() => parseArguments("x=f'a'", true)).toThrow(/f-prefixed string/);
-    expect(() => parseArguments('**opts', true)).toThrow(/\*\*kwargs/);
+    expect(() => parseArguments('*opts', true)).toThrow(/\*args/);
+    expect(parseArguments('**opts', true).kwargs).toEqual([
+      { name: '**', value: { t: 'name', n: 'opts' }, pos: 2 },
+    ]);
   });
 });
 

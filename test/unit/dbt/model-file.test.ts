@@ -29,12 +29,36 @@ describe('config() in model files', () => {
   });
 
   it('keeps a problem only for the keys an unreadable call sets', () => {
-    const inIf = summariseSqlModel("{% if x %}{{ config(alias='a', tags=['t']) }}{% endif %}", 'm.sql');
-    expect(keys(inIf)).toEqual([['alias', 1, 'problem']]);
-    const hooksOnly = summariseSqlModel('{% if x %}{{ config(post_hook=h()) }}{% endif %}', 'm.sql');
+    const inFor = summariseSqlModel(
+      "{% for x in y %}{{ config(alias='a', tags=['t']) }}{% endfor %}",
+      'm.sql',
+    );
+    expect(keys(inFor)).toEqual([['alias', 1, 'problem']]);
+    const hooksOnly = summariseSqlModel('{% for x in y %}{{ config(post_hook=h()) }}{% endfor %}', 'm.sql');
     expect(hooksOnly.configs).toEqual([]);
+  });
+
+  it('keeps config() inside {% if %} with its conditions, and config(**mapping) for every key', () => {
+    const inIf = summariseSqlModel(
+      "{% if x %}{% elif y %}{{ config(alias='a', tags=['t']) }}{% else %}{% endif %}",
+      'm.sql',
+    );
+    expect(keys(inIf)).toEqual([['alias', 1, 'ok']]);
+    expect(inIf.configs[0].raw).toMatchObject({
+      when: [
+        { c: { t: 'name', n: 'x' }, want: false },
+        { c: { t: 'name', n: 'y' }, want: true },
+      ],
+    });
     const kwargs = summariseSqlModel('{{ config(**opts) }}', 'm.sql');
-    expect(kwargs.configs).toEqual([]); // sets nothing Backflow can name
+    expect(kwargs.configs.map((c) => c.key)).toEqual([
+      'enabled',
+      'materialized',
+      'database',
+      'schema',
+      'alias',
+    ]);
+    expect(kwargs.configs[0].raw).toEqual({ spread: { t: 'name', n: 'opts' } });
   });
 
   it('reads dbt.config() in Python, outside strings and comments', () => {

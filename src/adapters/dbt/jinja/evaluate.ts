@@ -141,10 +141,33 @@ const FILTERS: Record<string, (v: Value, args: Value[]) => Value> = {
   // Jinja's default() only replaces an undefined value, and every name here is defined.
   default: (v) => known(v),
   d: (v) => known(v),
+  join: (v, a) =>
+    iterable(v, 'join')
+      .map((x) => pyStr(x))
+      .join(a[0] === undefined || a[0] === null ? '' : pyStr(a[0])),
+  first: (v) => {
+    const items = iterable(v, 'first');
+    return items.length > 0 ? items[0] : fail('first of an empty list (undefined in Jinja)');
+  },
+  last: (v) => {
+    const items = iterable(v, 'last');
+    return items.length > 0 ? items[items.length - 1] : fail('last of an empty list (undefined in Jinja)');
+  },
+  list: (v) => {
+    v = known(v);
+    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof NativeFn)) return Object.keys(v);
+    return [...iterable(v, 'list')];
+  },
+  reverse: (v) => {
+    v = known(v);
+    if (typeof v === 'string') return [...v].reverse().join('');
+    return [...iterable(v, 'reverse')].reverse();
+  },
   length: (v) => {
     v = known(v);
     if (typeof v === 'string' || Array.isArray(v)) return v.length;
-    return fail('length needs a string or a list');
+    if (v && typeof v === 'object' && !(v instanceof NativeFn)) return Object.keys(v).length;
+    return fail('length needs a string, a list or a mapping');
   },
 };
 
@@ -296,7 +319,17 @@ export function evaluate(e: Expr, scope: Scope): Value {
     case 'call': {
       const args = e.args.map((a) => evaluate(a, scope));
       const kwargs: Record<string, Value> = {};
-      for (const kw of e.kwargs) kwargs[kw.name] = evaluate(kw.value, scope);
+      for (const kw of e.kwargs) {
+        if (kw.name !== '**') {
+          kwargs[kw.name] = evaluate(kw.value, scope);
+          continue;
+        }
+        const spread = known(evaluate(kw.value, scope));
+        if (!spread || typeof spread !== 'object' || Array.isArray(spread) || spread instanceof NativeFn) {
+          fail('**arguments need a mapping');
+        }
+        Object.assign(kwargs, spread);
+      }
       if (e.f.t === 'attr') {
         const self = evaluate(e.f.o, scope);
         if (typeof self === 'string' && e.f.n in METHODS) return METHODS[e.f.n](self, args);

@@ -19,7 +19,10 @@ export type Expr =
   | { t: 'neg'; e: Expr }
   | { t: 'cond'; c: Expr; a: Expr; b?: Expr };
 
-/** A keyword argument, with the offset of its value in the parsed text (for line numbers). */
+/**
+ * A keyword argument, with the offset of its value in the parsed text (for line numbers). The name '**'
+ * is `**mapping`: every entry of the mapping is a keyword argument.
+ */
 export interface KwArg {
   name: string;
   value: Expr;
@@ -119,16 +122,40 @@ function tokenize(src: string, python: boolean): Tok[] {
         // Jinja string literals may span lines (dbt projects write long hooks that way); Python's may not.
         if (d === '\n' && python) throw new ExprSyntaxError('unterminated string', start);
         if (d === '\\') {
+          // Python's string escapes (Jinja unescapes literals the way Python does)
           const e = src[i + 1];
           const map: Record<string, string> = {
             n: '\n',
             t: '\t',
             r: '\r',
+            a: '\x07',
+            b: '\b',
+            f: '\f',
+            v: '\v',
             '\\': '\\',
             "'": "'",
             '"': '"',
-            '0': '\0',
+            '\n': '',
           };
+          const octal = /^[0-7]{1,3}/.exec(src.slice(i + 1, i + 4));
+          const hex = /^(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))/.exec(
+            src.slice(i + 1, i + 10),
+          );
+          if (octal) {
+            out += String.fromCodePoint(parseInt(octal[0], 8));
+            i += 1 + octal[0].length;
+            continue;
+          }
+          if (hex) {
+            const cp = parseInt(hex[1] ?? hex[2] ?? hex[3], 16);
+            if (cp > 0x10ffff) throw new ExprSyntaxError('invalid \\U escape', i);
+            out += String.fromCodePoint(cp);
+            i += 1 + hex[0].length;
+            continue;
+          }
+          if (e === 'N' || e === 'x' || e === 'u' || e === 'U') {
+            throw new ExprSyntaxError(`the string escape \\${e} is not supported here`, i);
+          }
           if (e !== undefined && e in map) out += map[e];
           else out += '\\' + (e ?? '');
           i += 2;
@@ -426,8 +453,16 @@ class Parser {
     const kwargs: KwArg[] = [];
     const done = () => (close === '' ? this.atEnd() : this.isOp(close));
     while (!done()) {
-      if (this.isOp('*') || this.isOp('**'))
-        throw this.unexpected('*args and **kwargs cannot be read statically');
+      if (this.isOp('**')) {
+        // `f(**mapping)`: kept as a keyword argument named '**', spread when the call is evaluated
+        this.p++;
+        const pos = this.cur.pos;
+        kwargs.push({ name: '**', value: this.expression(), pos });
+        if (!this.isOp(',')) break;
+        this.p++;
+        continue;
+      }
+      if (this.isOp('*')) throw this.unexpected('*args cannot be read statically');
       if (this.cur.k === 'name' && this.peek().k === 'op' && this.peek().v === '=') {
         const name = this.cur.v;
         this.p += 2;
