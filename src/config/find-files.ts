@@ -16,10 +16,9 @@ export async function findConfigFiles(dir: string): Promise<string[]> {
   }
   const entries = await readdir(dir, { withFileTypes: true });
   const names = entries
-    .filter(
-      (e) =>
-        (e.isFile() || e.isSymbolicLink()) && (e.name === MAIN_CONFIG_FILE || e.name.endsWith(CONFIG_SUFFIX)),
-    )
+    // Whatever the kind of entry: a pipe or a folder with a config file's name is refused when read, by
+    // name, rather than skipped as if it were not there.
+    .filter((e) => e.name === MAIN_CONFIG_FILE || e.name.endsWith(CONFIG_SUFFIX))
     .map((e) => e.name)
     // Code-unit order, not locale order: the same files load in the same order on every machine.
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -3,7 +3,6 @@
  * is an error, one DiagnosticsError carries them all.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { hasErrors, jsonPath, type Diagnostic } from '../diagnostics';
 import { DiagnosticsError } from '../errors';
@@ -11,6 +10,8 @@ import { CONFIG_KEYS, RESOURCE_TYPES } from '../graph/address';
 import { locate, type ConfigFile, type Segment } from './config-file';
 import { collectDeclarations, type Declaration } from './declarations';
 import type { DesiredResource, DesiredState } from './desired';
+import { MAX_CONFIG_FILE_BYTES } from '../input/input-limits';
+import { readBoundedText } from '../input/read-bounded-file';
 import { findConfigFiles } from './find-files';
 import { normaliseBackend } from './normalise/backend';
 import { normaliseResource } from './normalise/resource';
@@ -35,7 +36,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<DesiredState>
   const cwd = opts.cwd ?? process.cwd();
   const configDir = resolve(cwd, opts.dir);
   const paths = await findConfigFiles(configDir);
-  const texts = await Promise.all(paths.map((p) => readFile(p, 'utf8')));
+  const texts = paths.map((p) => readConfigText(p, displayPath(p, cwd)));
   const parsed = paths.map((path, i) => parseConfigFile(path, displayPath(path, cwd), texts[i]));
   return buildDesired(
     parsed.map((p) => p.file),
@@ -47,6 +48,16 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<DesiredState>
       configHash: hashFiles(paths, texts),
     },
   );
+}
+
+/** A config file's text: a regular file of bounded size (see src/input), or a UserError naming it. */
+export function readConfigText(path: string, display: string): string {
+  return readBoundedText(path, {
+    what: 'Config file',
+    shownAs: display,
+    maxBytes: MAX_CONFIG_FILE_BYTES,
+    fix: 'Config files are regular JSON files; split a very large configuration into several *.backflow.json files.',
+  });
 }
 
 export interface BuildOptions {

@@ -5,6 +5,8 @@
 import { getLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { error, jsonPath, type Diagnostic } from '../diagnostics';
 import { LazyConfigFile, positionAt, type ConfigFile } from './config-file';
+import { MAX_CONFIG_DEPTH } from '../input/input-limits';
+import { nestingProblem } from '../input/json-limits';
 import { countMembers, outlineJson } from './json-outline';
 
 export function parseConfigFile(
@@ -18,6 +20,17 @@ export function parseConfigFile(
   // A byte-order mark (some Windows editors write one) is not JSON; a space keeps every offset in place.
   const text = raw.startsWith('\uFEFF') ? ' ' + raw.slice(1) : raw;
   const file = new LazyConfigFile(path, displayPath, text);
+  // Before any parser: every walk of the value after it (outline, schema, normalise) recurses.
+  const deep = nestingProblem(text, MAX_CONFIG_DEPTH);
+  if (deep !== undefined) {
+    const { message, path: at, line, column } = deep;
+    const detail =
+      'No Backflow setting nests this deep; look for a value pasted in by mistake, or brackets never closed.';
+    return {
+      file,
+      diagnostics: [error(`invalid JSON: ${message}`, { detail, file: displayPath, path: at, line, column })],
+    };
+  }
   // The common case: valid JSON without duplicate keys. JSON.parse and a one-pass outline are enough;
   // anything else takes the full parser below, which explains every problem with its position.
   const value = parseWhenPlain(text);

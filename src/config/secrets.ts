@@ -6,10 +6,11 @@
  * what diff, plan files and state see; the values themselves stay in memory, in a `SecretValues` map.
  */
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { MAX_SECRET_FILE_BYTES } from '../input/input-limits';
+import { readBoundedText } from '../input/read-bounded-file';
 
 export type SecretRef = { env: string } | { file: string };
 
@@ -60,16 +61,12 @@ export function readSecret(
   }
   const path = expandHome(ref.file);
   const full = isAbsolute(path) ? path : resolve(baseDir, path);
-  try {
-    // A trailing newline is how editors save files; it is never part of a password or token.
-    return readFileSync(full, 'utf8').replace(/\r?\n$/, '');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UserError(
-      `${where}: secret file ${full} cannot be read (${code})`,
-      'Check the path (relative paths are relative to the config folder) and its permissions.',
-    );
-  }
+  // A trailing newline is how editors save files; it is never part of a password or token.
+  return readBoundedText(full, {
+    what: `${where}: secret file`,
+    maxBytes: MAX_SECRET_FILE_BYTES,
+    fix: 'Check the path (relative paths are relative to the config folder) and its permissions; a secret file is a regular file holding only the secret.',
+  }).replace(/\r?\n$/, '');
 }
 
 function expandHome(path: string): string {

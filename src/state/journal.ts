@@ -11,6 +11,8 @@
  *   carries the new state's lineage and salt, so the state is rebuilt from it (fingerprints stay valid);
  * - anything else belongs to another state: refuse, and let a person decide.
  */
+import { MAX_STATE_DEPTH } from '../input/input-limits';
+import { describeProblem, nestingProblem, repeatedKeyProblem } from '../input/json-limits';
 import { UserError } from '../errors';
 import { BACKFLOW_VERSION } from '../version';
 import { canonicalJson } from './stable-json';
@@ -98,7 +100,11 @@ export function parseJournal(
   }
   const entries: JournalEntry[] = [];
   for (let i = 1; i < lines.length; i++) {
+    const deep = nestingProblem(lines[i], MAX_STATE_DEPTH);
+    if (deep !== undefined) throw corrupt(i + 1, describeProblem(deep));
     const value = parseLine(lines[i]);
+    const repeated = value === undefined ? undefined : repeatedKeyProblem(lines[i]);
+    if (repeated !== undefined) throw corrupt(i + 1, describeProblem(repeated));
     const problem = entryProblem(value);
     if (problem !== undefined) throw corrupt(i + 1, problem);
     entries.push(value as JournalEntry);

@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import type { LocalBackendConfig } from '../config/desired';
 import { UserError } from '../errors';
+import { MAX_STATE_BYTES } from '../input/input-limits';
+import { readBoundedFileIfExists } from '../input/read-bounded-file';
 import { BACKFLOW_VERSION } from '../version';
 import { fsyncDir, replaceFileDurably, writeAll } from './durable-fs';
 import {
@@ -299,13 +301,13 @@ function versionOf(state: StateFile, path: string, current: boolean): StateVersi
   };
 }
 
+/** The state, its backup, journal or lock: regular files of bounded size only (see src/input). */
 function readIfExists(path: string): Buffer | undefined {
-  try {
-    return fs.readFileSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return readBoundedFileIfExists(path, {
+    what: 'State file',
+    maxBytes: MAX_STATE_BYTES,
+    fix: 'The state folder holds only files Backflow wrote; restore the file from its .backup, or move the entry aside.',
+  });
 }
 
 function sleep(ms: number): Promise<void> {

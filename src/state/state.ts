@@ -4,6 +4,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { UserError } from '../errors';
+import { MAX_STATE_BYTES, MAX_STATE_DEPTH, formatBytes } from '../input/input-limits';
+import { describeProblem, nestingProblem, repeatedKeyProblem } from '../input/json-limits';
 import { isResourceType, type ResourceType } from '../graph/address';
 import { BACKFLOW_VERSION } from '../version';
 import { sortKeysDeep } from './stable-json';
@@ -43,12 +45,20 @@ export function parseState(
   const corrupt = (reason: string): UserError =>
     new UserError(`${subject} is corrupt: ${reason}`, corruptHint);
 
+  // A local file is bounded when read; text from another backend (a pg row) is bounded here.
+  if (text.length > MAX_STATE_BYTES)
+    throw corrupt(`it is larger than the limit of ${formatBytes(MAX_STATE_BYTES)}`);
+  const deep = nestingProblem(text, MAX_STATE_DEPTH);
+  if (deep !== undefined) throw corrupt(describeProblem(deep));
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     throw corrupt(`it is not valid JSON (${(err as Error).message})`);
   }
+  // JSON.parse keeps the last of two equal keys; a reader that keeps the first would see another state.
+  const repeated = repeatedKeyProblem(text);
+  if (repeated !== undefined) throw corrupt(describeProblem(repeated));
   if (!isObject(raw)) throw corrupt('it is not a JSON object');
 
   // Checked before the shape: a newer format may have a different shape, and "upgrade" is the useful answer.

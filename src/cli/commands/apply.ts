@@ -7,6 +7,7 @@ import type { DesiredState } from '../../config/desired';
 import { applyPlan, type ApplyResult } from '../../engine/apply';
 import { hasChanges, summaryLine, type Plan } from '../../engine/plan';
 import { planWorkspace, type PlanOptions } from '../../engine/plan-workspace';
+import { unreviewedValues } from '../../engine/reviewed-values';
 import { UserError } from '../../errors';
 import { applySummary } from '../../render/apply-progress';
 import { loadPlan, verifyPlan } from '../../state/plan-file';
@@ -80,6 +81,14 @@ async function applySavedPlan(path: string, flags: ApplyFlags, parallelism: numb
       const prior = await ws.backend.read();
       verifyPlan(saved, prior, desired.configHash, BACKFLOW_VERSION);
       const plan = saved.plan;
+      const unreviewed = prior === null ? [] : unreviewedValues(plan, ws.desired, prior.salt);
+      if (unreviewed.length > 0) {
+        throw new UserError(
+          `Saved plan is stale: apply would use other values than the plan shows for ${unreviewed.join(', ')}`,
+          'A secret (environment variable or secret file) changed since the plan was made. ' +
+            `Run \`backflow plan --out ${path}\` again, review it, and apply the new plan.`,
+        );
+      }
       if (!hasChanges(plan)) {
         process.stdout.write(`${summaryLine(plan)}\n`);
         return 0;

@@ -19,6 +19,8 @@ import { BACKFLOW_VERSION } from '../../version';
 import { diagnosticsOf } from './validate';
 import { renderMarkdown } from '../../render/markdown';
 import { savePlan } from '../../state/plan-file';
+import { newState } from '../../state/state';
+import type { StateFile } from '../../state/types';
 import { hint } from '../automation';
 import { refreshHooks } from '../progress';
 import { writeSections } from '../write-sections';
@@ -115,6 +117,21 @@ export function failedPlanDocument(diagnostics: Diagnostic[], mode: PlanMode): J
   };
 }
 
+/**
+ * A saved plan is signed with the salt of the state it was made against, which only those who can read the
+ * state know. A workspace with no state has no salt yet: `-out` records an empty state first (serial 1, no
+ * resources: for every other command the same as none), so the first saved plan is as hard to forge as
+ * any later one. Plan without `-out` writes nothing.
+ */
+async function recordSigningKey(ws: Workspace): Promise<StateFile> {
+  const empty = { ...newState(BACKFLOW_VERSION), serial: 1 };
+  await ws.backend.write(empty);
+  process.stderr.write(
+    `No state yet: recorded an empty state in ${ws.backend.describe()} to hold the key the saved plan is signed with.\n`,
+  );
+  return empty;
+}
+
 /** Plans one workspace (the JSON config, or one stack of a cdktf app). */
 function planOne(
   desired: DesiredState,
@@ -125,7 +142,7 @@ function planOne(
 ): Promise<number> {
   const open = (fn: (ws: Workspace) => Promise<number>) => withWorkspace(flags, 'plan', fn, desired);
   return open(async (ws) => {
-    const prior = await ws.backend.read();
+    const prior = (await ws.backend.read()) ?? (flags.out ? await recordSigningKey(ws) : null);
     const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
     await printPlan(plan, format, flags.color);
     if (plan.errored) return 1;

@@ -6,14 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { getLocation } from 'jsonc-parser';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { error, jsonPath, type Diagnostic } from '../../diagnostics';
 import { DiagnosticsError } from '../../errors';
 import { CONFIG_KEYS, RESOURCE_TYPES, type ResourceType } from '../../graph/address';
 import { locate, type ConfigFile, type Segment } from '../config-file';
 import type { DesiredState } from '../desired';
-import { buildDesired, displayPath, summaryOf } from '../load';
+import { buildDesired, displayPath, readConfigText, summaryOf } from '../load';
 import { parseConfigFile } from '../parse-json';
 import { parseJsonPath } from './json-path';
 import { resolveReferences } from './references';
@@ -34,8 +33,8 @@ export function defaultStatePath(stack: string): string {
 }
 
 export async function loadStack(stack: StackRef, opts: StackOptions): Promise<DesiredState> {
-  const text = await readFile(stack.path, 'utf8');
-  const parsed = parseConfigFile(stack.path, displayPath(stack.path, opts.cwd), text);
+  const shown = displayPath(stack.path, opts.cwd);
+  const parsed = parseConfigFile(stack.path, shown, readConfigText(stack.path, shown));
   if (parsed.file.value === undefined) throw new DiagnosticsError(parsed.diagnostics);
   const file = parsed.file;
 

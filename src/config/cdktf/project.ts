@@ -3,10 +3,11 @@
  * `output` (where it synthesizes to, default `cdktf.out`) and `context` (passed to the app as cdktf's CLI
  * does); every other field is cdktf-cli's and is ignored.
  */
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { error, type Diagnostic } from '../../diagnostics';
-import { DiagnosticsError, UserError } from '../../errors';
+import { DiagnosticsError } from '../../errors';
+import { MAX_CONFIG_FILE_BYTES } from '../../input/input-limits';
+import { readBoundedText } from '../../input/read-bounded-file';
 import { locate } from '../config-file';
 import { displayPath } from '../load';
 import { parseConfigFile } from '../parse-json';
@@ -29,13 +30,13 @@ export interface CdktfProject {
 
 export async function readCdktfProject(dir: string, cwd: string): Promise<CdktfProject> {
   const path = join(dir, CDKTF_JSON);
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new UserError(
-      `Cannot read ${path} (${err.code ?? 'unreadable'})`,
-      'A cdktf project needs a cdktf.json with an "app" command; or pass --synth-dir DIR to read an existing synth.',
-    );
-  });
   const shown = displayPath(path, cwd);
+  const text = readBoundedText(path, {
+    what: 'cdktf project file',
+    shownAs: shown,
+    maxBytes: MAX_CONFIG_FILE_BYTES,
+    fix: 'A cdktf project needs a cdktf.json with an "app" command; or pass --synth-dir DIR to read an existing synth.',
+  });
   const { file, diagnostics } = parseConfigFile(path, shown, text);
   if (file.value === undefined || diagnostics.length > 0) throw new DiagnosticsError(diagnostics);
   const at = (key?: string): Omit<Diagnostic, 'severity' | 'summary'> => ({

@@ -3,9 +3,11 @@
  * `stacks/<name>/cdk.tf.json` is. Without a manifest (hand-written or copied output read with --synth-dir)
  * every `stacks/<name>/cdk.tf.json` is a stack.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../errors';
+import { MAX_CONFIG_FILE_BYTES } from '../../input/input-limits';
+import { readBoundedFileIfExists } from '../../input/read-bounded-file';
 import { suggestion } from '../did-you-mean';
 
 export const MANIFEST = 'manifest.json';
@@ -29,7 +31,11 @@ export async function listStacks(outdir: string, opts: { requireManifest: boolea
     );
   }
   const manifestPath = join(outdir, MANIFEST);
-  const text = await readFile(manifestPath, 'utf8').catch(() => undefined);
+  const text = readBoundedFileIfExists(manifestPath, {
+    what: 'cdktf manifest',
+    maxBytes: MAX_CONFIG_FILE_BYTES,
+    fix: `Run \`cdktf synth\` again, or pass the folder it wrote.`,
+  })?.toString('utf8');
   let stacks: StackRef[];
   if (text !== undefined) stacks = fromManifest(text, manifestPath, outdir);
   else if (opts.requireManifest)

@@ -45,7 +45,7 @@ describe('secret references', () => {
     const dir = fixture({ 'backflow.json': c });
     const [d] = await problems(dir, {});
     expect(d.summary).toBe(
-      `source.warehouse settings.password: secret file ${join(dir, 'nope.txt')} cannot be read (ENOENT)`,
+      `source.warehouse settings.password: secret file ${join(dir, 'nope.txt')} cannot be read (ENOENT: it does not exist)`,
     );
     expect(d.path).toBe('$.sources.warehouse.settings.password');
   });
@@ -83,6 +83,6 @@ describe('secret references', () => {
     (c.sources.warehouse as { settings: Record<string, unknown> }).settings.password = { file: 'locked.txt' };
     const dir = fixture({ 'backflow.json': c, 'locked.txt': 'x' });
     chmodSync(join(dir, 'locked.txt'), 0o000);
-    expect(summaries(await problems(dir, {}))[0]).toMatch(/cannot be read \(EACCES\)$/);
+    expect(summaries(await problems(dir, {}))[0]).toMatch(/cannot be read \(EACCES: permission denied\)$/);
   });
 });

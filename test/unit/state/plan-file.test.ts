@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../../src/errors';
@@ -14,6 +15,8 @@ const file = (): string => join(dir.path, `p${++n}`, 'plan.bfplan');
 
 const VERSION = '0.1.0';
 const CONFIG = 'sha256:config-a';
+
+const mkfifo = (path: string): void => void execFileSync('mkfifo', [path]);
 
 function errorOf(fn: () => void): UserError {
   try {
@@ -41,22 +44,91 @@ describe('saved plans', () => {
     expect(() => verifyPlan(loaded, state, CONFIG, VERSION)).not.toThrow();
   });
 
-  it('signs a plan made with no state with a digest, and accepts it while there is still no state', () => {
+  it('refuses to save a plan made with no state: there would be no key to sign it with', () => {
+    expect(() => savePlan(file(), plan(), 'ab'.repeat(32))).toThrow(/internal/);
+  });
+
+  it('refuses a file signed with a bare digest, which anyone could recompute after an edit', () => {
     const path = file();
-    savePlan(path, plan(), null);
-    const loaded = loadPlan(path);
-    expect(loaded.signed_with).toBe('digest');
-    expect(loaded.signature).toMatch(/^sha256:/);
-    expect(() => verifyPlan(loaded, null, CONFIG, VERSION)).not.toThrow();
-    expect(errorOf(() => verifyPlan(loaded, newState(), CONFIG, VERSION)).message).toMatch(
-      /^Saved plan is stale: it was made when there was no state, and the state now exists/,
+    savePlan(path, against, state.salt);
+    const text = fs.readFileSync(path, 'utf8').replace('"state-salt"', '"digest"');
+    fs.writeFileSync(path, text);
+    expect(errorOf(() => loadPlan(path)).message).toMatch(
+      /is not a Backflow saved plan: it is signed with a bare digest .*which does not prove who made it/,
     );
+  });
+
+  /** The saved plan's text with `edit` applied to the JSON text of its first resource change. */
+  function tampered(edit: (change: string) => string): string {
+    const path = file();
+    savePlan(path, against, state.salt);
+    const text = fs.readFileSync(path, 'utf8');
+    const at = text.indexOf('"address"');
+    fs.writeFileSync(path, text.slice(0, at) + edit(text.slice(at)));
+    return path;
+  }
+
+  it.each([
+    [
+      'a "__proto__" member',
+      (t: string) => `"__proto__": { "action": "delete" },\n${t}`,
+      /has a "__proto__" key/,
+    ],
+    [
+      'a repeated key',
+      (t: string) => `"action": "delete",\n${t}`,
+      /the key "action" appears twice in one object/,
+    ],
+  ])('refuses a plan file with %s, which the signature would not see', (_what, edit, reason) => {
+    const path = tampered(edit);
+    const err = errorOf(() => loadPlan(path));
+    expect(err.message).toMatch(/is not a Backflow saved plan: /);
+    expect(err.message).toMatch(reason);
+    expect(err.message).toMatch(/line \d+, column \d+, at \$\.plan\.resource_changes\[0\]/);
+  });
+
+  it('refuses a plan file with a field outside the signed plan', () => {
+    const path = file();
+    savePlan(path, against, state.salt);
+    const body = JSON.parse(fs.readFileSync(path, 'utf8'));
+    fs.writeFileSync(path, JSON.stringify({ ...body, apply_also: ['model.x'] }));
+    expect(errorOf(() => loadPlan(path)).message).toMatch(/it has fields no plan file has: "apply_also"/);
+  });
+
+  it('refuses a plan file nested deeper than a plan can be, before parsing it', () => {
+    const path = file();
+    fs.mkdirSync(join(path, '..'), { recursive: true });
+    fs.writeFileSync(path, `{"backflow_plan": 1, "plan": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    expect(errorOf(() => loadPlan(path)).message).toMatch(
+      /is not a Backflow saved plan: it nests deeper than 96 levels \(line 1, column \d+, at \$\.plan/,
+    );
+  });
+
+  it.each([
+    [
+      'a folder',
+      (p: string) => fs.mkdirSync(p, { recursive: true }),
+      /is not a regular file \(it is a folder\)/,
+    ],
+    ['a named pipe', (p: string) => mkfifo(p), /is not a regular file \(it is a named pipe\)/],
+    ['a symlink to /dev/zero', (p: string) => fs.symlinkSync('/dev/zero', p), /it is a character device/],
+    [
+      'a symlink loop',
+      (p: string) => fs.symlinkSync(p, p),
+      /cannot be read \(ELOOP: a loop of symbolic links\)/,
+    ],
+  ])('refuses a plan file that is %s, at once', (_what, make, reason) => {
+    const path = file();
+    fs.mkdirSync(join(path, '..'), { recursive: true });
+    make(path);
+    const err = errorOf(() => loadPlan(path));
+    expect(err.message).toMatch(/^Saved plan /);
+    expect(err.message).toMatch(reason);
   });
 
   it.each([
     ['a changed byte', (t: string) => t.replace('"Active users"', '"Active usert"')],
     ['a changed serial', (t: string) => t.replace('"serial": 7', '"serial": 8')],
-    ['a downgraded signature', (t: string) => t.replace('"state-salt"', '"digest"')],
   ])('refuses a plan file with %s as modified', (_what, tamper) => {
     const path = file();
     savePlan(path, against, state.salt);
@@ -98,7 +170,7 @@ describe('saved plans', () => {
   });
 
   it.each([
-    ['missing', null, /cannot be read \(ENOENT\)/],
+    ['missing', null, /cannot be read \(ENOENT: it does not exist\)/],
     ['not JSON', 'plan: yes', /is not a Backflow saved plan: it is not JSON/],
     [
       'another JSON file',
@@ -107,7 +179,7 @@ describe('saved plans', () => {
     ],
     [
       'damaged',
-      '{"backflow_plan": 1, "signed_with": "digest", "signature": "x", "plan": {}}',
+      '{"backflow_plan": 1, "signed_with": "state-salt", "signature": "x", "plan": {}}',
       /plan\.backflow_version is missing/,
     ],
     ['from a newer Backflow', '{"backflow_plan": 2}', /newer Backflow \(plan file format 2\)/],
