@@ -1,7 +1,9 @@
 /**
  * One-line notes from values the plan already knows about a change (its `computed`): the dbt Cloud account
- * a link reaches, the dbt Cloud job a sync runs after. The JSON plan carries them as `notes`; the human and
- * Markdown views print them under the change's header.
+ * a link reaches, the dbt Cloud job a sync runs after, and for a dbt-backed model the relation it reads,
+ * how that was resolved (manifest, dbt Cloud run, static with which override) and its primary key with
+ * where it came from. The JSON plan carries them as `notes`; the human and Markdown views print them under
+ * the change's header.
  */
 import type { ResourceChange } from '../engine/plan';
 
@@ -31,5 +33,44 @@ export function computedNotes(rc: ResourceChange): string[] {
         : `runs after dbt Cloud job ${j.id} ${JSON.stringify(j.name)}${project}`,
     );
   }
+  if (rc.type === 'model') notes.push(...dbtModelNotes(c));
   return notes;
+}
+
+interface RelationNote {
+  database?: string;
+  schema: string;
+  name: string;
+}
+
+function isRelation(v: unknown): v is RelationNote {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as RelationNote).schema === 'string' &&
+    typeof (v as RelationNote).name === 'string'
+  );
+}
+
+/** `static: static-override: …` → `static-override: …` (the engine prefixes the provenance's own kind). */
+function resolutionText(s: string): string {
+  const m = /^([a-z-]+): (.*)$/s.exec(s);
+  if (m && m[2].startsWith(m[1])) return m[2];
+  return s;
+}
+
+function dbtModelNotes(c: Record<string, unknown>): string[] {
+  if (!isRelation(c.relation) || typeof c.resolution !== 'string') return [];
+  const r = c.relation;
+  const relation = [r.database, r.schema, r.name].filter((x) => x !== undefined).join('.');
+  const out = [`dbt model reads ${relation}, resolved by ${resolutionText(c.resolution)}`];
+  if (typeof c.primary_key === 'string') {
+    const from = typeof c.primary_key_from === 'string' ? c.primary_key_from : 'configuration';
+    out.push(
+      from === 'configuration'
+        ? `primary key ${JSON.stringify(c.primary_key)} (set in the configuration)`
+        : `primary key ${JSON.stringify(c.primary_key)} chosen from ${from}: primary_key was omitted`,
+    );
+  }
+  return out;
 }

@@ -84,6 +84,13 @@ it('plans and applies dbt-backed models resolved from the project', async () => 
   const plan = await cli(['plan']);
   expect(plan.code).toBe(0);
   expect(plan.stdout).toContain('Plan: 6 to add, 0 to change, 0 to destroy.');
+  // the plan says what it resolved: relation, how, and the primary key chosen when primary_key is omitted
+  expect(plan.stdout).toMatch(/# \(dbt model reads analytics_marts\.customers, resolved by static: /);
+  expect(plan.stdout).toMatch(
+    /# \(primary key "customer_id" chosen from the project \(.*\): primary_key was omitted\)/,
+  );
+  expect(plan.stdout).toContain('# (dbt model reads analytics_marts.all_orders, resolved by static: ');
+  expect(plan.stdout).toContain('# (primary key "order_id" (set in the configuration))');
   const apply = await cli(['apply', '-auto-approve']);
   expect(apply.output).toContain('Apply complete!');
   expect(apply.code).toBe(0);
