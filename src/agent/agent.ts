@@ -169,7 +169,7 @@ export class Agent {
     }
     const lock = await this.lockSync(sync);
     if (!lock) return this.defer(job, log, 'running on another agent');
-    const started = this.now();
+    const started = performance.now();
     try {
       this.executions += 1;
       const result = await this.o.runFn({
@@ -182,10 +182,12 @@ export class Agent {
           this.o.metrics.triggerLatency.observe(Math.max(0, this.now() - job.data.at) / 1000);
           log.info({ resumed }, 'run started');
         },
+        onSend: (seconds, answered) =>
+          this.o.metrics.deliveryLatency.observe({ result: answered ? 'answered' : 'failed' }, seconds),
       });
       const run = result.run;
       log = log.child({ run_id: run.runId });
-      this.o.metrics.runDuration.observe((this.now() - started) / 1000);
+      this.o.metrics.runDuration.observe((performance.now() - started) / 1000);
       for (const op of ['add', 'change', 'remove', 'retry'] as const) {
         if (run.accepted[op])
           this.o.metrics.rows.inc({ operation: op, outcome: 'accepted' }, run.accepted[op]);

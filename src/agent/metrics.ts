@@ -7,6 +7,7 @@ export interface AgentMetrics {
   rows: Counter<'operation' | 'outcome'>;
   triggerLatency: Histogram<string>;
   runDuration: Histogram<string>;
+  deliveryLatency: Histogram<'result'>;
   webhooks: Counter<'result'>;
 }
 
@@ -36,6 +37,13 @@ export function agentMetrics(queueDepth: () => Promise<number>): AgentMetrics {
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
     registers: [registry],
   });
+  const deliveryLatency = new Histogram({
+    name: 'backflow_delivery_latency_seconds',
+    help: 'Each request to a destination, from send to its answer (result: answered, failed).',
+    labelNames: ['result'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [registry],
+  });
   const webhooks = new Counter({
     name: 'backflow_dbt_webhooks_total',
     help: 'dbt Cloud webhook deliveries by result (queued, ignored, duplicate, unauthorized, bad_request).',
@@ -50,5 +58,5 @@ export function agentMetrics(queueDepth: () => Promise<number>): AgentMetrics {
       this.set(await queueDepth().catch(() => 0));
     },
   });
-  return { registry, runs, rows, triggerLatency, runDuration, webhooks };
+  return { registry, runs, rows, triggerLatency, runDuration, deliveryLatency, webhooks };
 }

@@ -17,6 +17,8 @@ export interface RunCall {
   signal: AbortSignal;
   /** Called as soon as the run has its id (log lines carry it from then on). */
   onStart(runId: string, resumed: boolean): void;
+  /** Each request to the destination (delivery latency). */
+  onSend?(seconds: number, answered: boolean): void;
 }
 
 export type RunFn = (call: RunCall) => Promise<RunResult>;
@@ -31,6 +33,9 @@ export function realRunFn(backend: BackendConfig, configDir: string): RunFn {
       locks,
       trigger: call.trigger,
       signal: call.signal,
-      events: { onStart: (run, resumed) => call.onStart(run.runId, resumed) },
+      events: {
+        onStart: (run, resumed) => call.onStart(run.runId, resumed),
+        onSend: (seconds, answered) => call.onSend?.(seconds, answered),
+      },
     });
 }

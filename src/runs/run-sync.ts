@@ -39,6 +39,25 @@ export interface RunEvents {
   onPlanned?(counts: PlanCounts): void;
   onProgress?(run: RunRecord): void;
   onRetry?(reason: string, waitMs: number, rateLimited: boolean): void;
+  /** Each request to the destination: how long it took, and whether it was answered (any outcome). */
+  onSend?(seconds: number, answered: boolean, records: number): void;
+}
+
+/** The destination with its requests timed (the agent's delivery latency metric). */
+function timedSends(d: DestinationAdapter, report: NonNullable<RunEvents['onSend']>): DestinationAdapter {
+  const timed = Object.create(d) as DestinationAdapter & { send: DestinationAdapter['send'] };
+  timed.send = async (batch, signal) => {
+    const t0 = performance.now();
+    try {
+      const result = await d.send(batch, signal);
+      report((performance.now() - t0) / 1000, true, batch.length);
+      return result;
+    } catch (err) {
+      report((performance.now() - t0) / 1000, false, batch.length);
+      throw err;
+    }
+  };
+  return timed;
 }
 
 export interface RunRequest {
@@ -237,6 +256,7 @@ async function finishRun(
   let destination: DestinationAdapter;
   try {
     destination = (req.openDestination ?? defaultOpenDestination)(target, destAttributes, run.runId);
+    if (req.events?.onSend) destination = timedSends(destination, req.events.onSend);
   } catch (err) {
     return fail(err instanceof Error ? err.message : String(err));
   }

@@ -31,6 +31,25 @@ function listenOf(text: string): { host: string; port: number } {
   return { host: m[1] ?? m[2], port: Number(m[3]) };
 }
 
+/**
+ * `BACKFLOW_AGENT_CLOCK=2026-03-02T09:58:00Z,10`: the agent's schedule clock starts at that instant when the
+ * process starts and runs 10 times faster than real time. For tests and demos of schedules (a daily slot
+ * comes round in minutes, not a day); unset, the agent uses the real clock.
+ */
+export function agentClock(text: string | undefined, realNow = Date.now): (() => number) | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const m = /^\s*([^,]+?)\s*(?:,\s*(\d+(?:\.\d+)?)\s*)?$/.exec(text);
+  const start = m ? Date.parse(m[1]) : NaN;
+  const speed = m?.[2] === undefined ? 1 : Number(m[2]);
+  if (!m || !Number.isFinite(start) || !(speed > 0))
+    throw new UserError(
+      `BACKFLOW_AGENT_CLOCK must be "ISO-TIME" or "ISO-TIME,SPEED" (e.g. 2026-03-02T09:58:00Z,10), got "${text}"`,
+      'Unset it to use the real clock.',
+    );
+  const realStart = realNow();
+  return () => start + (realNow() - realStart) * speed;
+}
+
 function seconds(flag: string, text: string | undefined, dflt: number): number {
   if (text === undefined) return dflt;
   const ms = parseDuration(text);
@@ -81,6 +100,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
       'Pass --dashboard-token env:NAME (or file:PATH); the token is a secret reference, never a value on the command line.',
     );
   const token = tokenRef && readSecret(tokenRef, desired.configDir, '--dashboard-token');
+  const now = agentClock(process.env.BACKFLOW_AGENT_CLOCK);
 
   const backend = openBackend(backendConfig);
   const running = await startAgent({
@@ -93,6 +113,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     leaseSeconds: seconds('--lease', flags.lease, 900),
     reloadMs: seconds('--reload-interval', flags.reloadInterval, 10) * 1000,
     afterSyncOnPartial: flags.afterSyncOnPartial === true,
+    now,
     dashboard: (agent) => dashboardRoutes({ agent, configDir: desired.configDir, token }),
   });
   process.stderr.write(
