@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * `backflow agent` as a user runs it: the real CLI (built from this source) on a workspace with the `pg`
  * state backend, a Postgres source and the webhook receiver on loopback. The agent's clock is injected
@@ -369,7 +370,7 @@ describe('backflow agent end to end', () => {
       await page.goto(`${second.url}/?token=${DASH_TOKEN}`);
       await page.waitForSelector('body[data-ready="1"]');
       const syncRows = await page.$$eval('#syncs tbody tr', (trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
       );
       expect(syncRows.map((r) => r[0])).toEqual([
         'events_to_crm',
@@ -397,7 +398,7 @@ describe('backflow agent end to end', () => {
       expect(row('users_to_crm')[4]).toBe('succeeded');
 
       const runs = await page.$$eval('#runs tbody tr', (trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
       );
       const api = await runsOf(second, DASH_TOKEN);
       expect(runs).toHaveLength(api.length);
@@ -427,7 +428,7 @@ describe('backflow agent end to end', () => {
       await page.click(`#runs tr[data-run="${partial.runId}"]`);
       await page.waitForSelector('#rejections:not([hidden]) tbody tr');
       const rejected = await page.$$eval('#rejections tbody tr', (trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
       );
       expect(rejected.map((r) => r[0]).sort()).toEqual(
         Array.from({ length: EVENTS }, (_, i) => 100001 + i)
