@@ -57,7 +57,9 @@ export function stateLockedError(where: string, holder: LockInfo | undefined): S
     lines.join('\n'),
     'Backflow locks the state so that two runs never write it at once. Wait for the other run to finish ' +
       '(or pass --lock-timeout to wait for it). Only if you are sure its holder is gone, remove the lock with:\n' +
-      `  backflow force-unlock ${id}`,
+      `  backflow force-unlock ${id}\n` +
+      // force-unlock asks for confirmation, which needs a terminal: in CI it must be told not to ask.
+      `or, without a terminal to confirm it (CI): backflow force-unlock -force ${id}`,
   );
 }
 

@@ -129,6 +129,8 @@ export function describeBackendSuite(name: string, makeFixture: () => Promise<Ba
         expect(text).toContain(held.info.created);
         expect(text).toContain(`(pid ${process.pid})`);
         expect(text).toContain(`backflow force-unlock ${held.info.id}`);
+        // CI has no terminal for force-unlock's question: the hint names the flag that skips it.
+        expect(text).toContain(`(CI): backflow force-unlock -force ${held.info.id}`);
         await held.release();
       });
 
