@@ -11,12 +11,12 @@
  * the last fired slot and asks for the next one after it.
  */
 import { parseExpression } from 'cron-parser';
+import parseMs from 'parse-duration';
 import type { Schedule } from '../config/generated/config';
 
 export type TimeSchedule = Extract<Schedule, { strategy: 'periodic' | 'specific_days' | 'cron' }>;
 
 const DAY_NUMBERS: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function isTimeSchedule(s: Schedule | undefined): s is TimeSchedule {
   return (
@@ -26,10 +26,11 @@ export function isTimeSchedule(s: Schedule | undefined): s is TimeSchedule {
 
 /** `15m`, `2h`, `1d` in milliseconds; undefined when malformed. */
 export function intervalMs(text: string): number | undefined {
+  // The schema's grammar (minutes, hours or days) first; parse-duration converts.
   const m = /^\s*(\d+)\s*([mhd])\s*$/.exec(text);
   if (!m) return undefined;
-  const n = Number(m[1]);
-  return n > 0 ? n * UNIT_MS[m[2]] : undefined;
+  const ms = parseMs(`${m[1]}${m[2]}`);
+  return ms !== null && ms !== undefined && ms > 0 ? ms : undefined;
 }
 
 /** The cron expression and zone a non-periodic time schedule fires on. */

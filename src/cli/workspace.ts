@@ -2,6 +2,7 @@
  * Opening a workspace for a command: read and validate config, open its state backend, take the lock
  * when the command writes (or must see a consistent state), and always release and close at the end.
  */
+import parseMs from 'parse-duration';
 import type { DesiredState } from '../config/desired';
 import { loadDesired, loadWorkspaces } from './load-workspaces';
 import { UserError } from '../errors';
@@ -107,34 +108,27 @@ export async function withWorkspace<T>(
   }
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Go's duration grammar, as Terraform's flags take it: number-unit pairs, nothing else. */
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 
 /**
  * A Go-style duration, as Terraform's `-lock-timeout` takes it: `90s`, `5m`, `1h`, `1h30m`, `1.5h`,
- * `500ms`, or a bare number of seconds; undefined means do not wait. Anything else is an error, never a
- * silent "do not wait".
+ * `500ms`, or a bare number of seconds; undefined means do not wait. parse-duration does the arithmetic; the
+ * grammar is checked first because parse-duration skips what it does not understand, and a typo must be an
+ * error, never a silent "do not wait".
  */
 export function parseDuration(text: string | undefined, flag = '--lock-timeout'): number | undefined {
   if (text === undefined) return undefined;
   const t = text.trim();
-  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t) * 1000;
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
-  let total = 0;
-  let at = 0;
-  while (at < t.length) {
-    part.lastIndex = at;
-    const m = part.exec(t);
-    if (!m) break;
-    total += Number(m[1]) * UNIT_MS[m[2]];
-    at = part.lastIndex;
-  }
-  if (t.length === 0 || at !== t.length || !Number.isFinite(total)) {
+  const bareSeconds = /^\d+(?:\.\d+)?$/.test(t);
+  const ms = bareSeconds || GO_DURATION.test(t) ? parseMs(bareSeconds ? `${t}s` : t) : null;
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) {
     throw new UserError(
       `${flag} ${JSON.stringify(text)} is not a duration`,
       'Write a number with a unit: 500ms, 90s, 5m, 1h, 1h30m (or a bare number of seconds).',
     );
   }
-  return total;
+  return ms;
 }
 
 /**
