@@ -9,6 +9,8 @@ export interface GitHttpRequestRecord {
   bytes?: number;
   /** Milliseconds from starting `git http-backend` to its exit. */
   ms?: number;
+  /** The response was cut (cutNextPack). */
+  cut?: boolean;
 }
 
 export interface GitHttpAuth {
@@ -24,6 +26,8 @@ export interface GitHttpServer {
   /** http://127.0.0.1:PORT/<name> */
   url(name: string): string;
   setAuth(auth: GitHttpAuth | undefined): void;
+  /** The next upload-pack (pack) response is cut after `after` body bytes: a server dying mid-transfer. */
+  cutNextPack(after: number, how?: { end?: boolean }): void;
   stop(): Promise<void>;
 }
 

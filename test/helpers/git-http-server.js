@@ -7,6 +7,7 @@
  *   const server = await startGitHttpServer({ root, auth: { username: 'x-access-token', password: 't0k' } });
  *   server.url('dbt.git')   // http://127.0.0.1:PORT/dbt.git
  *   server.requests         // [{ method, path, status, user, bytes, ms }] of every request served
+ *   server.cutNextPack(4096) // the next pack response stops after 4096 bytes (a server dying mid-transfer)
  *   await server.stop();
  *
  * With `auth`, every request must carry that Basic username/password pair (or, with `username: '*'`, any
@@ -50,7 +51,7 @@ function splitCgiHeaders(buffer) {
   return undefined;
 }
 
-function serveCgi(root, req, res, user, record) {
+function serveCgi(root, req, res, user, record, cut) {
   const url = new URL(req.url, 'http://127.0.0.1');
   const env = {
     PATH: process.env.PATH,
@@ -79,10 +80,24 @@ function serveCgi(root, req, res, user, record) {
   let stderr = '';
   let bytes = 0;
   child.stderr.on('data', (d) => (stderr += d.toString('utf8')));
+  // A server dying mid-transfer: after `cut.after` body bytes the connection is destroyed.
+  const send = (chunk) => {
+    if (cut && bytes + chunk.length > cut.after) {
+      const part = chunk.subarray(0, Math.max(0, cut.after - bytes));
+      bytes += part.length;
+      record.cut = true;
+      if (cut.end) res.end(part);
+      else res.write(part, () => req.socket.destroy());
+      child.kill('SIGKILL');
+      return;
+    }
+    bytes += chunk.length;
+    res.write(chunk);
+  };
   child.stdout.on('data', (chunk) => {
+    if (record.cut) return;
     if (headersSent) {
-      bytes += chunk.length;
-      res.write(chunk);
+      send(chunk);
       return;
     }
     head = Buffer.concat([head, chunk]);
@@ -102,8 +117,7 @@ function serveCgi(root, req, res, user, record) {
     res.writeHead(status, headers);
     record.status = status;
     headersSent = true;
-    bytes += rest.length;
-    if (rest.length > 0) res.write(rest);
+    if (rest.length > 0) send(rest);
   });
   child.on('error', (err) => {
     if (!headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
@@ -111,6 +125,7 @@ function serveCgi(root, req, res, user, record) {
   });
   child.on('close', (code) => {
     record.bytes = bytes;
+    if (record.cut) return;
     record.ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (!headersSent) {
       record.status = 500;
@@ -131,6 +146,7 @@ function serveCgi(root, req, res, user, record) {
 async function startGitHttpServer(options) {
   const root = options.root;
   let auth = options.auth;
+  let cutNext;
   const requests = [];
   const sockets = new Set();
   const server = http.createServer((req, res) => {
@@ -143,7 +159,12 @@ async function startGitHttpServer(options) {
       req.resume();
       return;
     }
-    serveCgi(root, req, res, creds && creds.username, record);
+    let cut;
+    if (cutNext && req.method === 'POST' && /git-upload-pack$/.test(req.url)) {
+      cut = cutNext;
+      cutNext = undefined;
+    }
+    serveCgi(root, req, res, creds && creds.username, record, cut);
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -162,6 +183,14 @@ async function startGitHttpServer(options) {
     /** Changes the required credentials (undefined: none) for the requests that follow. */
     setAuth(next) {
       auth = next;
+    },
+    /**
+     * The next upload-pack response (the pack) is cut after `after` body bytes: the server dies
+     * mid-transfer — the connection reset, or with `{ end: true }` the response ended cleanly (a proxy or
+     * server that closes the message early), which only the pack's contents can tell.
+     */
+    cutNextPack(after, how = {}) {
+      cutNext = { after, end: how.end === true };
     },
     stop() {
       return new Promise((resolve) => {

@@ -93,6 +93,45 @@ export class ObjectStore {
     throw Object.assign(new Error(`Git object ${oid} not found in ${this.gitdir}`), { code: 'ENOENT' });
   }
 
+  /** Whether the object is in a pack (by its index) or loose, without reading it. */
+  async has(oid: string): Promise<boolean> {
+    const key = Buffer.from(oid, 'hex');
+    for (const pack of await this.packIndexes()) if (pack.offsetOf(key) !== undefined) return true;
+    try {
+      await stat(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The objects of `commit`'s tree that are missing (the commit itself, trees, blobs; submodules are not
+   * objects of this repository). A pack cut short by a server that died mid-transfer leaves some out.
+   */
+  async missingFromTree(commit: string, limit = 5): Promise<string[]> {
+    const missing: string[] = [];
+    const visit = async (oid: string): Promise<void> => {
+      if (missing.length >= limit) return;
+      let entries: TreeEntry[];
+      try {
+        entries = await this.readTree(oid);
+      } catch {
+        missing.push(oid);
+        return;
+      }
+      const subtrees: string[] = [];
+      for (const e of entries) {
+        if (e.mode === '160000') continue;
+        if (e.mode === '40000') subtrees.push(e.oid);
+        else if (!(await this.has(e.oid))) missing.push(e.oid);
+      }
+      for (const t of subtrees) await visit(t);
+    };
+    await visit(commit);
+    return missing.slice(0, limit);
+  }
+
   async readTree(oid: string): Promise<TreeEntry[]> {
     const obj = await this.read(oid);
     const tree = obj.type === 'commit' ? await this.read(commitTree(obj.data)) : obj;

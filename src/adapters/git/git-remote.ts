@@ -18,6 +18,8 @@ import {
   recordHead,
   resetRepository,
 } from './git-cache';
+import { UserError } from '../../errors';
+import { ObjectStore } from './git-object-store';
 import { TreeFiles } from './git-tree-files';
 import type { GitCheckout, GitRemoteSpec, SyncOptions } from './git-types';
 
@@ -54,8 +56,14 @@ export async function syncRemote(
     try {
       fetched = await fetchBranch(spec, transport, gitdir, previous === undefined ? {} : cache, opts);
     } catch (err) {
+      // A failed transfer may have left a partial pack or shallow list behind: the next sync starts over
+      // from an empty cache rather than trusting it.
+      const userError = remoteUserError(err, spec, transport.display, scrub);
+      if (previous === undefined || userError) {
+        resetRepository(gitdir);
+        throw err;
+      }
       // A cache left damaged (an interrupted run, a disk error) is not the user's problem: clone afresh once.
-      if (previous === undefined || remoteUserError(err, spec, transport.display, scrub)) throw err;
       resetRepository(gitdir);
       await ensureBareRepository(gitdir, spec.branch);
       previous = undefined;
@@ -113,25 +121,38 @@ async function fetchBranch(
   opts: SyncOptions,
 ): Promise<{ commit: string; objects: number; bytes: number }> {
   const ref = `refs/heads/${spec.branch}`;
-  const result = await isoGit().fetch({
-    fs,
-    http: transport.http,
-    gitdir,
-    cache,
-    url: transport.url,
-    headers: { ...transport.headers },
-    // `ref` is also what isomorphic-git offers as a "have": the commit of the previous sync.
-    ref,
-    remoteRef: ref,
-    remote: 'origin',
-    singleBranch: true,
-    depth: 1,
-    tags: false,
-    onProgress: opts.onProgress
-      ? (e) => opts.onProgress?.({ phase: e.phase, loaded: e.loaded, total: e.total })
-      : undefined,
-  });
+  const result = await isoGit()
+    .fetch({
+      fs,
+      http: transport.http,
+      gitdir,
+      cache,
+      url: transport.url,
+      headers: { ...transport.headers },
+      // `ref` is also what isomorphic-git offers as a "have": the commit of the previous sync.
+      ref,
+      remoteRef: ref,
+      remote: 'origin',
+      singleBranch: true,
+      depth: 1,
+      tags: false,
+      onProgress: opts.onProgress
+        ? (e) => opts.onProgress?.({ phase: e.phase, loaded: e.loaded, total: e.total })
+        : undefined,
+    })
+    .catch((err: unknown) => {
+      // The refs were listed a moment ago, so a pack response isomorphic-git cannot parse is one that
+      // ended early (a server or proxy that closed the message mid-transfer), not a server that is not Git.
+      const code = (err as { code?: string }).code;
+      if (code === 'ParseError' || code === 'EmptyServerResponseError' || code === 'SmartHttpError') {
+        throw incompleteTransfer(transport.display, undefined, []);
+      }
+      throw err;
+    });
   if (!result.fetchHead) throw missingBranchError(spec.branch, [], transport.display, (s) => s);
+  // The branch moves only when the transfer is complete: every object of the tip's tree is present.
+  const missing = await new ObjectStore(gitdir).missingFromTree(result.fetchHead);
+  if (missing.length > 0) throw incompleteTransfer(transport.display, result.fetchHead, missing);
   await recordHead(gitdir, spec.branch, result.fetchHead);
   // isomorphic-git returns the new pack's path (undocumented in its types); none when nothing was sent.
   const { objects, bytes } = packStats(gitdir, (result as { packfile?: string }).packfile);
@@ -151,6 +172,16 @@ function checkout(
     kind,
     stats: { ...counts, seconds: (performance.now() - t0) / 1000 },
   };
+}
+
+function incompleteTransfer(display: string, commit: string | undefined, missing: string[]): UserError {
+  const what = commit
+    ? `${missing.length}${missing.length >= 5 ? '+' : ''} object(s) of commit ${commit.slice(0, 12)} are missing (${missing[0].slice(0, 12)}…)`
+    : 'the pack ended before its last object';
+  return new UserError(
+    `The transfer from the Git repository ${display} was incomplete: ${what}. Nothing was recorded.`,
+    'The server or a proxy closed the connection mid-transfer. Run again: the next sync starts the transfer over.',
+  );
 }
 
 /** An unexpected error (a bug) keeps its stack, minus any secret in its message. */
