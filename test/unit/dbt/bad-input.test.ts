@@ -150,7 +150,7 @@ describe('dbt loader: bad input', () => {
     );
   });
 
-  it('reports a Jinja statement in a dbt_project.yml value', async () => {
+  it('reports a Jinja statement in a dbt_project.yml value whose condition cannot be known', async () => {
     const { reason } = await unresolved(
       {
         'dbt_project.yml':

@@ -161,4 +161,33 @@ describe('config values with dbt context', () => {
     expect(byId(c, 'model.shop.old').enabled).toBe(false);
     expect(rel(byId(c, 'model.shop.b'))).toBe('analytics_marts.a_b_v2');
   });
+
+  it('bounds a config macro that recurses forever or loops without end; a 10 MB model file loads', async () => {
+    const big = `{{ config(alias='big_one') }}\nselect 1 as id\n${'-- padding line of a generated model\n'.repeat(290_000)}`;
+    expect(big.length).toBeGreaterThan(10_000_000);
+    const t0 = process.hrtime.bigint();
+    const c = await load(
+      project({
+        'macros/bad.sql': [
+          '{% macro forever(x) %}{{ return(forever(x)) }}{% endmacro %}',
+          '{% macro spin() %}{% for i in range(1000) %}{% for j in range(1000) %}{% for k in range(1000) %}{% endfor %}{% endfor %}{% endfor %}{% endmacro %}',
+        ].join('\n'),
+        'models/a.sql': "{{ config(schema=forever('x')) }}\nselect 1",
+        'models/b.sql': '{{ config(alias=spin()) }}\nselect 1',
+        'models/big.sql': big,
+        'models/fine.sql': 'select 1',
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    expect(byId(c, 'model.shop.a').unresolvedReason).toMatch(
+      /^models\/a\.sql line 1: schema of model a cannot be read statically: macros call each other more than 64 deep \(forever in macros\/bad\.sql recurses without end\?\)/,
+    );
+    expect(byId(c, 'model.shop.b').unresolvedReason).toMatch(
+      /^models\/b\.sql line 1: alias of model b cannot be read statically: the template runs more than \d+ steps/,
+    );
+    expect(rel(byId(c, 'model.shop.big'))).toBe('analytics.big_one');
+    expect(rel(byId(c, 'model.shop.fine'))).toBe('analytics.fine');
+    // not a timing assertion on speed, a bound on hanging: the whole load finishes
+    expect(seconds).toBeLessThan(60);
+  });
 });
