@@ -131,12 +131,17 @@ export class LocalBackend implements StateBackend {
   }
 
   async appendJournal(base: JournalBase, entry: JournalEntry): Promise<void> {
+    return this.appendJournalEntries(base, [entry]);
+  }
+
+  /** Every entry's line in one write and one fdatasync: a torn write leaves a torn last line, which reads drop. */
+  async appendJournalEntries(base: JournalBase, entries: readonly JournalEntry[]): Promise<void> {
     if (this.journal === undefined || !sameBase(this.journal.base, base)) this.openJournal(base);
     const fd = (this.journal as { fd: number }).fd;
-    const line = Buffer.from(journalEntryLine(entry), 'utf8');
-    writeAll(fd, line);
+    const lines = Buffer.from(entries.map(journalEntryLine).join(''), 'utf8');
+    writeAll(fd, lines);
     fs.fdatasyncSync(fd);
-    this.bytesWritten.journal += line.length;
+    this.bytesWritten.journal += lines.length;
   }
 
   /** The local backend keeps two versions: the state and its `.backup`. */

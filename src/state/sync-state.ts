@@ -2,21 +2,27 @@
  * The one door through which an apply changes state. The apply walker runs up to `--parallelism` actions at
  * once; none of them touches the raw state. Reads return copies, so an action cannot change state by
  * mutating what it read, and every change is appended to the backend's journal before the action counts as
- * finished. Appends go through one promise chain, so journal lines never interleave, whatever the backend.
+ * finished. Appends run one at a time, so journal lines never interleave, whatever the backend; the entries
+ * of actions that finish while an append runs go together in the next one (a group commit: at
+ * `--parallelism` 10, one fdatasync serves several actions, and each still waits for its own line to be
+ * durable).
  */
 import type { JournalBase, JournalEntry, ResourceState, StateBackend, StateFile } from './types';
 
 export class SyncState {
   private readonly state: StateFile;
   private readonly base: JournalBase;
-  private chain: Promise<void> = Promise.resolve();
+  /** Entries waiting for the next append, with the callers waiting for them to be durable. */
+  private pending: { entry: JournalEntry; done: (failed?: { error: unknown }) => void }[] = [];
+  /** Settles when the appends in progress are done; undefined when none is. */
+  private writing: Promise<void> | undefined;
   /** Once an append fails, later ones fail too: a gap in the journal would replay a wrong history. */
   private failure: { error: unknown } | undefined;
   private closed = false;
 
   constructor(
     state: StateFile,
-    private readonly journal: Pick<StateBackend, 'appendJournal'>,
+    private readonly journal: Pick<StateBackend, 'appendJournal' | 'appendJournalEntries'>,
   ) {
     this.state = structuredClone(state);
     this.base = { lineage: state.lineage, serial: state.serial, salt: state.salt };
@@ -63,7 +69,7 @@ export class SyncState {
 
   /** Resolves when every append so far is durable (or rejects with the first failure). */
   async flush(): Promise<void> {
-    await this.chain;
+    while (this.writing !== undefined) await this.writing;
     if (this.failure !== undefined) throw this.failure.error;
   }
 
@@ -82,17 +88,38 @@ export class SyncState {
   }
 
   private append(entry: JournalEntry): Promise<void> {
-    const next = this.chain.then(async () => {
-      if (this.failure !== undefined) throw this.failure.error;
-      try {
-        await this.journal.appendJournal(this.base, entry);
-      } catch (error) {
-        this.failure = { error };
-        throw error;
-      }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ entry, done: (failed) => (failed ? reject(failed.error) : resolve()) });
+      this.writing ??= this.drain().finally(() => (this.writing = undefined));
     });
-    // The chain itself never rejects, so one failure does not surface as an unhandled rejection elsewhere.
-    this.chain = next.catch(() => undefined);
-    return next;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      // One turn of the event loop first: actions whose warehouse replies have arrived finish now and
+      // join this append (the local backend's fdatasync blocks the loop, so replies pile up meanwhile).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const batch = this.pending.splice(0);
+      if (batch.length > 1 && this.journal.appendJournalEntries) {
+        const entries = batch.map((p) => p.entry);
+        const error = await this.attempt(() => this.journal.appendJournalEntries!(this.base, entries));
+        for (const p of batch) p.done(error);
+      } else {
+        for (const p of batch)
+          p.done(await this.attempt(() => this.journal.appendJournal(this.base, p.entry)));
+      }
+    }
+  }
+
+  /** Runs one append; its failure, or undefined. Once an append fails, later ones fail with that error. */
+  private async attempt(write: () => Promise<void>): Promise<{ error: unknown } | undefined> {
+    if (this.failure !== undefined) return this.failure;
+    try {
+      await write();
+      return undefined;
+    } catch (error) {
+      this.failure = { error };
+      return this.failure;
+    }
   }
 }

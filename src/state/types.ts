@@ -130,6 +130,11 @@ export interface StateBackend {
   /** Appends one finished action durably; `base` identifies the state the journal applies to. */
   appendJournal(base: JournalBase, entry: JournalEntry): Promise<void>;
   /**
+   * Appends several finished actions with one durable write (one `write` + one `fdatasync` for the local
+   * backend), in order. Optional: SyncState falls back to one appendJournal per entry.
+   */
+  appendJournalEntries?(base: JournalBase, entries: readonly JournalEntry[]): Promise<void>;
+  /**
    * The versions this backend keeps, newest (current) first: every version for pg, the current state and
    * its `.backup` for local. Empty when there is no state.
    */
