@@ -197,7 +197,7 @@ async function main() {
       `${L.fmtRatio(syncLast / syncFirst)} (${syncLast.toFixed(1)} / ${syncFirst.toFixed(1)} B)`,
     ],
     ['journal total / final state file', `${L.fmtBytes(journalTotal)} / ${L.fmtBytes(stateBytes)}`],
-    ['journal lines (write + fdatasync) per action', linesPerAction.toFixed(2)],
+    ['journal lines per action', linesPerAction.toFixed(2)],
     [
       'bytes avoided vs rewriting the whole state per action (final state x actions)',
       L.fmtRatio(rewriteUpperBound / journalTotal),
