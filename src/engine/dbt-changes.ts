@@ -13,7 +13,7 @@ export const UPSTREAM_REASON = 'update_because_dbt_model_changed_upstream';
 export function addDbtChanges(changes: Map<string, ResourceChange>, world: World, state: StateFile): void {
   for (const [address, obs] of world.gitSyncs ?? []) {
     const change = changes.get(address);
-    if (!change || 'error' in obs || change.action === 'delete') continue;
+    if (!change || !('commit' in obs) || change.action === 'delete') continue;
     change.computed = {
       ...change.computed,
       commit: obs.commit,

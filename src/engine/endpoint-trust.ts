@@ -1,12 +1,18 @@
 /**
- * Secrets go only where the applied state already sent them. A pull request can change a source's host
- * (or add a source) and reuse a secret reference CI holds, such as `{ "env": "WAREHOUSE_PASSWORD" }`; if
- * `plan` connected, it would hand that password to a host of the pull request's choosing. So during `plan`,
- * a source is contacted only when, for every secret reference in its settings, the current state already
- * has a source at that same endpoint with that same reference. Anything else is planned without
- * connecting; apply, which runs after review, connects and checks it. `plan --trust-new-endpoints` turns
- * this off for local use.
+ * Secrets go only where the applied state already sent them. A pull request can change a source's host, a
+ * Git sync's repository or a dbt Cloud link's access URL (or add one) and reuse a secret reference CI
+ * holds, such as `{ "env": "WAREHOUSE_PASSWORD" }` or `{ "env": "GIT_TOKEN" }`; if `plan` connected, it
+ * would hand that secret to a host of the pull request's choosing. So during `plan`, a source, Git sync or
+ * dbt Cloud link is contacted only when, for every secret reference it would send, the current state
+ * already has a resource of the same kind at that same endpoint with that same reference. Anything else is
+ * planned without connecting; apply, which runs after review, connects and checks it.
+ * `plan --trust-new-endpoints` turns this off for local use.
+ *
+ * Endpoints: a source's host, port and the other settings that say where its connection goes; a Git
+ * sync's scheme, host and port (a local repository sends nothing); a dbt Cloud link's access URL origin.
  */
+import { hostOf } from '../adapters/dbtcloud';
+import { remoteEndpoint } from '../adapters/git';
 import { isSensitive, type SecretRef } from '../config/secrets';
 import type { StateFile } from '../state/types';
 
@@ -23,6 +29,9 @@ const ENDPOINT_SETTINGS = [
 
 const DEFAULT_PORTS: Record<string, number> = { postgres: 5432, redshift: 5439, databricks: 443 };
 
+/** The resource types that send secrets during refresh. */
+export type EndpointType = 'source' | 'git_sync' | 'dbt_cloud';
+
 /** Where a source's connection goes, as one comparable string (for messages too). */
 export function sourceEndpoint(attributes: Record<string, unknown>): string {
   const warehouse = String(attributes.warehouse);
@@ -38,38 +47,93 @@ export function sourceEndpoint(attributes: Record<string, unknown>): string {
   return parts.join(' ');
 }
 
-function refKey(ref: SecretRef): string {
-  return 'env' in ref ? `env:${ref.env}` : `file:${ref.file}`;
+/** Where a Git sync sends its token or key, or undefined for a local repository (it sends nothing). */
+export function gitSyncEndpoint(attributes: Record<string, unknown>): string | undefined {
+  const repository = String(attributes.repository ?? '');
+  try {
+    return remoteEndpoint(repository, (attributes.protocol ?? 'https') as 'https' | 'ssh');
+  } catch {
+    // A repository the adapter cannot place: compared as written, so only an identical string is trusted.
+    return `repository ${repository}`;
+  }
 }
 
-function secretRefs(settings: unknown): SecretRef[] {
-  return Object.values((settings ?? {}) as Record<string, unknown>)
+/** The dbt Cloud host a link sends its API key to (its access URL's origin). */
+export function dbtCloudEndpoint(attributes: Record<string, unknown>): string {
+  try {
+    return hostOf({
+      access_url: attributes.access_url as string | undefined,
+      subdomain: attributes.subdomain as string | undefined,
+    }).toLowerCase();
+  } catch {
+    return `access_url ${String(attributes.access_url ?? attributes.subdomain)}`;
+  }
+}
+
+function endpointOf(type: EndpointType, attributes: Record<string, unknown>): string | undefined {
+  switch (type) {
+    case 'source':
+      return sourceEndpoint(attributes);
+    case 'git_sync':
+      return gitSyncEndpoint(attributes);
+    case 'dbt_cloud':
+      return dbtCloudEndpoint(attributes);
+  }
+}
+
+/** The secret references a resource of `type` sends to its endpoint. */
+function secretRefs(type: EndpointType, attributes: Record<string, unknown>): SecretRef[] {
+  const holder =
+    type === 'source'
+      ? attributes.settings
+      : type === 'git_sync'
+        ? attributes.credentials
+        : { api_key: attributes.api_key };
+  return Object.values((holder ?? {}) as Record<string, unknown>)
     .filter(isSensitive)
     .map((v) => v.$sensitive.ref);
 }
 
-/** Every (secret reference, endpoint) pair the applied state has used. */
+function refKey(ref: SecretRef): string {
+  return 'env' in ref ? `env:${ref.env}` : `file:${ref.file}`;
+}
+
+function trustKey(type: EndpointType, ref: SecretRef, endpoint: string): string {
+  return `${type} ${refKey(ref)} ${endpoint}`;
+}
+
+const TYPES: readonly string[] = ['source', 'git_sync', 'dbt_cloud'];
+
+/** Every (kind, secret reference, endpoint) the applied state has used. */
 export function trustedEndpoints(state: StateFile): Set<string> {
   const trusted = new Set<string>();
   for (const r of Object.values(state.resources)) {
-    if (r.type !== 'source') continue;
-    const endpoint = sourceEndpoint(r.attributes);
-    for (const ref of secretRefs(r.attributes.settings)) trusted.add(`${refKey(ref)} ${endpoint}`);
+    if (!TYPES.includes(r.type)) continue;
+    const type = r.type as EndpointType;
+    const endpoint = endpointOf(type, r.attributes);
+    if (endpoint === undefined) continue;
+    for (const ref of secretRefs(type, r.attributes)) trusted.add(trustKey(type, ref, endpoint));
   }
   return trusted;
 }
 
 /**
- * Why `plan` must not connect to this source, or undefined when every secret it would send already went
+ * Why `plan` must not contact this resource, or undefined when every secret it would send already went
  * to this endpoint in the applied state (or it sends none).
  */
 export function untrustedEndpoint(
   attributes: Record<string, unknown>,
   trusted: Set<string>,
+  type: EndpointType = 'source',
 ): string | undefined {
-  const endpoint = sourceEndpoint(attributes);
-  const refs = secretRefs(attributes.settings).filter((ref) => !trusted.has(`${refKey(ref)} ${endpoint}`));
+  const endpoint = endpointOf(type, attributes);
+  if (endpoint === undefined) return undefined;
+  const refs = secretRefs(type, attributes).filter((ref) => !trusted.has(trustKey(type, ref, endpoint)));
   if (refs.length === 0) return undefined;
   const names = refs.map((ref) => ('env' in ref ? `env ${ref.env}` : `file ${ref.file}`)).join(', ');
   return `its endpoint (${endpoint}) is new or changed, and the applied state never sent ${names} there`;
 }
+
+/** The advice every deferred resource's warning ends with. */
+export const TRUST_HINT =
+  'To connect now (your own machine, trusted config), run plan --trust-new-endpoints.';

@@ -7,12 +7,14 @@
 import pLimit from 'p-limit';
 import type { JobSummary } from '../adapters/dbtcloud/dbtcloud-types';
 import type { DesiredState } from '../config/desired';
-import { error, type Diagnostic } from '../diagnostics';
+import { error, warning, type Diagnostic } from '../diagnostics';
 import { UserError } from '../errors';
 import type { ResourceState, StateFile } from '../state/types';
 import type { DbtCloudClients } from './dbt-cloud-clients';
 import { withAddress } from './dbt-cloud-clients';
+import { TRUST_HINT } from './endpoint-trust';
 import type { DriftEntry } from './plan';
+import type { EndpointGate } from './refresh';
 import type { DbtCloudObservation } from './world';
 
 export interface DbtCloudRefresh {
@@ -48,6 +50,7 @@ export async function refreshDbtCloud(
   desired: DesiredState,
   state: StateFile,
   clients: DbtCloudClients,
+  untrusted: EndpointGate = () => undefined,
 ): Promise<DbtCloudRefresh> {
   const observations = new Map<string, DbtCloudObservation>();
   const diagnostics: Diagnostic[] = [];
@@ -70,6 +73,21 @@ export async function refreshDbtCloud(
     links.map((link) =>
       limit(async () => {
         const obs: DbtCloudObservation = {};
+        const why = untrusted('dbt_cloud', link.attributes);
+        if (why !== undefined) {
+          // Planned without asking dbt Cloud: the account and the jobs syncs name are checked by apply.
+          obs.deferred = why;
+          observations.set(link.address, obs);
+          diagnostics.push(
+            warning(`${link.address}: not contacted by plan: ${why}`, {
+              address: link.address,
+              file: link.origin.file,
+              path: link.origin.path,
+              detail: `Its account and the dbt Cloud jobs syncs are scheduled by are checked by apply, after review. ${TRUST_HINT}`,
+            }),
+          );
+          return;
+        }
         try {
           const client = clients.get(link.address, link.attributes);
           const account = await client.account();

@@ -6,15 +6,18 @@
  */
 import pLimit from 'p-limit';
 import type { DesiredState } from '../config/desired';
-import { error, type Diagnostic } from '../diagnostics';
+import { error, warning, type Diagnostic } from '../diagnostics';
 import type { StateFile } from '../state/types';
 import type { Connections } from './connections';
 import type { SyncedCatalog } from './dbt-catalogs';
 import { dbtModelRef, resolveDbtModel, type DbtResolution } from './dbt-models';
 import { activeSyncsByModel } from './detachment';
+import { TRUST_HINT } from './endpoint-trust';
 import type { DriftEntry } from './plan';
+import type { EndpointGate } from './refresh';
 
-export type GitSyncObservation = SyncedCatalog | { error: string };
+/** A synced catalog, why the sync failed, or why plan did not contact the repository (see endpoint-trust.ts). */
+export type GitSyncObservation = SyncedCatalog | { error: string } | { deferred: string };
 
 export type DbtModelObservation = DbtResolution & { gitSync: string; commit: string };
 
@@ -29,6 +32,7 @@ export async function refreshGitSyncs(
   desired: DesiredState,
   state: StateFile,
   connections: Connections,
+  untrusted: EndpointGate = () => undefined,
 ): Promise<GitRefresh> {
   const out: GitRefresh = { gitSyncs: new Map(), dbtModels: new Map(), diagnostics: [], drift: [] };
   const attributesOf = (address: string): Record<string, unknown> | undefined =>
@@ -43,8 +47,22 @@ export async function refreshGitSyncs(
   await Promise.all(
     addresses.map((address) =>
       limit(async () => {
+        const attrs = attributesOf(address)!;
+        const why = deferral(attrs, attributesOf, untrusted);
+        if (why !== undefined) {
+          // Planned without fetching: its commit and the dbt models it backs are known after apply.
+          out.gitSyncs.set(address, { deferred: why });
+          const r = desired.resources.get(address);
+          out.diagnostics.push(
+            warning(`${address}: not contacted by plan: ${why}`, {
+              address,
+              ...(r ? { file: r.origin.file, path: r.origin.path } : {}),
+              detail: `Its commit, dbt project and the dbt models it backs are checked by apply, after review. ${TRUST_HINT}`,
+            }),
+          );
+          return;
+        }
         try {
-          const attrs = attributesOf(address)!;
           const synced = await connections.dbt.sync(
             address,
             attrs,
@@ -92,7 +110,7 @@ export async function refreshGitSyncs(
     const ref = dbtModelRef(attributes);
     if (!ref) continue;
     const git = out.gitSyncs.get(`git_sync.${ref.git_sync}`);
-    if (!git || 'error' in git) continue; // reported above (or the reference error by config rules)
+    if (!git || 'error' in git || 'deferred' in git) continue; // reported above (or the reference error by config rules)
     const resolution = resolveDbtModel(ref, attributes.primary_key, git.catalog);
     out.dbtModels.set(address, { ...resolution, gitSync: `git_sync.${ref.git_sync}`, commit: git.commit });
     const inConfig = desired.resources.get(address);
@@ -135,6 +153,24 @@ export async function refreshGitSyncs(
     }
   }
   return out;
+}
+
+/**
+ * Why plan must not sync this Git sync: its own credentials would go to a new endpoint, or the dbt Cloud
+ * link its manifest comes from would send its API key to one.
+ */
+function deferral(
+  attrs: Record<string, unknown>,
+  attributesOf: (address: string) => Record<string, unknown> | undefined,
+  untrusted: EndpointGate,
+): string | undefined {
+  const own = untrusted('git_sync', attrs);
+  if (own !== undefined) return own;
+  const link = (attrs.manifest as { dbt_cloud?: unknown } | undefined)?.dbt_cloud;
+  if (typeof link !== 'string') return undefined;
+  const linkAttrs = attributesOf(`dbt_cloud.${link}`);
+  const why = linkAttrs ? untrusted('dbt_cloud', linkAttrs) : undefined;
+  return why === undefined ? undefined : `its manifest comes from dbt_cloud.${link}, and ${why}`;
 }
 
 function withSyncs(detail: string, syncs: string[]): string {

@@ -20,7 +20,7 @@ import type { DriftEntry } from './plan';
 import type { ModelObservation, SourceObservation, World } from './world';
 import { refreshDbtCloud } from './refresh-dbt-cloud';
 import { refreshGitSyncs, type DbtModelObservation } from './refresh-git';
-import { trustedEndpoints, untrustedEndpoint } from './endpoint-trust';
+import { TRUST_HINT, trustedEndpoints, untrustedEndpoint, type EndpointType } from './endpoint-trust';
 
 export interface RefreshResult {
   world: World;
@@ -38,6 +38,9 @@ interface ModelWork {
   /** Snapshot table to look for (schema and model name), for models already in state. */
   snapshot?: { schema: string; model: string };
 }
+
+/** Why plan must not contact a resource (its secrets would go to an endpoint state never sent them to). */
+export type EndpointGate = (type: EndpointType, attributes: Record<string, unknown>) => string | undefined;
 
 export interface RefreshOptions {
   /** Connect to sources whose endpoint the applied state never sent their secrets to (see endpoint-trust.ts). */
@@ -60,8 +63,13 @@ export async function refresh(
     ...[...desired.resources.values()].filter((r) => r.type === 'source').map((r) => r.address),
     ...Object.keys(state.resources).filter((a) => state.resources[a].type === 'source'),
   ]);
+  // Which resources plan may contact: see endpoint-trust.ts.
+  const trusted = trustedEndpoints(prior);
+  const untrusted: EndpointGate = (type, attributes) =>
+    options.trustNewEndpoints ? undefined : untrustedEndpoint(attributes, trusted, type);
+
   // Git first: dbt-backed models need their relation before the warehouses can describe them.
-  const git = await refreshGitSyncs(desired, state, connections);
+  const git = await refreshGitSyncs(desired, state, connections, untrusted);
   world.gitSyncs = git.gitSyncs;
   world.dbtModels = git.dbtModels;
   diagnostics.push(...git.diagnostics);
@@ -71,24 +79,22 @@ export async function refresh(
   let done = 0;
 
   // dbt Cloud is read alongside the warehouses (see refresh-dbt-cloud.ts).
-  const dbtCloud = refreshDbtCloud(desired, state, connections.dbtCloud);
+  const dbtCloud = refreshDbtCloud(desired, state, connections.dbtCloud, untrusted);
   dbtCloud.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
-  const trusted = trustedEndpoints(prior);
   const limit = pLimit(10);
   await Promise.all(
     sourceAddresses.map((address) =>
       limit(async () => {
         const attributes = desired.resources.get(address)?.attributes ?? state.resources[address].attributes;
-        const untrusted = options.trustNewEndpoints ? undefined : untrustedEndpoint(attributes, trusted);
-        if (untrusted !== undefined) {
+        const why = untrusted('source', attributes);
+        if (why !== undefined) {
           // Planned without connecting: its models' columns and checks are known after apply.
-          world.sources.set(address, { deferred: untrusted });
+          world.sources.set(address, { deferred: why });
           diagnostics.push(
-            warning(`${address}: not contacted by plan: ${untrusted}`, {
+            warning(`${address}: not contacted by plan: ${why}`, {
               address,
-              detail:
-                'Its connection, models and primary keys are checked by apply, after review. To connect now (your own machine, trusted config), run plan --trust-new-endpoints.',
+              detail: `Its connection, models and primary keys are checked by apply, after review. ${TRUST_HINT}`,
             }),
           );
           hooks.refreshProgress?.(++done, sourceAddresses.length, address);

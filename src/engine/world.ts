@@ -35,6 +35,8 @@ export interface DbtCloudObservation {
   jobs?: Map<number, JobSummary>;
   /** Why the link could not be read (a rejected key, an unknown account, an unreachable host): a plan error. */
   error?: string;
+  /** Why plan did not contact dbt Cloud (a new or changed access URL for its key): checked by apply instead. */
+  deferred?: string;
 }
 
 export interface World {

@@ -52,6 +52,10 @@ export async function openSession(
     keepAlive: true,
     connectionTimeoutMillis: 15000,
   });
+  // Only the password inside the connection string, and only to its host: never PGPASSWORD or ~/.pgpass
+  // (the driver's fallbacks), which a pull request's connection string naming another host would collect.
+  // Set on the client, as pg's parser overwrites a `password` option with the string's own (often none).
+  (client as unknown as { password: () => string }).password = () => passwordOf(connectionString);
   const session: PgSession = { client };
   // Without a listener, a connection the server ends (restart, pg_terminate_backend) crashes the process.
   client.on('error', (err) => {
@@ -68,6 +72,19 @@ export async function openSession(
     );
   }
   return session;
+}
+
+/**
+ * The password a connection string carries ('' when none): the URL's user info, or a `password` query
+ * parameter, which wins as it does in pg's own parser.
+ */
+export function passwordOf(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return url.searchParams.get('password') ?? decodeURIComponent(url.password);
+  } catch {
+    return ''; // a socket path or another form that is not a URL carries no password
+  }
 }
 
 /** Ends a session, whatever state it is in. */

@@ -44,3 +44,17 @@ export async function headCommit(spec: GitRemoteSpec, _opts: Partial<SyncOptions
   if (location.kind === 'local') return localHead(spec, location, scrub);
   return remoteHead(spec, location, scrub);
 }
+
+/**
+ * Where a sync of `repository` sends its credentials: `https://host:port` or `ssh://host:port` (scheme, host
+ * and port, lower case, default ports made explicit); undefined for a local repository, which sends
+ * nothing. Throws a UserError for a repository string that names no usable place.
+ */
+export function remoteEndpoint(repository: string, protocol: GitRemoteSpec['protocol']): string | undefined {
+  const location = locate({ repository, protocol, service: 'generic', branch: 'main', configDir: '.' });
+  if (location.kind === 'local') return undefined;
+  if (location.kind === 'ssh') return `ssh://${location.host.toLowerCase()}:${location.port}`;
+  const url = new URL(location.url);
+  const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
+  return `${url.protocol}//${url.hostname.toLowerCase()}:${port}`;
+}

@@ -16,6 +16,7 @@ import {
   periodicIntervalsLongEnough,
   timezonesExist,
 } from './schedule';
+import { warehouseNamesFit } from './warehouse-names';
 
 export const CONFIG_RULES: readonly Rule[] = [
   referencesExist,
@@ -36,6 +37,7 @@ export const CONFIG_RULES: readonly Rule[] = [
   mirrorNeedsRemovals,
   endpointsUseHttps,
   segmentSyncsMapIdentity,
+  warehouseNamesFit,
 ];
 
 export function runConfigRules(ctx: RuleContext): Diagnostic[] {

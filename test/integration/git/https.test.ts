@@ -3,6 +3,7 @@
  * credentials the way each hosted service's token convention sends them.
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { headCommit, syncRepository, type GitRemoteSpec, type GitService } from '../../../src/adapters/git';
 import { startGitHttpServer, type GitHttpServer } from '../../helpers/git-http-server';
@@ -233,4 +234,32 @@ test('config mistakes: a token in the URL, plain http off loopback, protocol mis
   expect(mismatch.message).toBe(
     'git_sync repository git@github.com:acme/dbt.git is an SSH URL but protocol is "https"',
   );
+});
+
+test('a redirect to another port: the token reaches the configured origin only, never the other one', async () => {
+  // The configured repository answers every request with a 302 to the real Git server on another port
+  // (which serves without authentication, and records any Basic credentials it is given).
+  const other = await startGitHttpServer({ root });
+  const sentToOrigin: (string | undefined)[] = [];
+  const front = createServer((req, res) => {
+    sentToOrigin.push(req.headers.authorization);
+    // 307 keeps the method, so the upload-pack POST follows too (a 302 turns it into a GET).
+    res.writeHead(req.method === 'GET' ? 302 : 307, { Location: `http://127.0.0.1:${other.port}${req.url}` });
+    res.end();
+  });
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  const port = (front.address() as { port: number }).port;
+  try {
+    const checkout = await syncRepository(spec({ repository: `http://127.0.0.1:${port}/shop.git` }), {
+      cacheDir: tempDir('cache'),
+    });
+    expect(checkout.commit).toBe(await git(repo.bare, ['rev-parse', 'refs/heads/main']));
+    expect(sentToOrigin.length).toBeGreaterThan(0);
+    expect(sentToOrigin.every((h) => h !== undefined && h.startsWith('Basic '))).toBe(true);
+    expect(other.requests.length).toBeGreaterThan(0);
+    expect(other.requests.map((r) => r.user)).toEqual(other.requests.map(() => undefined));
+  } finally {
+    await new Promise((r) => front.close(r));
+    await other.stop();
+  }
 });

@@ -38,7 +38,9 @@ export function clientConfig(settings: PostgresSettings): ClientConfig {
     port: settings.port,
     database: settings.database,
     user: settings.user,
-    password: settings.password,
+    // Only the source's own password secret: never PGPASSWORD or ~/.pgpass, the driver's fallbacks when
+    // none is set, which a new source at another host (contacted by plan: it has no secret) would collect.
+    password: () => settings.password ?? '',
     ssl: sslOptions(settings.sslmode),
     application_name: 'backflow',
     connectionTimeoutMillis: settings.connect_timeout_ms,
