@@ -19,18 +19,50 @@ export function replaceFileDurably(path: string, data: string, options: ReplaceO
   fs.mkdirSync(dir, { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const bytes = Buffer.from(data, 'utf8');
-  const fd = fs.openSync(tmp, 'w', options.mode ?? 0o666);
   try {
-    writeAll(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w', options.mode ?? 0o666);
+    try {
+      writeAll(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (options.mode !== undefined) fs.chmodSync(tmp, options.mode); // umask or a leftover tmp file
+    if (options.backupPath !== undefined) keepBackup(path, options.backupPath);
+    fs.renameSync(tmp, path);
+  } catch (err) {
+    // A full disk or an I/O error leaves no half-written temp file behind; `path` is untouched.
+    removeQuietly(tmp);
+    throw err;
   }
-  if (options.mode !== undefined) fs.chmodSync(tmp, options.mode); // umask or a leftover tmp file
-  if (options.backupPath !== undefined) keepBackup(path, options.backupPath);
-  fs.renameSync(tmp, path);
   fsyncDir(dir);
   return bytes.length;
+}
+
+/** Removes a file if it is there; a failure to remove (read-only folder) is not worth a second error. */
+export function removeQuietly(path: string): void {
+  try {
+    fs.rmSync(path, { force: true });
+  } catch {
+    // nothing more to do
+  }
+}
+
+/** Errors that say the folder cannot take more writes, whatever Backflow does: a user must act. */
+const STORAGE_ERRORS: Record<string, string> = {
+  ENOSPC: 'the file system is full',
+  EDQUOT: 'the disk quota is exhausted',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted',
+  EIO: 'an I/O error occurred',
+  ENOTDIR: 'a part of the path is not a folder',
+};
+
+/** The plain-words reason of a storage error, or undefined for anything else. */
+export function storageProblem(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === undefined ? undefined : STORAGE_ERRORS[code] && `${STORAGE_ERRORS[code]} (${code})`;
 }
 
 /**
@@ -42,11 +74,16 @@ export function keepBackup(path: string, backupPath: string): void {
   const tmp = `${backupPath}.tmp-${process.pid}`;
   fs.rmSync(tmp, { force: true });
   try {
-    fs.linkSync(path, tmp);
-  } catch {
-    fs.copyFileSync(path, tmp);
+    try {
+      fs.linkSync(path, tmp);
+    } catch {
+      fs.copyFileSync(path, tmp);
+    }
+    fs.renameSync(tmp, backupPath);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
   }
-  fs.renameSync(tmp, backupPath);
 }
 
 /** Makes a rename or a new file in `dir` durable. Platforms that cannot fsync a directory (Windows) skip it. */

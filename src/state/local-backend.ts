@@ -14,7 +14,7 @@ import { UserError } from '../errors';
 import { MAX_STATE_BYTES } from '../input/input-limits';
 import { readBoundedFileIfExists } from '../input/read-bounded-file';
 import { BACKFLOW_VERSION } from '../version';
-import { fsyncDir, replaceFileDurably, writeAll } from './durable-fs';
+import { fsyncDir, replaceFileDurably, storageProblem, writeAll } from './durable-fs';
 import {
   foreignJournalError,
   journalEntryLine,
@@ -71,6 +71,10 @@ export class LocalBackend implements StateBackend {
   }
 
   async lock(operation: string): Promise<LockHandle> {
+    return this.storing('take the state lock', () => this.takeLock(operation));
+  }
+
+  private async takeLock(operation: string): Promise<LockHandle> {
     fs.mkdirSync(dirname(this.lockPath), { recursive: true });
     const info = newLockInfo(operation);
     const deadline = Date.now() + this.lockTimeoutMs;
@@ -116,6 +120,10 @@ export class LocalBackend implements StateBackend {
   }
 
   async write(state: StateFile): Promise<void> {
+    return this.storing('write the state', () => this.writeState(state));
+  }
+
+  private async writeState(state: StateFile): Promise<void> {
     this.closeJournal();
     const current = this.readStateFile();
     if (current !== null) checkSuccessor(current, state, this.path);
@@ -136,6 +144,10 @@ export class LocalBackend implements StateBackend {
 
   /** Every entry's line in one write and one fdatasync: a torn write leaves a torn last line, which reads drop. */
   async appendJournalEntries(base: JournalBase, entries: readonly JournalEntry[]): Promise<void> {
+    return this.storing('record a finished action in the journal', () => this.append(base, entries));
+  }
+
+  private async append(base: JournalBase, entries: readonly JournalEntry[]): Promise<void> {
     if (this.journal === undefined || !sameBase(this.journal.base, base)) this.openJournal(base);
     const fd = (this.journal as { fd: number }).fd;
     const lines = Buffer.from(entries.map(journalEntryLine).join(''), 'utf8');
@@ -168,6 +180,21 @@ export class LocalBackend implements StateBackend {
   }
 
   // --- internals ---
+
+  /** Runs a write; a full, read-only or failing state folder becomes a UserError saying what to do. */
+  private async storing<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const problem = storageProblem(err);
+      if (problem === undefined) throw err;
+      throw new UserError(
+        `Cannot ${doing} in ${dirname(this.path)}: ${problem}`,
+        `Backflow keeps the state in ${this.path}. Free space or make the folder writable (or set ` +
+          'backend.path to a folder that is), then run the command again. No temporary file was left behind.',
+      );
+    }
+  }
 
   private readStateFile(): StateFile | null {
     const text = readIfExists(this.path);

@@ -76,8 +76,9 @@ afterAll(async () => {
 });
 
 describe('dbt Cloud end to end', () => {
+  // No state yet, or a re-pointed host: plan contacts dbt Cloud only when trusted (see secret-endpoints-git-dbt-cloud).
   it('plans the link and the sync, naming the account, the job and its project', async () => {
-    const r = await cli(['plan']);
+    const r = await cli(['plan', '--trust-new-endpoints']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
       '# dbt_cloud.main will be created\n  # (dbt Cloud account 1234: "Acme Analytics")',
@@ -86,7 +87,7 @@ describe('dbt Cloud end to end', () => {
       '# sync.users_to_crm will be created\n  # (runs after dbt Cloud job 42 "Nightly build" in project "Analytics")',
     );
     expect(r.stdout).toContain('Plan: 5 to add, 0 to change, 0 to destroy.');
-    const json = JSON.parse((await cli(['plan', '--json'])).stdout);
+    const json = JSON.parse((await cli(['plan', '--trust-new-endpoints', '--json'])).stdout);
     const link = json.resource_changes.find((c: any) => c.address === 'dbt_cloud.main');
     expect(link.notes).toEqual(['dbt Cloud account 1234: "Acme Analytics"']);
     expect(link.change.after_sensitive).toEqual({ api_key: true });
@@ -216,7 +217,7 @@ describe('dbt Cloud end to end', () => {
       dir,
       config((c) => (c.dbt_cloud.main.access_url = `http://127.0.0.1:${port}`)),
     );
-    const down = await cli(['plan']);
+    const down = await cli(['plan', '--trust-new-endpoints']);
     expect(down.code).toBe(1);
     expect(down.output).toContain(
       `dbt_cloud.main: cannot reach dbt Cloud at http://127.0.0.1:${port} (connection refused)`,

@@ -20,6 +20,12 @@ import { printError } from '../output';
 import { applyHooks, refreshHooks } from '../progress';
 import { exitCodeFor, graceful, interruptedBy } from '../signals';
 import { forEachWorkspace, loadDesired, withWorkspace, type Workspace } from '../workspace';
+import {
+  findErroredState,
+  forgetErroredState,
+  saveErroredState,
+  stateNotWrittenError,
+} from '../errored-state';
 import { planOptions, printPlan, type PlanFlags } from './plan';
 
 export interface ApplyFlags extends PlanFlags {
@@ -47,7 +53,7 @@ function applyOne(
   const operation = options.mode === 'destroy' ? 'destroy' : 'apply';
   const open = (fn: (ws: Workspace) => Promise<number>) => withWorkspace(flags, operation, fn, desired);
   return open(async (ws) => {
-    const { state: prior, recoveredJournalEntries } = await ws.backend.readWithRecovery();
+    const { state: prior, recoveredJournalEntries } = await restoringErroredState(ws);
     const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
     await printPlan(plan, 'human', flags.color);
     if (plan.errored) return 1;
@@ -99,6 +105,22 @@ async function applySavedPlan(path: string, flags: ApplyFlags, parallelism: numb
   );
 }
 
+/**
+ * The state to apply on: the backend's, or — when an earlier apply could not write its state and left a
+ * copy — that copy, written to the backend first (under the lock this apply holds).
+ */
+async function restoringErroredState(
+  ws: Workspace,
+): Promise<{ state: StateFile | null; recoveredJournalEntries: number }> {
+  const read = await ws.backend.readWithRecovery();
+  const errored = findErroredState(ws, read.state);
+  if (errored === undefined) return read;
+  await ws.backend.write(errored.state);
+  forgetErroredState(errored.path);
+  process.stderr.write(`Restored the state an earlier apply could not write (from ${errored.path}).\n`);
+  return { state: errored.state, recoveredJournalEntries: 0 };
+}
+
 /** Applies `plan` on top of `base` and writes the resulting state, even after a failure. */
 async function execute(
   ws: Workspace,
@@ -129,12 +151,18 @@ async function execute(
       );
     }
   } finally {
-    const final = await sync.close();
-    await ws.backend.write({
-      ...final,
+    const final: StateFile = {
+      ...sync.close(),
       serial: (prior?.serial ?? 0) + 1,
       backflow_version: BACKFLOW_VERSION,
-    });
+    };
+    try {
+      await ws.backend.write(final);
+    } catch (err) {
+      // The objects made are real: keep their record where the next run finds it (errored-state.ts).
+      // eslint-disable-next-line no-unsafe-finally
+      throw stateNotWrittenError(err, saveErroredState(ws, final));
+    }
   }
   const signal = interruptedBy();
   if (signal !== undefined) {

@@ -25,6 +25,7 @@ import { hint } from '../automation';
 import { refreshHooks } from '../progress';
 import { writeSections } from '../write-sections';
 import { forEachWorkspace, withWorkspace, type GlobalOptions, type Workspace } from '../workspace';
+import { findErroredState } from '../errored-state';
 
 export interface PlanFlags extends GlobalOptions {
   out?: string;
@@ -142,7 +143,14 @@ function planOne(
 ): Promise<number> {
   const open = (fn: (ws: Workspace) => Promise<number>) => withWorkspace(flags, 'plan', fn, desired);
   return open(async (ws) => {
-    const prior = (await ws.backend.read()) ?? (flags.out ? await recordSigningKey(ws) : null);
+    const stored = await ws.backend.read();
+    // An apply that could not write its state left the true one aside: plan against it (errored-state.ts).
+    const errored = findErroredState(ws, stored);
+    if (errored !== undefined)
+      process.stderr.write(
+        `Warning: planning against ${errored.path}, the state an earlier apply could not write; the next apply saves it.\n`,
+      );
+    const prior = errored?.state ?? stored ?? (flags.out ? await recordSigningKey(ws) : null);
     const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
     await printPlan(plan, format, flags.color);
     if (plan.errored) return 1;
