@@ -4,10 +4,12 @@
  * warehouse), vars, env, and the manifests that come before static resolution — `manifest_file` (outside
  * the repository), then `manifest_path` (inside it). A dbt Cloud job's manifest is fetched by the caller.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { LoadOptions } from '../adapters/dbt';
+import { MAX_DBT_MANIFEST_BYTES, MAX_DBT_MANIFEST_DEPTH } from '../input/input-limits';
+import { describeProblem, nestingProblem } from '../input/json-limits';
+import { readBoundedText } from '../input/read-bounded-file';
 import { UserError } from '../errors';
 
 /** The dbt adapter type of each warehouse Backflow supports. */
@@ -50,19 +52,24 @@ export function manifestFromFile(
   const f = attributes.manifest_file;
   if (typeof f !== 'string') return undefined;
   const path = f.startsWith('~/') ? join(homedir(), f.slice(2)) : isAbsolute(f) ? f : join(configDir, f);
-  let text: string;
+  const text = readBoundedText(path, {
+    what: `${address}: manifest_file`,
+    shownAs: JSON.stringify(f),
+    maxBytes: MAX_DBT_MANIFEST_BYTES,
+    fix: 'Point manifest_file at the manifest.json your CI produced (relative to the config folder), or remove it.',
+  });
+  return { json: parseManifest(text, address, `manifest_file ${f}`), provenance: `manifest file ${f}` };
+}
+
+/** A manifest's JSON, nesting checked before parsing (the loader walks it recursively). */
+function parseManifest(text: string, address: string, what: string): unknown {
+  const deep = nestingProblem(text, MAX_DBT_MANIFEST_DEPTH);
+  if (deep !== undefined)
+    throw new UserError(`${address}: ${what} is not a dbt manifest: ${describeProblem(deep)}`);
   try {
-    text = readFileSync(path, 'utf8');
+    return JSON.parse(text);
   } catch (err) {
-    throw new UserError(
-      `${address}: manifest_file "${f}" cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      'Point manifest_file at the manifest.json your CI produced (relative to the config folder), or remove it.',
-    );
-  }
-  try {
-    return { json: JSON.parse(text), provenance: `manifest file ${f}` };
-  } catch (err) {
-    throw new UserError(`${address}: manifest_file ${f} is not valid JSON (${(err as Error).message})`);
+    throw new UserError(`${address}: ${what} is not valid JSON (${(err as Error).message})`);
   }
 }
 
@@ -83,9 +90,5 @@ export async function manifestFromRepository(
       'Commit the manifest.json there, fix manifest_path (relative to the repository root), or remove it.',
     );
   }
-  try {
-    return { json: JSON.parse(text), provenance: `manifest ${path} in the repository` };
-  } catch (err) {
-    throw new UserError(`${address}: ${path} is not valid JSON (${(err as Error).message})`);
-  }
+  return { json: parseManifest(text, address, path), provenance: `manifest ${path} in the repository` };
 }

@@ -14,6 +14,11 @@ export const MAX_CONFIG_FILE_BYTES = 64 * MiB;
 export const MAX_STATE_BYTES = 256 * MiB;
 export const MAX_PLAN_FILE_BYTES = 256 * MiB;
 
+/** A dbt manifest.json named by `manifest_file` (big projects write a few hundred MB; V8 strings stop at 512 MiB). */
+export const MAX_DBT_MANIFEST_BYTES = 512 * MiB;
+/** dbt manifests nest user `meta` values, so they get more room than config. */
+export const MAX_DBT_MANIFEST_DEPTH = 512;
+
 /** Config nesting: real configs are under 10 levels deep. */
 export const MAX_CONFIG_DEPTH = 64;
 /** State and plan files wrap config values in a few more levels. */

@@ -130,6 +130,8 @@ it('reads a manifest outside the repository (manifest_file) before static resolu
   });
   const r = await runCli(['models', 'list', 'analytics'], { cwd: dir });
   expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(/git_sync\.analytics: manifest_file "missing\.json" cannot be read \(ENOENT\)/);
+  expect(r.stderr).toMatch(
+    /git_sync\.analytics: manifest_file "missing\.json" cannot be read \(ENOENT: it does not exist\)/,
+  );
   expect(r.stderr).not.toMatch(/\n\s+at /);
 });

@@ -4,7 +4,8 @@
  * `-check` nothing is written and the exit code is 3 when a file needs formatting (Terraform's code), so CI
  * can fail on it. TypeScript apps are formatted by their own tools (prettier).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readConfigText } from '../../config/load';
+import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { findConfigFiles } from '../../config/find-files';
 import { formatJsonConfig } from '../../config/format-json';
@@ -23,7 +24,7 @@ export async function fmtCommand(flags: FmtFlags): Promise<number> {
   let changed = 0;
   for (const file of await findConfigFiles(dir)) {
     const name = relative(process.cwd(), file) || file;
-    const text = readFileSync(file, 'utf8');
+    const text = readConfigText(file, name);
     const formatted = formatJsonConfig(text);
     if (formatted === undefined) {
       unparsable.push(name);

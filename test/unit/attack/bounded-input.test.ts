@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { manifestFromFile } from '../../../src/engine/dbt-load-options';
 import { UserError } from '../../../src/errors';
 import { MAX_CONFIG_DEPTH, MAX_STATE_DEPTH } from '../../../src/input/input-limits';
 import { nestingProblem, repeatedKeyProblem } from '../../../src/input/json-limits';
@@ -192,5 +193,24 @@ describe('state', () => {
     fs.writeFileSync(`${path}.journal`, `${header}\n{"op": "put", "address": ${deep(1e5)}}\n`);
     const err = await rejection(new LocalBackend({ path }).read());
     expect(err.message).toMatch(/journal is corrupt at line 2: it nests deeper than 96 levels/);
+  });
+});
+
+describe('dbt manifest_file', () => {
+  it.each(SPECIAL)('a manifest_file that is %s is refused by name', (_what, make, reason) => {
+    const dir = fixture({});
+    make(join(dir, 'manifest.json'));
+    const err = errorOf(() => manifestFromFile('git_sync.dbt', { manifest_file: 'manifest.json' }, dir));
+    expect(err.message).toMatch(/^git_sync\.dbt: manifest_file "manifest\.json" /);
+    expect(err.message).toMatch(reason);
+  });
+
+  it('a manifest nested too deep is refused before parsing', () => {
+    const dir = fixture({ 'manifest.json': `{"nodes": ${deep(1e6)}}` });
+    expect(
+      errorOf(() => manifestFromFile('git_sync.dbt', { manifest_file: 'manifest.json' }, dir)).message,
+    ).toMatch(
+      /manifest_file manifest\.json is not a dbt manifest: it nests deeper than 512 levels \(line 1, column \d+, at \$\.nodes/,
+    );
   });
 });
