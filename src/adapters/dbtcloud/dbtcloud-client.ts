@@ -32,6 +32,8 @@ import {
   type DbtCloudLinkSettings,
   type DbtCloudProject,
   type DbtCloudRun,
+  type DbtCloudWebhook,
+  type DbtCloudWebhookInput,
   type Envelope,
   type JobSummary,
 } from './dbtcloud-types';
@@ -157,6 +159,82 @@ export class DbtCloudClient implements DbtCloudApi {
     return new Map(jobIds.map((id, i) => [id, runs[i]]));
   }
 
+  private get v3(): string {
+    return `/api/v3/accounts/${this.accountId}/webhooks`;
+  }
+
+  /** Every webhook subscription of the account (v3; every page). */
+  webhooks(): Promise<DbtCloudWebhook[]> {
+    return this.list<DbtCloudWebhook>(`${this.v3}/subscriptions`);
+  }
+
+  async createWebhook(input: DbtCloudWebhookInput): Promise<DbtCloudWebhook> {
+    const env = await this.write<DbtCloudWebhook>('POST', `${this.v3}/subscriptions`, input);
+    if (!env?.data?.id) throw this.err('bad_response', `${this.host} answered a webhook create without an id`);
+    return env.data;
+  }
+
+  async updateWebhook(id: string, input: DbtCloudWebhookInput): Promise<DbtCloudWebhook | undefined> {
+    const path = `${this.v3}/subscription/${encodeURIComponent(id)}`;
+    const env = await this.write<DbtCloudWebhook>('PUT', path, input);
+    return env?.data;
+  }
+
+  async deleteWebhook(id: string): Promise<boolean> {
+    const path = `${this.v3}/subscription/${encodeURIComponent(id)}`;
+    return (await this.write<unknown>('DELETE', path)) !== undefined;
+  }
+
+  /** A v3 webhook write: the envelope, undefined for a 404 on a single subscription, or a DbtCloudError. */
+  private async write<T>(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<Envelope<T> | undefined> {
+    let res: HttpResponse;
+    try {
+      res = await this.http.request(method, path, {}, body);
+    } catch (err) {
+      throw err instanceof DbtCloudError ? scrubbed(err, this.apiKey) : err;
+    }
+    if (res.status === 404 && method !== 'POST') return undefined;
+    if (res.status < 200 || res.status >= 300) throw this.webhookError(method, path, res);
+    try {
+      return JSON.parse(res.text === '' ? '{"data":null}' : res.text) as Envelope<T>;
+    } catch {
+      throw this.err('bad_response', `${this.host} answered ${method} ${path} with a body that is not JSON`);
+    }
+  }
+
+  private webhookError(method: string, path: string, res: HttpResponse): DbtCloudError {
+    const said = userMessageOf(res.text);
+    if (res.status === 403)
+      return new DbtCloudError(
+        'webhook_forbidden',
+        `the API key may not manage webhooks in account ${this.accountId} at ${this.host} (HTTP 403)`,
+        'Give the service token the "Webhooks Only" permission set (or Account Admin), or set ' +
+          'trigger_mode "poll" to have the agent poll the job\'s runs instead.' +
+          (said ? ` dbt Cloud said: ${scrub(said, this.apiKey)}` : ''),
+        { status: 403 },
+      );
+    if (res.status === 400)
+      return new DbtCloudError(
+        'webhook_invalid',
+        `dbt Cloud refused ${method} ${path} (HTTP 400)${said ? `: ${scrub(said, this.apiKey)}` : ''}`,
+        'Check webhook_url: dbt Cloud must accept it as the address it delivers job events to.',
+        { status: 400 },
+      );
+    return scrubbed(
+      httpError(res.status, {
+        host: this.host,
+        accountId: this.accountId,
+        url: path,
+        userMessage: said,
+      }),
+      this.apiKey,
+    );
+  }
+
   /** A run's manifest.json, checked; cached in `cacheDir` by run id (a run's artifacts never change). */
   async fetchManifest(runId: number, cacheDir = this.cacheDir): Promise<ParsedManifest> {
     const what = `manifest.json of dbt Cloud run ${runId}`;
@@ -234,6 +312,8 @@ export class DbtCloudClient implements DbtCloudApi {
         { field: 'access_url' },
       );
     }
+    if (path.startsWith('/api/v3/') && (res.status === 403 || res.status === 400))
+      throw this.webhookError('GET', path, res);
     if (res.status === 404) {
       // Under /accounts/N/, a 404 without a more precise reading means the account itself is unknown.
       if (notFound) throw scrubbed(await notFound(), this.apiKey);

@@ -10,6 +10,8 @@ export type DbtCloudErrorKind =
   | 'config'
   | 'unauthorized'
   | 'forbidden'
+  | 'webhook_forbidden'
+  | 'webhook_invalid'
   | 'unknown_account'
   | 'unknown_job'
   | 'no_successful_run'

@@ -1,8 +1,10 @@
 /**
- * GET requests to one dbt Cloud host with the platform `fetch`: `Authorization: Token <key>`, a timeout per
+ * Requests to one dbt Cloud host with the platform `fetch`: `Authorization: Token <key>`, a timeout per
  * attempt (AbortController), and retries with exponential backoff on 429 and 5xx (honouring `Retry-After`,
  * in seconds or as an HTTP date) and on transient network errors, within a cap on the total time spent
- * waiting. Every timing is injectable so tests run without real waits.
+ * waiting. A POST (it creates something) is retried only on 429, which dbt Cloud answers before doing
+ * anything: a 5xx or a lost connection may have created the object already. Every timing is injectable
+ * so tests run without real waits.
  */
 import {
   DbtCloudError,
@@ -84,8 +86,19 @@ export class DbtCloudHttp {
   }
 
   /** GET `path` (starting `/api/...`) with query `params`. Resolves with any status that is not retried. */
-  async get(path: string, params: Record<string, string | number | undefined> = {}): Promise<HttpResponse> {
+  get(path: string, params: Record<string, string | number | undefined> = {}): Promise<HttpResponse> {
+    return this.request('GET', path, params);
+  }
+
+  /** Any method; `body` is sent as JSON. Resolves with any status that is not retried. */
+  async request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    params: Record<string, string | number | undefined> = {},
+    body?: unknown,
+  ): Promise<HttpResponse> {
     const url = new URL(path, this.host);
+    const idempotent = method !== 'POST';
     for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, String(v));
     const t = this.timings;
     let waited = 0;
@@ -93,14 +106,15 @@ export class DbtCloudHttp {
       let retryReason: string;
       let retryAfter: number | undefined;
       try {
-        const res = await this.attempt(url);
-        if (res.status !== 429 && res.status < 500) return res;
+        const res = await this.attempt(url, method, body);
+        if (res.status !== 429 && (res.status < 500 || !idempotent)) return res;
         retryReason = `HTTP ${res.status}`;
         retryAfter = retryAfterMs(res.retryAfter, t.now());
         if (attempt >= t.maxAttempts) throw this.gaveUp(url, retryReason, attempt, waited);
       } catch (err) {
         if (err instanceof DbtCloudError) throw err;
-        if (!isTransientNetworkError(err) || attempt >= t.maxAttempts) throw this.networkFailure(url, err);
+        if (!idempotent || !isTransientNetworkError(err) || attempt >= t.maxAttempts)
+          throw this.networkFailure(url, err, method);
         retryReason = networkCode(err) ?? 'network error';
       }
       const backoff = Math.min(t.backoffMaxMs, t.backoffBaseMs * 2 ** (attempt - 1));
@@ -109,21 +123,30 @@ export class DbtCloudHttp {
         throw this.gaveUp(url, retryReason, attempt, waited, retryAfter);
       }
       this.log?.(
-        `dbt Cloud: ${retryReason} from GET ${url.pathname}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${t.maxAttempts})`,
+        `dbt Cloud: ${retryReason} from ${method} ${url.pathname}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${t.maxAttempts})`,
       );
       await t.sleep(delay);
       waited += delay;
     }
   }
 
-  private async attempt(url: URL): Promise<HttpResponse & { retryAfter: string | null }> {
+  private async attempt(
+    url: URL,
+    method = 'GET',
+    body?: unknown,
+  ): Promise<HttpResponse & { retryAfter: string | null }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timings.timeoutMs);
     this.requests++;
     try {
       const res = await this.fetchFn(url, {
-        method: 'GET',
-        headers: { Authorization: `Token ${this.apiKey}`, Accept: 'application/json' },
+        method,
+        headers: {
+          Authorization: `Token ${this.apiKey}`,
+          Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: controller.signal,
         // Redirects are reported, not followed: the key must only ever go to the configured host.
         redirect: 'manual',
@@ -148,11 +171,11 @@ export class DbtCloudHttp {
     }
   }
 
-  private networkFailure(url: URL, err: unknown): DbtCloudError {
+  private networkFailure(url: URL, err: unknown, method = 'GET'): DbtCloudError {
     if (networkCode(err) === 'ETIMEDOUT') {
       return new DbtCloudError(
         'timeout',
-        `dbt Cloud at ${this.host} did not answer GET ${url.pathname} within ${seconds(this.timings.timeoutMs)}`,
+        `dbt Cloud at ${this.host} did not answer ${method} ${url.pathname} within ${seconds(this.timings.timeoutMs)}`,
         'dbt Cloud may be degraded (https://status.getdbt.com), or access_url may point at the wrong host.',
       );
     }

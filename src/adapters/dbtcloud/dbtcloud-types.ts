@@ -84,6 +84,31 @@ export interface DbtCloudRun {
   is_success?: boolean;
 }
 
+/** A webhook subscription of the v3 API (`job_ids` come back as strings). */
+export interface DbtCloudWebhook {
+  id: string;
+  name: string;
+  description?: string;
+  client_url: string;
+  event_types: string[];
+  job_ids: (string | number)[];
+  active: boolean;
+  /** Only in the answer to a create: the key dbt Cloud signs deliveries with. A secret. */
+  hmac_secret?: string;
+  http_status_code?: string | null;
+  account_identifier?: string | null;
+}
+
+/** What Backflow writes to a subscription. */
+export interface DbtCloudWebhookInput {
+  name: string;
+  description?: string;
+  client_url: string;
+  event_types: string[];
+  job_ids: number[];
+  active: boolean;
+}
+
 /** How to reach one account: its host and key (already read from the secret reference). */
 export interface DbtCloudLinkSettings {
   account_id: number;
@@ -131,4 +156,14 @@ export interface DbtCloudApi {
   fetchManifest(runId: number, cacheDir?: string): Promise<ParsedManifest>;
   /** Requests sent so far (benchmarks and tests count them). */
   readonly requests: number;
+  /** Runs of the account, newest first by default; one page of at most `limit`. */
+  runs(params: Record<string, string | number | undefined> & { limit?: number }): Promise<DbtCloudRun[]>;
+  /** Webhook subscriptions (v3). A key without webhook permission throws kind `webhook_forbidden`. */
+  webhooks(): Promise<DbtCloudWebhook[]>;
+  /** Creates a subscription; the answer carries `hmac_secret` (this once only). */
+  createWebhook(input: DbtCloudWebhookInput): Promise<DbtCloudWebhook>;
+  /** Updates one; undefined when it no longer exists (404). */
+  updateWebhook(id: string, input: DbtCloudWebhookInput): Promise<DbtCloudWebhook | undefined>;
+  /** Deletes one; false when it was already gone (404). */
+  deleteWebhook(id: string): Promise<boolean>;
 }

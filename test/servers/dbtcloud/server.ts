@@ -6,7 +6,13 @@
  * run and job artifacts (`manifest.json`), `Authorization: Token` checks (401 for an unknown key, 403 for
  * a key without access to the account), deleted jobs (state 2), and injectable faults: a queue of answers
  * (429 with Retry-After, 5xx, delays) consumed by the next matching requests.
+ *
+ * The v3 webhooks API too: list, create, read, update and delete subscriptions (403 for a key without
+ * webhook permission, 404 for an unknown subscription, 400 for an invalid body), and `deliver(run)`,
+ * which POSTs a signed `job.run.completed` event to every matching subscription as dbt Cloud does. See
+ * README.md for what it leaves out.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -62,7 +68,32 @@ export interface RequestRecord {
   authorization: string | undefined;
 }
 
+export interface Subscription {
+  id: string;
+  account_id: number;
+  name: string;
+  description: string;
+  client_url: string;
+  event_types: string[];
+  job_ids: number[];
+  active: boolean;
+  hmac_secret: string;
+}
+
+export const EVENT_TYPES = ['job.run.started', 'job.run.completed', 'job.run.errored'];
+
+export interface Delivery {
+  subscription: string;
+  url: string;
+  status: number;
+  body: string;
+}
+
 export interface DbtCloudWorld {
+  /** Webhook subscriptions (v3). */
+  webhooks?: Subscription[];
+  /** Keys that may manage webhooks; every key may when absent. Others get 403 from the v3 API. */
+  webhookKeys?: Set<string>;
   accounts: Account[];
   projects: Project[];
   environments: Environment[];
@@ -85,6 +116,12 @@ export interface DbtCloudTestServer {
   requests: RequestRecord[];
   /** Queues answers for the next requests whose path contains `fault.path`. */
   fault(...faults: Fault[]): void;
+  /**
+   * Sends `job.run.completed` for `run` to every active subscription listing its job (or every job), signed
+   * with the subscription's hmac_secret like dbt Cloud (bare hex HMAC-SHA256 of the body), `times` times
+   * (dbt's retries re-send the same eventId). Resolves with the answers.
+   */
+  deliver(run: Run, times?: number): Promise<Delivery[]>;
   stop(): Promise<void>;
 }
 
@@ -179,10 +216,120 @@ export async function startDbtCloudServer(world: DbtCloudWorld): Promise<DbtClou
         return;
       }
     }
-    route(req, res, url, query);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    route(req, res, url, query, Buffer.concat(chunks).toString('utf8'));
   }
 
-  function route(req: IncomingMessage, res: ServerResponse, url: URL, query: Record<string, string>): void {
+  /** The v3 webhooks API. Its envelope is v2's. */
+  function v3(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    query: Record<string, string>,
+    text: string,
+  ): void {
+    const m = /^\/api\/v3\/accounts\/(\d+)\/webhooks\/(subscriptions|subscription\/([^/]+))\/?$/.exec(
+      url.pathname,
+    );
+    if (!m) return send(res, 404, envelope(404, null, 'Not found.'));
+    const auth = /^Token (.+)$/.exec(req.headers.authorization ?? '');
+    const allowed = auth ? world.keys.get(auth[1]) : undefined;
+    if (allowed === undefined) return send(res, 401, envelope(401, null, 'Invalid token.'));
+    const accountId = Number(m[1]);
+    const account = world.accounts.find((a) => a.id === accountId);
+    if (!account) return send(res, 404, envelope(404, null, 'Not found.'));
+    const mayManage = world.webhookKeys === undefined || world.webhookKeys.has(auth![1]);
+    if (!allowed.includes(accountId) || !mayManage)
+      return send(res, 403, envelope(403, null, 'You do not have permission to perform this action.'));
+    const subs = (world.webhooks ??= []);
+    const mine = subs.filter((s) => s.account_id === accountId);
+    if (m[2] === 'subscriptions') {
+      if (req.method === 'GET') return send(res, 200, page(mine.map(shown), query));
+      if (req.method !== 'POST') return send(res, 405, envelope(405, null, 'Method not allowed'));
+      const input = validate(text, accountId, true);
+      if (typeof input === 'string') return send(res, 400, envelope(400, null, input));
+      const sub: Subscription = {
+        id: `wsu_${randomBytes(9).toString('base64url')}`,
+        account_id: accountId,
+        name: input.name!,
+        description: input.description ?? '',
+        client_url: input.client_url!,
+        event_types: input.event_types!,
+        job_ids: input.job_ids ?? [],
+        active: input.active ?? true,
+        hmac_secret: randomBytes(24).toString('hex'),
+      };
+      subs.push(sub);
+      // Only the create's answer carries the secret.
+      return send(res, 201, envelope(201, { ...shown(sub), hmac_secret: sub.hmac_secret }));
+    }
+    const sub = mine.find((s) => s.id === decodeURIComponent(m[3]));
+    if (!sub) return send(res, 404, envelope(404, null, 'Webhook subscription not found.'));
+    if (req.method === 'GET') return send(res, 200, envelope(200, shown(sub)));
+    if (req.method === 'DELETE') {
+      subs.splice(subs.indexOf(sub), 1);
+      return send(res, 200, envelope(200, shown(sub)));
+    }
+    if (req.method !== 'PUT') return send(res, 405, envelope(405, null, 'Method not allowed'));
+    const input = validate(text, accountId, false);
+    if (typeof input === 'string') return send(res, 400, envelope(400, null, input));
+    Object.assign(sub, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
+    return send(res, 200, envelope(200, shown(sub)));
+  }
+
+  /** A create or update body, or why dbt Cloud would refuse it. */
+  function validate(text: string, accountId: number, create: boolean): Partial<Subscription> | string {
+    let b: Record<string, unknown>;
+    try {
+      b = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return 'JSON parse error';
+    }
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) return 'Invalid body';
+    const out: Partial<Subscription> = {};
+    if (create || b.name !== undefined) {
+      if (typeof b.name !== 'string' || b.name.trim() === '') return 'name: This field is required.';
+      out.name = b.name;
+    }
+    if (b.description !== undefined) out.description = String(b.description);
+    if (create || b.client_url !== undefined) {
+      let ok = false;
+      try {
+        ok = ['http:', 'https:'].includes(new URL(String(b.client_url)).protocol);
+      } catch {
+        ok = false;
+      }
+      if (typeof b.client_url !== 'string' || !ok) return 'client_url: Enter a valid URL.';
+      out.client_url = b.client_url;
+    }
+    if (create || b.event_types !== undefined) {
+      const types = b.event_types;
+      if (!Array.isArray(types) || types.length === 0 || types.some((t) => !EVENT_TYPES.includes(t as string)))
+        return `event_types: each must be one of ${EVENT_TYPES.join(', ')}.`;
+      out.event_types = types as string[];
+    }
+    if (b.job_ids !== undefined) {
+      const ids = b.job_ids;
+      if (!Array.isArray(ids) || ids.some((j) => !Number.isInteger(Number(j))))
+        return 'job_ids: A valid integer is required.';
+      const known = new Set(world.jobs.filter((j) => j.account_id === accountId).map((j) => j.id));
+      const unknown = ids.map(Number).filter((j) => !known.has(j));
+      if (unknown.length > 0) return `job_ids: job ${unknown[0]} does not exist.`;
+      out.job_ids = ids.map(Number);
+    }
+    if (b.active !== undefined) out.active = b.active === true;
+    return out;
+  }
+
+  function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    query: Record<string, string>,
+    body: string,
+  ): void {
+    if (url.pathname.startsWith('/api/v3/')) return v3(req, res, url, query, body);
     if (req.method !== 'GET') return send(res, 405, envelope(405, null, 'Method not allowed'));
     const m = /^\/api\/v2\/accounts\/(\d+)\/(.*)$/.exec(url.pathname);
     if (!m) return send(res, 404, envelope(404, null, 'Not found.'));
@@ -262,12 +409,61 @@ export async function startDbtCloudServer(world: DbtCloudWorld): Promise<DbtClou
     world,
     requests,
     fault: (...f: Fault[]) => faults.push(...f),
+    deliver: async (r: Run, times = 1) => {
+      const out: Delivery[] = [];
+      const eventId = `wev_${randomBytes(12).toString('base64url')}`;
+      const targets = (world.webhooks ?? []).filter(
+        (s) =>
+          s.account_id === r.account_id &&
+          s.active &&
+          s.event_types.includes('job.run.completed') &&
+          (s.job_ids.length === 0 || s.job_ids.includes(r.job_definition_id)),
+      );
+      for (const s of targets) {
+        const body = JSON.stringify({
+          accountId: r.account_id,
+          webhookId: s.id,
+          eventId,
+          timestamp: new Date().toISOString(),
+          eventType: 'job.run.completed',
+          webhookName: s.name,
+          data: {
+            jobId: String(r.job_definition_id),
+            runId: String(r.id),
+            projectId: '7',
+            environmentId: '70',
+            runStatus: r.status === 10 ? 'Success' : r.status === 20 ? 'Errored' : 'Cancelled',
+            runStatusCode: r.status,
+            runStatusMessage: r.status === 10 ? 'None' : 'Failure',
+            runReason: 'Kicked off from the test server',
+            runStartedAt: r.created_at,
+            runFinishedAt: r.finished_at,
+          },
+        });
+        for (let i = 0; i < times; i++) {
+          const sig = createHmac('sha256', s.hmac_secret).update(body).digest('hex');
+          const res = await fetch(s.client_url, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/json', authorization: sig },
+          });
+          out.push({ subscription: s.id, url: s.client_url, status: res.status, body: await res.text() });
+        }
+      }
+      return out;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** A subscription as the API shows it: job ids as strings, never the secret. */
+function shown(s: Subscription) {
+  const { hmac_secret: _secret, ...rest } = s;
+  return { ...rest, job_ids: s.job_ids.map(String), http_status_code: null, account_identifier: null };
 }
 
 function envelope(code: number, data: unknown, message: string | null = null) {
