@@ -37,6 +37,10 @@ export class AgentDb {
       await c.query(`create table if not exists ${this.s}.dbt_poll_cursor (
         workspace text not null, account_id bigint not null, job_id bigint not null, last_run_id bigint not null,
         primary key (workspace, account_id, job_id))`);
+      // HMAC secrets of dbt Cloud webhook subscriptions, written by apply (never in state); see README.
+      await c.query(`create table if not exists ${this.s}.dbt_webhook_secret (
+        subscription_id text primary key, account_id bigint not null, secret text not null,
+        created_at timestamptz not null default now())`);
     } finally {
       await c
         .query('select pg_advisory_unlock(hashtext($1))', [`backflow-agent-migrate:${this.s}`])
@@ -138,6 +142,42 @@ export class AgentDb {
       await fn(c as Tx);
       return true;
     });
+  }
+
+  async saveWebhookSecret(accountId: number, subscriptionId: string, secret: string): Promise<void> {
+    await this.pool.query(
+      `insert into ${this.s}.dbt_webhook_secret (subscription_id, account_id, secret) values ($1, $2, $3)
+       on conflict (subscription_id) do update set secret = excluded.secret, created_at = now()`,
+      [subscriptionId, accountId, secret],
+    );
+  }
+
+  async forgetWebhookSecret(subscriptionId: string): Promise<void> {
+    await this.pool.query(`delete from ${this.s}.dbt_webhook_secret where subscription_id = $1`, [
+      subscriptionId,
+    ]);
+  }
+
+  /** The secrets of these subscriptions (those the applied state records). */
+  async webhookSecrets(subscriptionIds: readonly string[]): Promise<string[]> {
+    if (subscriptionIds.length === 0) return [];
+    const { rows } = await this.pool.query<{ secret: string }>(
+      `select secret from ${this.s}.dbt_webhook_secret where subscription_id = any($1::text[])`,
+      [subscriptionIds],
+    );
+    return rows.map((r) => r.secret);
+  }
+
+  /**
+   * Claims dbt Cloud run `runId` of `accountId` for this workspace inside `tx`: true the first time,
+   * whichever of a webhook and the poller sees it first, so a run starts syncs once.
+   */
+  async claimDbtRun(tx: Tx, workspace: string, accountId: number, runId: number): Promise<boolean> {
+    const r = await (tx as unknown as PoolClient).query(
+      `insert into ${this.s}.dbt_event (workspace, event_id) values ($1, $2) on conflict do nothing`,
+      [workspace, `run:${accountId}:${runId}`],
+    );
+    return r.rowCount === 1;
   }
 
   async close(): Promise<void> {

@@ -27,7 +27,7 @@ export interface HttpOptions {
   metrics: AgentMetrics;
   log: Logger;
   /** HMAC secrets of the dbt Cloud webhook subscriptions (any one may sign). */
-  webhookSecrets: () => string[];
+  webhookSecrets: () => string[] | Promise<string[]>;
   /** Events older than this are refused as replays (dbt retries within minutes). Default 1 hour. */
   webhookMaxAgeMs?: number;
   now?: () => number;
@@ -85,7 +85,7 @@ export async function startAgentHttp(o: HttpOptions): Promise<AgentHttp> {
         error: err instanceof TooLarge ? `body larger than ${MAX_WEBHOOK_BYTES} bytes` : 'body unreadable',
       });
     }
-    if (!verifySignature(req.headers.authorization, body, o.webhookSecrets())) {
+    if (!verifySignature(req.headers.authorization, body, await o.webhookSecrets())) {
       result('unauthorized');
       o.log.warn({ bytes: body.length }, 'dbt Cloud webhook with an unknown signature refused');
       return json(res, 401, { error: 'signature does not match' });
@@ -114,13 +114,19 @@ export async function startAgentHttp(o: HttpOptions): Promise<AgentHttp> {
     }
     const at = now();
     const queued: string[] = [];
+    let polled = false;
     const first = await o.db.firstDelivery(ws.lineage, e.eventId, async (tx) => {
+      // The poller may have seen this dbt Cloud run first: it started the syncs already.
+      if (!(await o.db.claimDbtRun(tx, ws.lineage, e.accountId, e.runId))) {
+        polled = true;
+        return;
+      }
       for (const sync of syncs) {
         await o.agent.enqueue({ sync, trigger: `dbt_cloud:${e.jobId}/${e.runId}`, chain: [], at }, tx);
         queued.push(sync);
       }
     });
-    if (!first) {
+    if (!first || polled) {
       result('duplicate');
       return json(res, 200, { duplicate: e.eventId });
     }

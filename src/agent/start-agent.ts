@@ -7,17 +7,25 @@ import { UserError } from '../errors';
 import type { StateFile } from '../state/types';
 import { Agent } from './agent';
 import { AgentDb } from './agent-db';
+import { DbtPoller, type RunsReader } from './dbt-poller';
 import { startAgentHttp, type AgentHttp } from './http-server';
 import { agentMetrics } from './metrics';
 import type { RunFn } from './run-fn';
 import { RunQueue } from './run-queue';
+import type { DbtCloudLink } from './workspace-syncs';
 
 export interface StartAgentOptions {
   databaseUrl: string;
   readState: () => Promise<StateFile | null>;
   runFn: RunFn;
   listen?: { host: string; port: number; tls?: { cert: string | Buffer; key: string | Buffer } };
+  /** Extra webhook secrets (`--dbt-webhook-secret`), beside those apply kept in the agent database. */
   webhookSecrets?: () => string[];
+  /** A dbt Cloud client per link, for the polling fallback; without it the agent does not poll. */
+  dbtCloudClient?: (link: DbtCloudLink) => RunsReader;
+  /** Poll-mode links are polled this often (default 60 s); webhook links every `dbtCatchUpMs` (10 min). */
+  dbtPollMs?: number;
+  dbtCatchUpMs?: number;
   concurrency?: number;
   leaseSeconds?: number;
   reloadMs?: number;
@@ -40,6 +48,7 @@ export interface RunningAgent {
   agent: Agent;
   db: AgentDb;
   queue: RunQueue;
+  poller?: DbtPoller;
   http?: AgentHttp;
   log: Logger;
   stop(timeoutMs?: number): Promise<void>;
@@ -100,6 +109,27 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   };
   loop(o.reloadMs ?? 10_000, () => agent.reload(), 'state reload');
   if (o.autoTick !== false) loop(o.tickMs ?? 1_000, () => agent.tick(), 'schedule tick');
+  const poller = o.dbtCloudClient
+    ? new DbtPoller({
+        agent,
+        db,
+        log,
+        clientFor: o.dbtCloudClient,
+        now: o.now,
+        pollMs: o.dbtPollMs,
+        catchUpMs: o.dbtCatchUpMs,
+      })
+    : undefined;
+  // Each link has its own interval; the loop only looks for a due one.
+  if (poller && o.autoTick !== false) loop(5_000, () => poller.tick(), 'dbt Cloud poll');
+
+  // Secrets of the subscriptions the applied state records, as apply kept them, and any given by flag.
+  const webhookSecrets = async (): Promise<string[]> => {
+    const ids = [...(agent.syncs?.links.values() ?? [])].flatMap((l) =>
+      l.subscriptionId ? [l.subscriptionId] : [],
+    );
+    return [...(o.webhookSecrets?.() ?? []), ...(await db.webhookSecrets(ids))];
+  };
 
   let http: AgentHttp | undefined;
   if (o.listen) {
@@ -111,7 +141,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       db,
       metrics,
       log,
-      webhookSecrets: o.webhookSecrets ?? (() => []),
+      webhookSecrets,
       now: o.now,
       extra: o.dashboard?.(agent, db),
     });
@@ -123,6 +153,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     agent,
     db,
     queue,
+    poller,
     http,
     log,
     stop: (timeoutMs) =>

@@ -22,6 +22,12 @@ export interface DbtCloudLink {
   accountId: number;
   /** Attributes as applied (secrets as markers): the poller reveals the key from them. */
   attributes: Record<string, unknown>;
+  /**
+   * How the agent learns that the link's jobs finished, as apply recorded it (`computed.webhook`):
+   * `webhook` with the subscription's id, or `poll`. A link applied before trigger modes existed polls.
+   */
+  mode: 'webhook' | 'poll';
+  subscriptionId?: string;
 }
 
 export interface WorkspaceSyncs {
@@ -33,6 +39,8 @@ export interface WorkspaceSyncs {
   dependents: Map<string, string[]>;
   /** `accountId:jobId` → syncs scheduled after that dbt Cloud job. */
   byDbtJob: Map<string, string[]>;
+  /** Link name → the dbt Cloud jobs its syncs run after (what the poller watches). */
+  jobsByLink: Map<string, number[]>;
   links: Map<string, DbtCloudLink>;
 }
 
@@ -50,12 +58,17 @@ export function workspaceSyncs(state: StateFile): WorkspaceSyncs {
   const dependents = new Map<string, string[]>();
   const byDbtJob = new Map<string, string[]>();
   const links = new Map<string, DbtCloudLink>();
+  const jobsByLink = new Map<string, number[]>();
   for (const r of Object.values(state.resources)) {
     if (r.type === 'dbt_cloud') {
+      const w = r.computed.webhook as { mode?: string; id?: unknown } | undefined;
+      const subscriptionId = typeof w?.id === 'string' ? w.id : undefined;
       links.set(r.name, {
         name: r.name,
         accountId: Number(r.attributes.account_id),
         attributes: r.attributes,
+        mode: w?.mode === 'webhook' && subscriptionId !== undefined ? 'webhook' : 'poll',
+        ...(subscriptionId ? { subscriptionId } : {}),
       });
     }
   }
@@ -78,11 +91,14 @@ export function workspaceSyncs(state: StateFile): WorkspaceSyncs {
       if (link) {
         const k = dbtJobKey(link.accountId, schedule.job_id);
         byDbtJob.set(k, [...(byDbtJob.get(k) ?? []), r.name]);
+        const jobs = jobsByLink.get(link.name) ?? [];
+        if (!jobs.includes(Number(schedule.job_id)))
+          jobsByLink.set(link.name, [...jobs, Number(schedule.job_id)]);
       }
     }
     syncs.set(r.name, entry);
   }
-  return { serial: state.serial, lineage: state.lineage, syncs, dependents, byDbtJob, links };
+  return { serial: state.serial, lineage: state.lineage, syncs, dependents, byDbtJob, jobsByLink, links };
 }
 
 /**

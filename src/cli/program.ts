@@ -299,6 +299,16 @@ export function buildProgram(run: Run): Command {
       'HMAC secret of a dbt Cloud webhook: env:NAME or file:PATH (repeatable)',
       collect,
     )
+    .option(
+      '--dbt-poll-interval <duration>',
+      'poll the runs of dbt Cloud jobs this often (poll-mode links)',
+      '60s',
+    )
+    .option(
+      '--dbt-catchup-interval <duration>',
+      'poll webhook-mode links this often too, for deliveries dbt Cloud gave up on',
+      '10m',
+    )
     .option('--dashboard-token <ref>', 'dashboard token, env:NAME or file:PATH (required off loopback)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'and this key (PEM)')

@@ -8,6 +8,7 @@ import { loadDesired, loadWorkspaces } from './load-workspaces';
 import { UserError } from '../errors';
 import { watchSignals } from './signals';
 import { Connections } from '../engine/connections';
+import { agentDbSecretStore } from '../agent/webhook-secret-store';
 import { openBackend } from '../state/backends';
 import type { LockHandle, StateBackend } from '../state/types';
 import { printError } from './output';
@@ -94,6 +95,8 @@ export async function withWorkspace<T>(
   const d = desired ?? (await loadDesired(opts));
   const backend = openBackend(d.backend, { lockTimeoutMs: parseDuration(opts.lockTimeout) });
   const connections = new Connections(d.configDir, gitProgressPrinter());
+  const agentDatabase = agentDatabaseUrl(d);
+  if (agentDatabase) connections.webhookSecretStore = () => agentDbSecretStore(agentDatabase);
   let lock: LockHandle | undefined;
   // A signal while the lock is held releases it before the process exits (see signals.ts).
   const unwatch = watchSignals(() => void lock?.release());
@@ -106,6 +109,18 @@ export async function withWorkspace<T>(
     await backend.close();
     unwatch();
   }
+}
+
+/**
+ * The agent's database, where apply keeps dbt Cloud webhook secrets: BACKFLOW_AGENT_DATABASE_URL, else the
+ * "pg" state backend's database (the agent's default too).
+ */
+export function agentDatabaseUrl(d: DesiredState): string | undefined {
+  const env = process.env.BACKFLOW_AGENT_DATABASE_URL;
+  if (env !== undefined && env.trim() !== '') return env;
+  return d.backend.type === 'pg' && !d.backend.connection_string_error
+    ? d.backend.connection_string
+    : undefined;
 }
 
 /** Go's duration grammar, as Terraform's flags take it: number-unit pairs, nothing else. */

@@ -9,11 +9,26 @@ import { isSensitive, readSecret } from '../config/secrets';
 import { join } from 'node:path';
 import { DbtCatalogs } from './dbt-catalogs';
 import { DbtCloudClients } from './dbt-cloud-clients';
+import type { WebhookSecretStore } from './webhook-secrets';
 
 export class Connections {
   private readonly open = new Map<string, Promise<WarehouseAdapter>>();
   /** dbt Cloud API clients, one per dbt_cloud link (they hold no connection: nothing to close). */
   readonly dbtCloud: DbtCloudClients;
+
+  /**
+   * Opens the store of dbt Cloud webhook secrets (the agent database); set by the CLI when it knows that
+   * database. Opened on first use only: most applies never create a subscription.
+   */
+  webhookSecretStore?: () => WebhookSecretStore;
+  private secretStore?: WebhookSecretStore;
+
+  /** The webhook secret store, opened once; undefined when none was configured. */
+  webhookSecrets(): WebhookSecretStore | undefined {
+    if (this.secretStore === undefined && this.webhookSecretStore)
+      this.secretStore = this.webhookSecretStore();
+    return this.secretStore;
+  }
 
   /** dbt catalogs of Git syncs, synced and loaded once per run; clones and caches under `.backflow/cache`. */
   readonly dbt: DbtCatalogs;
@@ -61,6 +76,8 @@ export class Connections {
   async closeAll(): Promise<void> {
     const all = [...this.open.values()];
     this.open.clear();
+    await this.secretStore?.close().catch(() => undefined);
+    this.secretStore = undefined;
     await Promise.all(all.map(async (p) => p.then((a) => a.close()).catch(() => undefined)));
   }
 }

@@ -13,6 +13,7 @@ import { deleteChange, diffResource } from './diff-resources';
 import { summarize, type DriftEntry, type Plan, type PlanMode, type ResourceChange } from './plan';
 import { validateModels, modelsToCheck } from './validate-models';
 import { validateDbtCloud } from './validate-dbt-cloud';
+import { planWebhooks } from './dbt-cloud-webhooks';
 import type { World } from './world';
 import { pushTo } from '../graph/multimap';
 
@@ -77,6 +78,7 @@ export function buildPlan(input: PlanInput): Plan {
   diagnostics.push(...preventDestroy(selected, desired));
   diagnostics.push(...validateModels(modelsToCheck(selected.values()), input.world, desired));
   diagnostics.push(...validateDbtCloud(selected, input.world, desired, state));
+  diagnostics.push(...planWebhooks(selected, desired, state, input.world));
 
   const { order, cycles } = topoSort([...selected.keys()], (a) => selected.get(a)!.depends_on);
   for (const c of cycles)

@@ -5,6 +5,7 @@
  * planner; differences with state are drift: an account renamed, a job renamed, moved or deleted upstream.
  */
 import pLimit from 'p-limit';
+import { DbtCloudError } from '../adapters/dbtcloud';
 import type { JobSummary } from '../adapters/dbtcloud/dbtcloud-types';
 import type { DesiredState } from '../config/desired';
 import { error, warning, type Diagnostic } from '../diagnostics';
@@ -16,6 +17,7 @@ import { TRUST_HINT } from './endpoint-trust';
 import type { DriftEntry } from './plan';
 import type { EndpointGate } from './refresh';
 import type { DbtCloudObservation } from './world';
+import { wantsWebhookRead, webhookRecord } from './dbt-cloud-webhooks';
 
 export interface DbtCloudRefresh {
   observations: Map<string, DbtCloudObservation>;
@@ -96,6 +98,14 @@ export async function refreshDbtCloud(
             const jobs = await client.jobSummaries({ environments: false });
             obs.jobs = new Map(jobs.map((j) => [j.id, j]));
           }
+          if (wantsWebhookRead(link.attributes, state.resources[link.address]?.computed.webhook)) {
+            try {
+              obs.webhooks = { permitted: true, subscriptions: await client.webhooks() };
+            } catch (err) {
+              if (!(err instanceof DbtCloudError && err.kind === 'webhook_forbidden')) throw err;
+              obs.webhooks = { permitted: false, subscriptions: [] };
+            }
+          }
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
           const e = withAddress(link.address, err) as UserError;
@@ -124,7 +134,10 @@ export async function refreshDbtCloud(
   );
 
   for (const [address, r] of Object.entries(state.resources)) {
-    if (r.type === 'dbt_cloud') accountDrift(address, r, observations.get(address), drift);
+    if (r.type === 'dbt_cloud') {
+      accountDrift(address, r, observations.get(address), drift);
+      webhookDrift(address, r, observations.get(address), drift);
+    }
     if (r.type === 'sync') jobDrift(address, r, observations, drift);
   }
   return { observations, drift, diagnostics };
@@ -173,4 +186,42 @@ function jobDrift(
   if (changes.length === 0) return;
   r.computed.dbt_cloud_job = now;
   drift.push({ address, type: r.type, name: r.name, kind: 'changed', attributes: changes });
+}
+
+/**
+ * The recorded subscription against dbt Cloud's: deleted there (the plan creates it again) or its jobs or
+ * URL edited there (the plan puts them back). Unreadable (403) leaves state alone.
+ */
+function webhookDrift(
+  address: string,
+  r: ResourceState,
+  obs: DbtCloudObservation | undefined,
+  drift: DriftEntry[],
+): void {
+  const recorded = webhookRecord(r.computed.webhook);
+  if (!recorded?.id || !obs?.webhooks?.permitted) return;
+  const live = obs.webhooks.subscriptions.find((s) => s.id === recorded.id);
+  if (!live) {
+    drift.push({
+      address,
+      type: r.type,
+      name: r.name,
+      kind: 'changed',
+      attributes: [{ path: 'webhook.id', before: recorded.id, after: null }],
+    });
+    const { id: _gone, url: _url, ...rest } = recorded;
+    r.computed.webhook = { ...rest, job_ids: [] };
+    return;
+  }
+  const jobIds = live.job_ids.map(Number).sort((a, b) => a - b);
+  const changes: DriftEntry['attributes'] = [];
+  if (jobIds.join(',') !== recorded.job_ids.join(','))
+    changes.push({ path: 'webhook.job_ids', before: recorded.job_ids, after: jobIds });
+  if (live.client_url !== recorded.url)
+    changes.push({ path: 'webhook.url', before: recorded.url, after: live.client_url });
+  if (!live.active) changes.push({ path: 'webhook.active', before: true, after: false });
+  if (changes.length === 0) return;
+  drift.push({ address, type: r.type, name: r.name, kind: 'changed', attributes: changes });
+  // An inactive subscription is planned as an update, which sets active again.
+  r.computed.webhook = { ...recorded, job_ids: live.active ? jobIds : [], url: live.client_url };
 }

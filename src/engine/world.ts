@@ -1,7 +1,7 @@
 /**
  * What refresh observed in the real world, the planner's only view of it. Plain data.
  */
-import type { JobSummary } from '../adapters/dbtcloud/dbtcloud-types';
+import type { DbtCloudWebhook, JobSummary } from '../adapters/dbtcloud/dbtcloud-types';
 import type { Column, ConnectionInfo, GrantCheck } from '../adapters/warehouse/warehouse';
 import type { DbtModelObservation, GitSyncObservation } from './refresh-git';
 
@@ -37,6 +37,11 @@ export interface DbtCloudObservation {
   error?: string;
   /** Why plan did not contact dbt Cloud (a new or changed access URL for its key): checked by apply instead. */
   deferred?: string;
+  /**
+   * The v3 webhooks API as the key sees it, read when the link wants a webhook or state records one:
+   * `permitted` false when it answered 403 (the key may not manage webhooks).
+   */
+  webhooks?: { permitted: boolean; subscriptions: DbtCloudWebhook[] };
 }
 
 export interface World {

@@ -5,6 +5,7 @@
  * where it came from. The JSON plan carries them as `notes`; the human and Markdown views print them under
  * the change's header.
  */
+import type { WebhookChange, WebhookRecord } from '../engine/dbt-cloud-webhooks';
 import type { ResourceChange } from '../engine/plan';
 
 interface JobNote {
@@ -24,6 +25,7 @@ export function computedNotes(rc: ResourceChange): string[] {
   if (rc.type === 'dbt_cloud' && typeof c.account_name === 'string') {
     notes.push(`dbt Cloud account ${String(rc.after?.account_id ?? '')}: ${JSON.stringify(c.account_name)}`);
   }
+  if (rc.type === 'dbt_cloud') notes.push(...webhookNotes(c.webhook, c.webhook_change));
   if (rc.type === 'sync' && isJob(c.dbt_cloud_job)) {
     const j = c.dbt_cloud_job;
     const project = j.project === undefined ? '' : ` in project ${JSON.stringify(j.project)}`;
@@ -73,4 +75,41 @@ function dbtModelNotes(c: Record<string, unknown>): string[] {
     );
   }
   return out;
+}
+
+const ids = (xs: readonly number[]): string => `[${xs.join(',')}]`;
+
+/** `triggers: …` (the mode and why) and `webhook: …` (what apply does to the subscription). */
+function webhookNotes(w: unknown, change: unknown): string[] {
+  const notes: string[] = [];
+  const target = w as WebhookRecord | undefined;
+  if (target && (target.mode === 'webhook' || target.mode === 'poll')) {
+    notes.push(
+      target.mode === 'webhook'
+        ? `triggers: webhook (${target.reason})`
+        : `triggers: polling the jobs' runs (${target.reason})`,
+    );
+  }
+  const c = change as WebhookChange | undefined;
+  if (!c) return notes;
+  switch (c.action) {
+    case 'create':
+      notes.push(`webhook: create subscription for job_ids ${ids(c.after_job_ids)} (id known after apply)`);
+      break;
+    case 'replace':
+      notes.push(
+        `webhook: replace subscription ${c.id} (new HMAC secret; id known after apply), job_ids ${ids(c.after_job_ids)}`,
+      );
+      break;
+    case 'delete':
+      notes.push(`webhook: delete subscription ${c.id} (job_ids ${ids(c.before_job_ids)})`);
+      break;
+    case 'update':
+      if (ids(c.before_job_ids) !== ids(c.after_job_ids))
+        notes.push(`webhook: job_ids ${ids(c.before_job_ids)} -> ${ids(c.after_job_ids)}`);
+      if (c.before_url !== c.after_url)
+        notes.push(`webhook: client_url ${c.before_url ?? '(none)'} -> ${c.after_url ?? '(none)'}`);
+      break;
+  }
+  return notes;
 }

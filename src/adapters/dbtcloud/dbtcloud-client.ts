@@ -170,7 +170,8 @@ export class DbtCloudClient implements DbtCloudApi {
 
   async createWebhook(input: DbtCloudWebhookInput): Promise<DbtCloudWebhook> {
     const env = await this.write<DbtCloudWebhook>('POST', `${this.v3}/subscriptions`, input);
-    if (!env?.data?.id) throw this.err('bad_response', `${this.host} answered a webhook create without an id`);
+    if (!env?.data?.id)
+      throw this.err('bad_response', `${this.host} answered a webhook create without an id`);
     return env.data;
   }
 

@@ -9,6 +9,7 @@ import { parseRef, dashboardRoutes, isLoopback } from '../../agent/dashboard';
 import { realRunFn } from '../../agent/run-fn';
 import { startAgent } from '../../agent/start-agent';
 import { readSecret } from '../../config/secrets';
+import { DbtCloudClients } from '../../engine/dbt-cloud-clients';
 import { openBackend } from '../../state/backends';
 import { loadDesired, parseDuration, type GlobalOptions } from '../workspace';
 
@@ -19,6 +20,8 @@ export interface AgentFlags extends GlobalOptions {
   lease?: string;
   reloadInterval?: string;
   dbtWebhookSecret?: string[];
+  dbtPollInterval?: string;
+  dbtCatchupInterval?: string;
   dashboardToken?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -102,6 +105,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
   const token = tokenRef && readSecret(tokenRef, desired.configDir, '--dashboard-token');
   const now = agentClock(process.env.BACKFLOW_AGENT_CLOCK);
 
+  const dbtCloud = new DbtCloudClients(desired.configDir);
   const backend = openBackend(backendConfig);
   const running = await startAgent({
     databaseUrl,
@@ -109,6 +113,9 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     runFn: realRunFn(backendConfig, desired.configDir),
     listen: { ...listen, tls },
     webhookSecrets,
+    dbtCloudClient: (link) => dbtCloud.get(`dbt_cloud.${link.name}`, link.attributes),
+    dbtPollMs: seconds('--dbt-poll-interval', flags.dbtPollInterval, 60) * 1000,
+    dbtCatchUpMs: seconds('--dbt-catchup-interval', flags.dbtCatchupInterval, 600) * 1000,
     concurrency,
     leaseSeconds: seconds('--lease', flags.lease, 900),
     reloadMs: seconds('--reload-interval', flags.reloadInterval, 10) * 1000,

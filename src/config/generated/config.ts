@@ -323,6 +323,14 @@ export interface DbtCloud {
    */
   subdomain?: string;
   api_key: SecretReference;
+  /**
+   * Where dbt Cloud delivers job events: the agent's `/webhooks/dbt-cloud` as dbt Cloud reaches it (behind your proxy), e.g. `https://backflow.example.com/webhooks/dbt-cloud`. With it, apply keeps one webhook subscription for the jobs syncs run after; without it, the agent polls.
+   */
+  webhook_url?: string;
+  /**
+   * How the agent learns that a dbt Cloud job finished. `auto` (default): a webhook when `webhook_url` is set and the key may manage webhooks, polling otherwise. `webhook`: a webhook or a plan error. `poll`: the agent polls the job's runs (a read-only key is enough).
+   */
+  trigger_mode?: 'auto' | 'webhook' | 'poll';
   lifecycle?: Lifecycle;
 }
 /**

@@ -305,7 +305,11 @@ export async function startDbtCloudServer(world: DbtCloudWorld): Promise<DbtClou
     }
     if (create || b.event_types !== undefined) {
       const types = b.event_types;
-      if (!Array.isArray(types) || types.length === 0 || types.some((t) => !EVENT_TYPES.includes(t as string)))
+      if (
+        !Array.isArray(types) ||
+        types.length === 0 ||
+        types.some((t) => !EVENT_TYPES.includes(t as string))
+      )
         return `event_types: each must be one of ${EVENT_TYPES.join(', ')}.`;
       out.event_types = types as string[];
     }
