@@ -89,7 +89,10 @@ describe('dbt Cloud end to end', () => {
     expect(r.stdout).toContain('Plan: 5 to add, 0 to change, 0 to destroy.');
     const json = JSON.parse((await cli(['plan', '--trust-new-endpoints', '--json'])).stdout);
     const link = json.resource_changes.find((c: any) => c.address === 'dbt_cloud.main');
-    expect(link.notes).toEqual(['dbt Cloud account 1234: "Acme Analytics"']);
+    expect(link.notes).toEqual([
+      'dbt Cloud account 1234: "Acme Analytics"',
+      "triggers: polling the jobs' runs (no webhook_url: dbt Cloud has nowhere to deliver)",
+    ]);
     expect(link.change.after_sensitive).toEqual({ api_key: true });
   });
 
@@ -101,6 +104,7 @@ describe('dbt Cloud end to end', () => {
     expect(state.resources['dbt_cloud.main'].computed).toEqual({
       account_name: 'Acme Analytics',
       host: server.url,
+      webhook: { mode: 'poll', reason: 'no webhook_url: dbt Cloud has nowhere to deliver', job_ids: [] },
     });
     expect(state.resources['sync.users_to_crm'].computed.dbt_cloud_job).toEqual({
       id: 42,
