@@ -82,7 +82,10 @@ describe('plan', () => {
   it('names the account and each sync’s job and project', async () => {
     const p = await plan(workspace(cloudSync('a', 42), cloudSync('b', 50)), null);
     expect(errors(p)).toEqual([]);
-    expect(change(p, 'dbt_cloud.main').computed).toEqual({ account_name: 'Acme Analytics' });
+    expect(change(p, 'dbt_cloud.main').computed).toEqual({
+      account_name: 'Acme Analytics',
+      webhook: { mode: 'poll', reason: 'no webhook_url: dbt Cloud has nowhere to deliver', job_ids: [] },
+    });
     expect(change(p, 'sync.b').computed).toMatchObject({
       dbt_cloud_job: { id: 50, name: 'Finance daily', project: 'Finance', state: 'active' },
     });
