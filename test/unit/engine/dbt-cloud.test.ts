@@ -92,6 +92,7 @@ describe('plan', () => {
     const json = toJsonPlan(p);
     expect(json.resource_changes.find((c) => c.address === 'dbt_cloud.main')!.notes).toEqual([
       'dbt Cloud account 1234: "Acme Analytics"',
+      "triggers: polling the jobs' runs (no webhook_url: dbt Cloud has nowhere to deliver)",
     ]);
     const human = renderHuman(p, { color: false });
     expect(human).toContain(
