@@ -247,26 +247,54 @@ export class LocalBackend implements StateBackend {
     this.journal = undefined;
   }
 
+  /**
+   * The lock file appears whole or not at all: it is written and synced under a name of this process's
+   * own, then hard-linked to the lock path (link fails with EEXIST when another holder is there). A
+   * process killed between creating and writing the file (kill -9 on a loaded machine) would otherwise
+   * leave an empty lock that names no holder, which nobody could judge stale.
+   */
   private tryCreateLock(info: LockInfo): boolean {
-    let fd: number;
-    try {
-      fd = fs.openSync(this.lockPath, 'wx');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
-    }
+    const pending = `${this.lockPath}.new-${process.pid}`;
+    const fd = fs.openSync(pending, 'w');
     try {
       writeAll(fd, Buffer.from(JSON.stringify(info, null, 2) + '\n', 'utf8'));
       fs.fsyncSync(fd);
-    } catch (err) {
-      // A lock nobody can identify would block everyone: take it back.
+    } finally {
       fs.closeSync(fd);
-      fs.rmSync(this.lockPath, { force: true });
-      throw err;
     }
-    fs.closeSync(fd);
+    try {
+      fs.linkSync(pending, this.lockPath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      fs.rmSync(pending, { force: true });
+      this.removeDeadPendingLocks();
+    }
     fsyncDir(dirname(this.lockPath));
     return true;
+  }
+
+  /** Pending lock files of processes killed before they linked theirs (`<lock>.new-<pid>`, pid gone). */
+  private removeDeadPendingLocks(): void {
+    const dir = dirname(this.lockPath);
+    const prefix = `${this.lockPath.slice(dir.length + 1)}.new-`;
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue;
+      const pid = Number(name.slice(prefix.length));
+      if (!Number.isInteger(pid) || pid === process.pid) continue;
+      try {
+        process.kill(pid, 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(`${dir}/${name}`, { force: true });
+      }
+    }
   }
 
   /**
