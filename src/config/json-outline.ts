@@ -6,6 +6,8 @@
  * only when a message needs a deeper position (see config-file.ts).
  */
 
+import { stringEnd } from '../input/json-limits';
+
 /** Offsets of one member: its key (the opening quote) and its value (first character). */
 export interface MemberOffsets {
   key: number;
@@ -22,7 +24,6 @@ export interface JsonOutline {
 }
 
 const QUOTE = 34;
-const BACKSLASH = 92;
 const COLON = 58;
 const COMMA = 44;
 const OPEN_BRACE = 123;
@@ -58,21 +59,16 @@ export function outlineJson(text: string): JsonOutline {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i;
-      let end = text.indexOf('"', i + 1);
-      let escaped = false;
-      for (;;) {
-        let slashes = 0;
-        for (let b = end - 1; text.charCodeAt(b) === BACKSLASH; b--) slashes++;
-        if (slashes > 0) escaped = true;
-        if (slashes % 2 === 0) break;
-        end = text.indexOf('"', end + 1);
-      }
-      i = end + 1;
+      i = stringEnd(text, start) + 1;
       if (expectKey) {
         expectKey = false;
         if (top?.members !== undefined) {
           const raw = text.slice(start, i);
-          pendingKey = { name: escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1), offset: start };
+          // Any escape (a newline, \u0041, a quote) needs JSON's decoding; a plain key is its own text.
+          pendingKey = {
+            name: raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1),
+            offset: start,
+          };
         }
       } else valueStarts(start);
       continue;

@@ -130,7 +130,7 @@ function scan(
 }
 
 /** Index of the quote closing the string opened at `open` (the text's end when it is unterminated). */
-function stringEnd(text: string, open: number): number {
+export function stringEnd(text: string, open: number): number {
   let i = open;
   for (;;) {
     const q = text.indexOf('"', i + 1);

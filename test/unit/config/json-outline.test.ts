@@ -58,4 +58,9 @@ describe('json outline', () => {
     expect((file as ConfigFile).outline).toBeUndefined();
     expect(diagnostics.map((d) => d.summary)).toEqual(['duplicate key "a"']);
   });
+
+  it('decodes a key holding an escape that is not before a quote', () => {
+    const outline = outlineJson('{ "models": { "a\\u0041": {}, "b\\n": {}, "c\\"": {} } }');
+    expect([...outline.root!.get('models')!.members!.keys()]).toEqual(['aA', 'b\n', 'c"']);
+  });
 });
