@@ -367,6 +367,9 @@ describe('backflow agent end to end', () => {
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      // The agent keeps firing while the page loads: the runs it shows lie between what the
+      // API listed just before and just after.
+      const apiBefore = await runsOf(second, DASH_TOKEN);
       await page.goto(`${second.url}/?token=${DASH_TOKEN}`);
       await page.waitForSelector('body[data-ready="1"]');
       const syncRows = await page.$$eval('#syncs tbody tr', (trs) =>
@@ -400,7 +403,12 @@ describe('backflow agent end to end', () => {
       const runs = await page.$$eval('#runs tbody tr', (trs) =>
         trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
       );
-      const api = await runsOf(second, DASH_TOKEN);
+      const apiAfter = await runsOf(second, DASH_TOKEN);
+      const shown = new Set(runs.map((r) => r[0]));
+      expect(apiBefore.filter((x) => !shown.has(x.runId))).toEqual([]);
+      const known = new Set(apiAfter.map((x) => x.runId));
+      expect(runs.filter((r) => !known.has(r[0]))).toEqual([]);
+      const api = apiAfter.filter((x) => shown.has(x.runId));
       expect(runs).toHaveLength(api.length);
       const users = runs.find((r) => r[1] === 'users_to_crm')!;
       // run, sync, status, trigger, started, added, changed, removed, rejected, duration
