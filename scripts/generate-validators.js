@@ -13,11 +13,11 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
+const { ROOT, writeOrCheck } = require('./generated-file');
 const Ajv = require('ajv').default;
 const standaloneCode = require('ajv/dist/standalone').default;
 const addFormats = require('ajv-formats').default;
 
-const ROOT = path.resolve(__dirname, '..');
 const SCHEMA_DIR = path.join(ROOT, 'schemas');
 const OUT_FILE = path.join(ROOT, 'src', 'config', 'generated', 'config-validator.ts');
 const ROOT_SCHEMA = 'config.schema.json';
@@ -61,24 +61,7 @@ function generate() {
 }
 
 function main() {
-  const check = process.argv.includes('--check');
-  const fresh = generate();
-  const relative = path.relative(ROOT, OUT_FILE);
-  if (check) {
-    const current = fs.existsSync(OUT_FILE) ? fs.readFileSync(OUT_FILE, 'utf8') : '';
-    if (current !== fresh) {
-      console.error(
-        `${relative} is stale: it does not match schemas/*.schema.json.\n` +
-          'Run `npm run generate:types` and commit the result.',
-      );
-      process.exit(1);
-    }
-    console.log(`${relative} is up to date.`);
-    return;
-  }
-  fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
-  fs.writeFileSync(OUT_FILE, fresh);
-  console.log(`wrote ${relative}`);
+  writeOrCheck(OUT_FILE, generate());
 }
 
 main();

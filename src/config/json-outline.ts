@@ -6,7 +6,7 @@
  * only when a message needs a deeper position (see config-file.ts).
  */
 
-import { stringEnd } from '../input/json-limits';
+import { JSON_CHAR, stringEnd } from '../input/json-limits';
 
 /** Offsets of one member: its key (the opening quote) and its value (first character). */
 export interface MemberOffsets {
@@ -23,13 +23,7 @@ export interface JsonOutline {
   root?: Map<string, MemberOffsets>;
 }
 
-const QUOTE = 34;
-const COLON = 58;
-const COMMA = 44;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
+const { QUOTE, COLON, COMMA, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
 
 interface Container {
   object: boolean;

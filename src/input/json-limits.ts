@@ -19,13 +19,18 @@ export interface JsonTextProblem {
   message: string;
 }
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
+/** Character codes of JSON's structural characters, for the one-pass scanners here and in config/. */
+export const JSON_CHAR = {
+  QUOTE: 34,
+  BACKSLASH: 92,
+  COMMA: 44,
+  COLON: 58,
+  OPEN_BRACE: 123,
+  CLOSE_BRACE: 125,
+  OPEN_BRACKET: 91,
+  CLOSE_BRACKET: 93,
+} as const;
+const { QUOTE, BACKSLASH, COMMA, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
 
 /**
  * Where `text` first opens more than `maxDepth` nested objects or arrays; undefined when it does not. Safe on
