@@ -11,7 +11,13 @@ import { advisoryHolders, readLockRow, workspaceLockKey } from '../../src/state/
 import { pgTables } from '../../src/state/pg-schema';
 import type { StateFile } from '../../src/state/types';
 import { runCli, type CliResult } from '../helpers/cli';
-import { createTestDatabase, uniqueName, type TestDatabase, type TestRole } from '../helpers/pg';
+import {
+  createTestDatabase,
+  seedAnalyticsTable,
+  uniqueName,
+  type TestDatabase,
+  type TestRole,
+} from '../helpers/pg';
 import { SECRETS, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
 
 const PROCESSES = 20;
@@ -57,14 +63,7 @@ function config(workspace: string): Record<string, unknown> {
 beforeAll(async () => {
   db = await createTestDatabase('e2e_concurrency');
   role = await db.createRole({ password: SECRETS.WAREHOUSE_PASSWORD });
-  await db.query(`
-    create schema analytics;
-    create table analytics.t (id bigint primary key, v text);
-    insert into analytics.t select g, 'v' || g from generate_series(1, 100) g;
-    grant usage on schema analytics to "${role.name}";
-    grant select on all tables in schema analytics to "${role.name}";
-    grant create, temporary on database "${db.name}" to "${role.name}";
-  `);
+  await seedAnalyticsTable(db, role, 100);
   admin = new Client({ connectionString: db.url });
   await admin.connect();
 });

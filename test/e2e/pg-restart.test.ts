@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PgBackend } from '../../src/state/pg-backend';
 import { runCli, startCli, expectNoErrorOutput } from '../helpers/cli';
-import { createTestDatabase, type TestDatabase, type TestRole } from '../helpers/pg';
+import { createTestDatabase, seedAnalyticsTable, type TestDatabase, type TestRole } from '../helpers/pg';
 import { startPostgres } from '../helpers/postgres-server';
 import { SECRETS, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
 import { refused, waitFor } from '../helpers/wait';
@@ -24,14 +24,7 @@ let stateServer: Awaited<ReturnType<typeof startPostgres>>;
 beforeAll(async () => {
   [db, stateServer] = await Promise.all([createTestDatabase('e2e_pg_restart'), startPostgres()]);
   role = await db.createRole({ password: SECRETS.WAREHOUSE_PASSWORD });
-  await db.query(`
-    create schema analytics;
-    create table analytics.t (id bigint primary key, v text);
-    insert into analytics.t select g, 'v' || g from generate_series(1, 100) g;
-    grant usage on schema analytics to "${role.name}";
-    grant select on all tables in schema analytics to "${role.name}";
-    grant create, temporary on database "${db.name}" to "${role.name}";
-  `);
+  await seedAnalyticsTable(db, role, 100);
 });
 
 afterAll(async () => {

@@ -9,7 +9,13 @@ import { Client } from 'pg';
 import { PgBackend } from '../../src/state/pg-backend';
 import { pgTables } from '../../src/state/pg-schema';
 import { runCli, type CliResult, expectNoErrorOutput } from '../helpers/cli';
-import { createTestDatabase, uniqueName, type TestDatabase, type TestRole } from '../helpers/pg';
+import {
+  createTestDatabase,
+  seedAnalyticsTable,
+  uniqueName,
+  type TestDatabase,
+  type TestRole,
+} from '../helpers/pg';
 import { SECRETS, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
 import { waitFor } from '../helpers/wait';
 
@@ -45,14 +51,7 @@ function config(url: string, workspace = 'prod'): Record<string, unknown> {
 beforeAll(async () => {
   db = await createTestDatabase('e2e_pg_workflow');
   role = await db.createRole({ password: SECRETS.WAREHOUSE_PASSWORD });
-  await db.query(`
-    create schema analytics;
-    create table analytics.t (id bigint primary key, v text);
-    insert into analytics.t select g, 'v' || g from generate_series(1, 10) g;
-    grant usage on schema analytics to "${role.name}";
-    grant select on all tables in schema analytics to "${role.name}";
-    grant create, temporary on database "${db.name}" to "${role.name}";
-  `);
+  await seedAnalyticsTable(db, role, 10);
   admin = new Client({ connectionString: db.url });
   await admin.connect();
   dir = scratchDir('backflow-pg-workflow-');

@@ -17,7 +17,7 @@ import { workspaceLockKey, advisoryHolders } from '../../src/state/pg-lock';
 import { pgTables } from '../../src/state/pg-schema';
 import { parseState } from '../../src/state/state';
 import { runCli, startCli, expectNoErrorOutput } from './cli';
-import { createTestDatabase, uniqueName, type TestDatabase, type TestRole } from './pg';
+import { createTestDatabase, seedAnalyticsTable, uniqueName, type TestDatabase, type TestRole } from './pg';
 import { SECRETS, scratchDir, sourceConfig, writeConfig } from './workspace';
 import { waitFor } from './wait';
 
@@ -85,14 +85,7 @@ export function describeCrashConvergence({ backend, kills: defaultKills }: Crash
   beforeAll(async () => {
     db = await createTestDatabase(`e2e_crash_${backend}`);
     role = await db.createRole({ password: SECRETS.WAREHOUSE_PASSWORD });
-    await db.query(`
-      create schema analytics;
-      create table analytics.t (id bigint primary key, v text);
-      insert into analytics.t select g, 'v' || g from generate_series(1, 100) g;
-      grant usage on schema analytics to "${role.name}";
-      grant select on all tables in schema analytics to "${role.name}";
-      grant create, temporary on database "${db.name}" to "${role.name}";
-    `);
+    await seedAnalyticsTable(db, role, 100);
     admin = new Client({ connectionString: db.url });
     await admin.connect();
     dir = scratchDir(`backflow-crash-${backend}-`);

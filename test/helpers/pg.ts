@@ -165,3 +165,18 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
 
   return { url, name, settings, query, createRole, createLeastPrivilegedRole, drop };
 }
+
+/**
+ * The small warehouse most end-to-end tests sync from: `analytics.t(id bigint primary key, v text)` with
+ * rows 1..`rows`, readable by `role`, which may also create Backflow's own schema and temp tables.
+ */
+export async function seedAnalyticsTable(db: TestDatabase, role: TestRole, rows: number): Promise<void> {
+  await db.query(`
+    create schema analytics;
+    create table analytics.t (id bigint primary key, v text);
+    insert into analytics.t select g, 'v' || g from generate_series(1, ${Math.trunc(rows)}) g;
+    grant usage on schema analytics to ${quoteIdent(role.name)};
+    grant select on all tables in schema analytics to ${quoteIdent(role.name)};
+    grant create, temporary on database ${quoteIdent(db.name)} to ${quoteIdent(role.name)};
+  `);
+}

@@ -13,7 +13,13 @@ import { PgBackend } from '../../../src/state/pg-backend';
 import { advisoryHolders, workspaceLockKey } from '../../../src/state/pg-lock';
 import { parseState } from '../../../src/state/state';
 import { runCli, startCli } from '../../helpers/cli';
-import { createTestDatabase, uniqueName, type TestDatabase, type TestRole } from '../../helpers/pg';
+import {
+  createTestDatabase,
+  seedAnalyticsTable,
+  uniqueName,
+  type TestDatabase,
+  type TestRole,
+} from '../../helpers/pg';
 import { SECRETS, scratchDir, sourceConfig, writeConfig } from '../../helpers/workspace';
 
 const ROUNDS = Number(process.env.BACKFLOW_KILL_ROUNDS ?? 50);
@@ -24,14 +30,7 @@ let role: TestRole;
 beforeAll(async () => {
   db = await createTestDatabase('attack_signals');
   role = await db.createRole({ password: SECRETS.WAREHOUSE_PASSWORD });
-  await db.query(`
-    create schema analytics;
-    create table analytics.t (id bigint primary key, v text);
-    insert into analytics.t select g, 'v' || g from generate_series(1, 50) g;
-    grant usage on schema analytics to "${role.name}";
-    grant select on all tables in schema analytics to "${role.name}";
-    grant create, temporary on database "${db.name}" to "${role.name}";
-  `);
+  await seedAnalyticsTable(db, role, 50);
 });
 
 afterAll(async () => {
