@@ -6,8 +6,8 @@
  * input it writes so tests count losses and duplicates.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLoopback, readBody } from '../shared/http';
 
 export const MAX_INPUTS = 100;
 
@@ -101,15 +101,6 @@ export const DEFAULT_SCHEMAS: Record<string, Record<string, PropertyDefinition>>
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 interface Input {
   id?: unknown;
   idProperty?: unknown;
@@ -162,9 +153,7 @@ function propertyProblems(
 export async function startHubspotServer(
   options: HubspotServerOptions = { tokens: ['pat-test'] },
 ): Promise<HubspotServer> {
-  const sockets = new Set<Socket>();
   let nextId = 1001;
-  let busy = 0;
   let windowStart = Date.now();
   let windowCount = 0;
   let dayCount = 0;
@@ -179,9 +168,7 @@ export async function startHubspotServer(
     maxInputs: 0,
     faults: [],
     options,
-    async idle() {
-      while (busy > 0) await new Promise((r) => setTimeout(r, 10));
-    },
+    idle: () => http.idle(),
     find(type, property, value) {
       const want = property === 'email' ? value.toLowerCase() : value;
       for (const o of state.objects.get(type)?.values() ?? []) {
@@ -202,10 +189,7 @@ export async function startHubspotServer(
       windowCount = 0;
       dayCount = 0;
     },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => http.close(),
   };
   const schemas = () => options.schemas ?? DEFAULT_SCHEMAS;
   const maxPerWindow = () => options.maxPerWindow ?? 100;
@@ -456,17 +440,7 @@ export async function startHubspotServer(
     });
   };
 
-  const server: Server = createServer((req, res) => {
-    busy += 1;
-    handle(req, res)
-      .catch(() => res.destroy())
-      .finally(() => (busy -= 1));
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await listenLoopback(handle);
+  state.url = http.url;
   return state;
 }

@@ -3,8 +3,8 @@
  * edge answers it (see README.md here for sources and what is left out). Logs every event it accepts,
  * de-duplicates on (write key, messageId) like Segment, so tests count losses and duplicates.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerJson as answer, listenLoopback, readBody } from '../shared/http';
 
 export const MAX_REQUEST_BYTES = 500 * 1024;
 export const MAX_EVENT_BYTES = 32 * 1024;
@@ -67,15 +67,6 @@ export interface SegmentServer {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /** The write key: Basic auth user name, or `writeKey` in the body (both are accepted by Segment). */
 function writeKeyOf(req: IncomingMessage, body: unknown): string | undefined {
   const auth = req.headers.authorization ?? '';
@@ -103,8 +94,6 @@ function problemOf(e: SegmentEvent): string | undefined {
 export async function startSegmentServer(
   options: SegmentServerOptions = { writeKeys: ['wk_test'] },
 ): Promise<SegmentServer> {
-  const sockets = new Set<Socket>();
-  let busy = 0;
   const state: SegmentServer = {
     url: '',
     events: [],
@@ -116,9 +105,7 @@ export async function startSegmentServer(
     bodySizes: [],
     faults: [],
     options,
-    async idle() {
-      while (busy > 0) await new Promise((r) => setTimeout(r, 10));
-    },
+    idle: () => http.idle(),
     profiles() {
       const out = new Map<string, Record<string, unknown>>();
       for (const e of state.events) {
@@ -137,21 +124,9 @@ export async function startSegmentServer(
       state.bodySizes.length = 0;
       state.faults.length = 0;
     },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => http.close(),
   };
 
-  const answer = (
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
-  };
   const badRequest = (res: ServerResponse, message: string) =>
     answer(res, 400, { code: 'invalid_request', message });
 
@@ -177,64 +152,54 @@ export async function startSegmentServer(
     }
   };
 
-  const server: Server = createServer((req, res) => {
-    busy += 1;
-    void (async () => {
-      state.requests += 1;
-      const raw = await readBody(req);
-      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/v1/batch') {
-        return answer(res, 404, { code: 'not_found', message: 'Not Found' });
+  const http = await listenLoopback(async (req: IncomingMessage, res: ServerResponse) => {
+    state.requests += 1;
+    const raw = await readBody(req);
+    if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/v1/batch') {
+      return answer(res, 404, { code: 'not_found', message: 'Not Found' });
+    }
+    const fault = state.faults.shift();
+    if (fault && 'dropConnection' in fault) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault && 'status' in fault) {
+      return answer(
+        res,
+        fault.status,
+        fault.body ?? { code: 'injected', message: `injected ${fault.status}` },
+        {
+          ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
+        },
+      );
+    }
+    if (fault && 'stallMs' in fault) await new Promise((r) => setTimeout(r, fault.stallMs));
+    if (raw.length > MAX_REQUEST_BYTES) {
+      return badRequest(res, `request is ${raw.length} bytes; the batch endpoint accepts at most 500KB`);
+    }
+    let body: { batch?: unknown };
+    try {
+      body = JSON.parse(raw.toString('utf8')) as { batch?: unknown };
+    } catch {
+      return badRequest(res, 'Invalid JSON');
+    }
+    const key = writeKeyOf(req, body);
+    if (key === undefined) return badRequest(res, 'missing write key');
+    if (!Array.isArray(body.batch)) return badRequest(res, 'batch must be an array of events');
+    if (body.batch.length > MAX_EVENTS) {
+      return badRequest(res, `batch has ${body.batch.length} events; at most ${MAX_EVENTS}`);
+    }
+    for (const e of body.batch as unknown[]) {
+      const size = Buffer.byteLength(JSON.stringify(e));
+      if (size > MAX_EVENT_BYTES) {
+        return badRequest(res, `an event is ${size} bytes; at most 32KB per event`);
       }
-      const fault = state.faults.shift();
-      if (fault && 'dropConnection' in fault) {
-        req.socket.destroy();
-        return;
-      }
-      if (fault && 'status' in fault) {
-        return answer(
-          res,
-          fault.status,
-          fault.body ?? { code: 'injected', message: `injected ${fault.status}` },
-          {
-            ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
-          },
-        );
-      }
-      if (fault && 'stallMs' in fault) await new Promise((r) => setTimeout(r, fault.stallMs));
-      if (raw.length > MAX_REQUEST_BYTES) {
-        return badRequest(res, `request is ${raw.length} bytes; the batch endpoint accepts at most 500KB`);
-      }
-      let body: { batch?: unknown };
-      try {
-        body = JSON.parse(raw.toString('utf8')) as { batch?: unknown };
-      } catch {
-        return badRequest(res, 'Invalid JSON');
-      }
-      const key = writeKeyOf(req, body);
-      if (key === undefined) return badRequest(res, 'missing write key');
-      if (!Array.isArray(body.batch)) return badRequest(res, 'batch must be an array of events');
-      if (body.batch.length > MAX_EVENTS) {
-        return badRequest(res, `batch has ${body.batch.length} events; at most ${MAX_EVENTS}`);
-      }
-      for (const e of body.batch as unknown[]) {
-        const size = Buffer.byteLength(JSON.stringify(e));
-        if (size > MAX_EVENT_BYTES) {
-          return badRequest(res, `an event is ${size} bytes; at most 32KB per event`);
-        }
-      }
-      state.bodySizes.push(raw.length);
-      accept(key, body.batch as SegmentEvent[]);
-      if (fault && 'malformed' in fault) return answer(res, 200, '{"succ');
-      return answer(res, 200, { success: true });
-    })()
-      .catch(() => res.destroy())
-      .finally(() => (busy -= 1));
+    }
+    state.bodySizes.push(raw.length);
+    accept(key, body.batch as SegmentEvent[]);
+    if (fault && 'malformed' in fault) return answer(res, 200, '{"succ');
+    return answer(res, 200, { success: true });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.url = http.url;
   return state;
 }

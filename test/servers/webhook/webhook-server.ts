@@ -7,8 +7,8 @@
  * a malformed body, a stall past the client's timeout, a dropped connection, or per-record rejections.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerJson as answer, listenLoopback, readBody } from '../shared/http';
 
 export interface ReceivedRecord {
   id: string;
@@ -54,21 +54,6 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too_large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) over = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? 'too_large' : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 export async function startWebhookServer(options: WebhookServerOptions = {}): Promise<WebhookServer> {
   const state: WebhookServer = {
     url: '',
@@ -95,21 +80,10 @@ export async function startWebhookServer(options: WebhookServerOptions = {}): Pr
       state.badSignatures = 0;
       state.faults.length = 0;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-  const sockets = new Set<import('node:net').Socket>();
-
-  const answer = (
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    close: () => http.close(),
   };
 
-  const server: Server = createServer(async (req, res) => {
+  const http = await listenLoopback(async (req: IncomingMessage, res: ServerResponse) => {
     state.requests += 1;
     if (req.method !== 'POST') return answer(res, 405, { error: 'POST only' });
     const body = await readBody(req, options.maxBodyBytes ?? 5 * 1024 * 1024);
@@ -160,16 +134,6 @@ export async function startWebhookServer(options: WebhookServerOptions = {}): Pr
     if (fault && 'malformed' in fault) return answer(res, 200, '{"results": [');
     return answer(res, 200, { results });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  const close = state.close;
-  state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await close();
-  };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  state.url = `${http.url}/hook`;
   return state;
 }
