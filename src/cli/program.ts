@@ -108,6 +108,10 @@ const graphCommand = lazy(
   () => require('./commands/graph') as typeof import('./commands/graph'),
   'graphCommand',
 );
+const commentCommand = lazy(
+  () => require('./commands/comment') as typeof import('./commands/comment'),
+  'commentCommand',
+);
 const fmtCommand = lazy(() => require('./commands/fmt') as typeof import('./commands/fmt'), 'fmtCommand');
 
 export type Run = (code: Promise<number>) => void;
@@ -342,6 +346,16 @@ export function buildProgram(run: Run): Command {
     .option('--check', 'write nothing; exit 3 when a file needs formatting')
     .option('--diff', 'print the changes as a unified diff')
     .action((_o, cmd: Command) => run(fmtCommand(flagsOf(cmd))));
+
+  program
+    .command('comment')
+    .description(
+      "post `plan --format markdown` output on the pull request (GitHub Actions) or merge request (GitLab CI), updating each workspace's earlier comment",
+    )
+    .argument('<file>', 'what `backflow plan --format markdown` wrote')
+    .option('--platform <name>', 'github or gitlab (default: the CI this runs in)')
+    .option('--pr <number>', 'the pull (merge) request (default: the one the CI run is for)')
+    .action((file: string, _o, cmd: Command) => run(commentCommand(file, flagsOf(cmd))));
 
   program
     .command('completion')

@@ -4,7 +4,7 @@
  */
 import parseMs from 'parse-duration';
 import type { DesiredState } from '../config/desired';
-import { loadDesired, loadWorkspaces } from './load-workspaces';
+import { loadDesired, loadWorkspaces, type StackDesired } from './load-workspaces';
 import { UserError } from '../errors';
 import { watchSignals } from './signals';
 import { Connections } from '../engine/connections';
@@ -51,10 +51,11 @@ export interface EachOptions {
 export async function forEachWorkspace(
   opts: GlobalOptions,
   each: EachOptions,
-  fn: (desired: DesiredState, stack: string | undefined) => Promise<number>,
+  fn: (desired: DesiredState, stack: string | undefined, count: number) => Promise<number>,
+  loaded?: StackDesired[],
 ): Promise<number> {
-  const all = await loadWorkspaces(opts);
-  if (all.length === 1 && all[0].stack === undefined) return fn(all[0].desired, undefined);
+  const all = loaded ?? (await loadWorkspaces(opts));
+  if (all.length === 1 && all[0].stack === undefined) return fn(all[0].desired, undefined, 1);
   if (each.onlyOne !== undefined && all.length > 1)
     throw new UserError(
       each.onlyOne,
@@ -66,7 +67,7 @@ export async function forEachWorkspace(
     header.write(`${i > 0 ? '\n' : ''}Stack: ${stack}\n\n`);
     let code: number;
     try {
-      code = await fn(desired, stack);
+      code = await fn(desired, stack, all.length);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       printError(err, each.color);

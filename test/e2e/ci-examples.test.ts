@@ -1,21 +1,32 @@
 /**
- * The CI examples in examples/github-actions and examples/gitlab-ci work as written: every backflow
- * command they run exists with the flags they pass (checked against `backflow <cmd> --help`), and their
- * scripts run for real here — the plan step through bash with `npx backflow` pointing at this checkout,
- * the GitHub comment script against a stand-in for the GitHub client, the GitLab note script against a
- * local stand-in for the GitLab API — creating the comment once and updating it in place after that.
+ * The CI examples in examples/github-actions and examples/gitlab-ci, run as written against a cdktf app
+ * with two stacks: every `run:` step (every GitLab `script:`) goes through bash with `npx backflow`
+ * pointing at this checkout, against loopback stand-ins for the GitHub and GitLab REST APIs that record
+ * each comment created or updated. The `uses:` steps are played by the test: checkout is the work folder,
+ * setup-node and `npm ci` are this checkout's, upload/download-artifact copy files through a folder.
+ * What must hold: one comment per stack, updated in place, naming the commit, the run and the workspace;
+ * exit code 2 never fails a job; apply on merge applies exactly the reviewed plan and refuses a stale one.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { MARKDOWN_MARKER } from '../../src/render/markdown';
+import { markdownMarker } from '../../src/render/markdown';
 import { BIN, ROOT, cliEnv, runCli } from '../helpers/cli';
-import { writeConfig } from '../helpers/workspace';
 
 const execFileAsync = promisify(execFile);
 const EXAMPLES = join(ROOT, 'examples');
@@ -24,247 +35,521 @@ const githubPlan = read('github-actions/plan.yml');
 const githubApply = read('github-actions/apply.yml');
 const gitlab = read('gitlab-ci/.gitlab-ci.yml');
 
+/** A recording stand-in for a REST API: `routes` answer `METHOD /path` (query kept apart). */
+async function fakeApi(
+  routes: (method: string, path: string, query: URLSearchParams, body: any) => unknown,
+): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let text = '';
+    req.on('data', (d) => (text += d));
+    req.on('end', () => {
+      const u = new URL(req.url!, 'http://x');
+      const auth = String(req.headers.authorization ?? req.headers['private-token'] ?? '');
+      requests.push(`${req.method} ${u.pathname}${u.search} ${auth}`);
+      try {
+        const out = routes(req.method!, u.pathname, u.searchParams, text ? JSON.parse(text) : undefined);
+        if (out === undefined) {
+          res.statusCode = 404;
+          res.end('{"message":"Not Found"}');
+        } else if (Buffer.isBuffer(out)) {
+          res.setHeader('content-type', 'application/zip');
+          res.end(out);
+        } else {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(out));
+        }
+      } catch (err) {
+        res.statusCode = 500;
+        res.end(String(err));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** The cdktf app: one webhook destination per stack, read from stacks.json (what a commit changes). */
+function writeApp(dir: string): void {
+  writeFileSync(
+    join(dir, 'app.js'),
+    `const { App, TerraformStack } = require(${JSON.stringify(join(ROOT, 'node_modules', 'cdktf'))});
+const { Destination, Secret } = require(${JSON.stringify(join(ROOT, 'dist', 'constructs'))});
+const stacks = JSON.parse(require('fs').readFileSync('stacks.json', 'utf8'));
+const app = new App({ skipValidation: true });
+for (const [name, s] of Object.entries(stacks)) {
+  const stack = new TerraformStack(app, name);
+  for (const [id, url] of Object.entries(s))
+    new Destination(stack, id, { type: 'webhook', url, headers: { Authorization: Secret.env('CRM_TOKEN') } });
+}
+app.synth();
+`,
+  );
+  writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ language: 'javascript', app: 'node app.js' }));
+}
+
+function commit(dir: string, stacks: Record<string, Record<string, unknown>>): void {
+  writeFileSync(join(dir, 'stacks.json'), JSON.stringify(stacks));
+}
+
+/** `${{ … }}` in a step's `env:` or `with:`, from what this run knows; anything else fails the test. */
+function expr(value: unknown, known: Record<string, string>): string {
+  return String(value).replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, e: string) => {
+    if (e.startsWith('secrets.')) return known[e] ?? '';
+    if (!(e in known)) throw new Error(`the test does not know \${{ ${e} }}`);
+    return known[e];
+  });
+}
+
+/** A step's `if:`, for the forms the examples use: always(), steps.ID.outputs.NAME, ==, !=, &&, ||. */
+function condition(
+  text: string | undefined,
+  outputs: Record<string, Record<string, string>>,
+  failed: boolean,
+): boolean {
+  if (text === undefined) return !failed;
+  const js = text
+    .replace(/always\(\)/g, 'true')
+    .replace(/steps\.([\w-]+)\.outputs\.([\w-]+)/g, (_, s, o) => JSON.stringify(outputs[s]?.[o] ?? ''))
+    .replace(/github\.event\.pull_request\.merged/g, 'true')
+    .replace(/==/g, '===')
+    .replace(/!=/g, '!==')
+    .replace(/!===/g, '!==');
+  const ok = new Function(`return (${js});`)() as boolean;
+  return text.includes('always()') ? ok : ok && !failed;
+}
+
+interface JobRun {
+  failed: boolean;
+  outputs: Record<string, Record<string, string>>;
+  logs: string;
+}
+
 /** Every shell script of the three files. */
 function scripts(): string[] {
   const steps = [githubPlan, githubApply].flatMap((w) =>
     Object.values(w.jobs).flatMap((job: any) => job.steps as any[]),
   );
-  const gitlabJobs = Object.values(gitlab).filter((v: any) => v && typeof v === 'object' && 'script' in v);
+  const jobs = Object.values(gitlab).filter((v: any) => v && typeof v === 'object' && 'script' in v);
   return [
     ...steps.filter((s) => typeof s.run === 'string').map((s) => s.run as string),
-    ...gitlabJobs.flatMap((job: any) => job.script as string[]),
+    ...jobs.flatMap((job: any) => job.script as string[]),
   ];
 }
 
-/** `npx backflow plan --out plan.bin > plan.md` → [['plan'], ['--out']]: subcommands and flags as commander reads them. */
-function backflowCommands(): { command: string[]; flags: string[] }[] {
-  const out: { command: string[]; flags: string[] }[] = [];
+it('the examples run only backflow commands and flags that exist', async () => {
+  const used: { command: string; flags: string[] }[] = [];
   for (const line of scripts().flatMap((s) => s.split('\n'))) {
     const m = /npx backflow ([^>|;&]*)/.exec(line);
     if (!m) continue;
     const words = m[1].trim().split(/\s+/);
-    const command: string[] = [];
-    while (words.length > 0 && /^[a-z][a-z-]*$/.test(words[0])) command.push(words.shift()!);
-    const flags = words
-      .filter((w) => w.startsWith('-'))
-      .map((w) => w.split('=')[0])
-      .map((w) => (/^-[a-z][a-z-]+$/.test(w) ? '-' + w : w)); // -auto-approve, as argv.ts reads it
-    out.push({ command, flags });
+    used.push({
+      command: words[0],
+      flags: words.filter((w) => w.startsWith('-')).map((w) => w.split('=')[0]),
+    });
   }
-  return out;
-}
+  expect(used.map((u) => u.command).sort()).toEqual(['apply', 'apply', 'comment', 'comment', 'plan', 'plan']);
+  for (const { command, flags } of used) {
+    const help = await runCli([command, '--help'], { cwd: ROOT });
+    expect(help.code).toBe(0);
+    for (const flag of flags)
+      expect({ command, flag, known: help.stdout.includes(flag) }).toEqual({ command, flag, known: true });
+  }
+});
 
-describe('CI examples', () => {
-  it('run only backflow commands and flags that exist', async () => {
-    const commands = backflowCommands();
-    expect(commands.map((c) => c.command.join(' ')).sort()).toEqual(['apply', 'apply', 'plan', 'plan']);
-    const help = new Map<string, string>();
-    for (const { command, flags } of commands) {
-      const key = command.join(' ');
-      if (!help.has(key)) {
-        const r = await runCli([...command, '--help'], { cwd: ROOT });
-        expect(r.code).toBe(0);
-        help.set(key, r.stdout);
+describe('CI examples, run against a two-stack cdktf app', () => {
+  let work: string;
+  let bin: string;
+  const token = 'ghs_test_token_0123456789';
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'backflow-ci-'));
+    bin = join(work, 'bin');
+    mkdirSync(bin);
+    // `npx backflow` is this checkout's CLI.
+    writeFileSync(
+      join(bin, 'npx'),
+      `#!/bin/sh\n[ "$1" = backflow ] || { echo "npx: unexpected $*" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${BIN}" "$@"\n`,
+    );
+    chmodSync(join(bin, 'npx'), 0o755);
+  });
+
+  it('GitHub: a comment per stack updated in place, the reviewed plan applied on merge, a stale one refused', async () => {
+    const repo = join(work, 'gh');
+    mkdirSync(repo);
+    writeApp(repo);
+    const artifacts = join(work, 'gh-artifacts');
+    // The API: issue comments, and the plan workflow's successful runs by head commit.
+    const comments: { id: number; user: { type: string }; body: string }[] = [
+      { id: 1, user: { type: 'User' }, body: `${markdownMarker('production')}\nquoted by a person` },
+    ];
+    const planRuns: { id: number; head_sha: string }[] = [];
+    let nextId = 100;
+    const api = await fakeApi((method, path, query, body) => {
+      if (method === 'GET' && path === '/repos/acme/analytics/issues/7/comments')
+        return query.get('page') === '1' ? comments : [];
+      if (method === 'POST' && path === '/repos/acme/analytics/issues/7/comments') {
+        const c = { id: nextId++, user: { type: 'Bot' }, body: body.body };
+        comments.push(c);
+        return c;
       }
-      for (const flag of flags)
-        expect({ command: key, flag, known: help.get(key)!.includes(flag) }).toEqual({
-          command: key,
-          flag,
-          known: true,
-        });
-    }
-  });
-
-  it('plan on pull requests with a comment updated in place, apply on merge under the lock', () => {
-    expect(Object.keys(githubPlan.on)).toEqual(['pull_request']);
-    expect(githubPlan.permissions).toMatchObject({ 'pull-requests': 'write' });
-    const steps = githubPlan.jobs.plan.steps as any[];
-    const plan = steps.find((s) => s.id === 'plan').run as string;
-    expect(plan).toContain('npx backflow plan --format markdown --detailed-exitcode --out plan.bin');
-    const comment = steps.find((s) => s.uses?.startsWith('actions/github-script@'));
-    expect(comment.with.script).toContain(`const marker = '${MARKDOWN_MARKER}';`);
-    const fail = steps.at(-1);
-    expect(fail).toEqual({
-      name: 'Fail on plan errors only',
-      if: "steps.plan.outputs.exitcode == '1'",
-      run: 'exit 1',
+      const m = /^\/repos\/acme\/analytics\/issues\/comments\/(\d+)$/.exec(path);
+      if (method === 'PATCH' && m) {
+        const c = comments.find((x) => x.id === Number(m[1]))!;
+        c.body = body.body;
+        return c;
+      }
+      if (method === 'GET' && path === '/repos/acme/analytics/actions/workflows/backflow-plan.yml/runs') {
+        expect(query.get('status')).toBe('success');
+        return { workflow_runs: planRuns.filter((r) => r.head_sha === query.get('head_sha')).reverse() };
+      }
+      return undefined;
     });
 
-    expect(githubApply.on).toEqual({ push: { branches: ['main'] } });
-    expect(githubApply.concurrency).toEqual({ group: 'backflow-apply', 'cancel-in-progress': false });
-    expect(githubApply.jobs.apply.steps.at(-1).run).toBe(
-      'npx backflow apply -auto-approve --lock-timeout 10m',
-    );
-
-    expect(gitlab['backflow-plan'].script[0]).toContain('test "$code" -ne 1');
-    expect(gitlab['backflow-apply'].resource_group).toBe('backflow-production');
-    expect(readFileSync(join(EXAMPLES, 'gitlab-ci', 'mr-comment.js'), 'utf8')).toContain(
-      `const MARKER = '${MARKDOWN_MARKER}';`,
-    );
-  });
-
-  describe('scripts, run', () => {
-    let work: string;
-    let env: NodeJS.ProcessEnv;
-
-    beforeAll(() => {
-      work = mkdtempSync(join(tmpdir(), 'backflow-ci-'));
-      // `npx backflow` is this checkout's CLI.
-      const bin = join(work, 'bin');
-      mkdirSync(bin);
-      writeFileSync(
-        join(bin, 'npx'),
-        `#!/bin/sh\n[ "$1" = backflow ] || { echo "npx: unexpected $*" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${BIN}" "$@"\n`,
-      );
-      chmodSync(join(bin, 'npx'), 0o755);
-      env = cliEnv({ PATH: `${bin}:${process.env.PATH}`, CRM_TOKEN: 'tok-ci-secret' });
-      mkdirSync(join(work, 'examples', 'gitlab-ci'), { recursive: true });
-      symlinkSync(
-        join(EXAMPLES, 'gitlab-ci', 'mr-comment.js'),
-        join(work, 'examples', 'gitlab-ci', 'mr-comment.js'),
-      );
-    });
-
-    const destinations = (url: string): Record<string, unknown> => ({
-      destinations: { crm: { type: 'webhook', url, headers: { Authorization: { env: 'CRM_TOKEN' } } } },
-    });
-
-    /** The GitHub plan step through bash; returns the exit code it records. */
-    async function githubPlanStep(): Promise<string> {
-      const output = join(work, 'github-output');
-      writeFileSync(output, '');
-      const run = (githubPlan.jobs.plan.steps as any[]).find((s) => s.id === 'plan').run as string;
-      await execFileAsync('bash', ['-e', '-c', run], { cwd: work, env: { ...env, GITHUB_OUTPUT: output } });
-      return /^exitcode=(\d+)$/m.exec(readFileSync(output, 'utf8'))![1];
-    }
-
-    /** The github-script step, with a stand-in for the GitHub client holding the PR's comments. */
-    async function githubCommentStep(comments: any[], exitcode: string): Promise<void> {
-      const script = (githubPlan.jobs.plan.steps as any[]).find((s) =>
-        s.uses?.startsWith('actions/github-script'),
-      ).with.script as string;
-      let next = 1000;
-      const github = {
-        paginate: async (fn: (args: any) => Promise<{ data: any[] }>, args: any) => (await fn(args)).data,
-        rest: {
-          issues: {
-            listComments: async () => ({ data: comments.map((c) => ({ ...c })) }),
-            createComment: async ({ body }: any) => {
-              comments.push({ id: next++, user: { type: 'Bot' }, body });
-            },
-            updateComment: async ({ comment_id, body }: any) => {
-              comments.find((c) => c.id === comment_id).body = body;
-            },
-          },
-        },
+    let runId = 5000;
+    /** Runs one job of a workflow the way Actions does; returns whether it failed, and its outputs. */
+    async function job(workflow: any, name: string, sha: string, dir: string): Promise<JobRun> {
+      const id = ++runId;
+      const event = join(work, `event-${id}.json`);
+      writeFileSync(event, JSON.stringify({ pull_request: { number: 7, head: { sha }, merged: true } }));
+      const known: Record<string, string> = {
+        'github.token': token,
+        'github.event.pull_request.head.sha': sha,
+        'github.event.pull_request.merge_commit_sha': sha,
+        'github.event.pull_request.number': '7',
+        'secrets.CRM_TOKEN': 'tok-ci-secret-value',
       };
-      const context = { repo: { owner: 'acme', repo: 'analytics' }, issue: { number: 7 } };
-      const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
-      const cwd = process.cwd();
-      const saved = process.env.EXITCODE;
-      process.chdir(work);
-      process.env.EXITCODE = exitcode;
-      try {
-        await new AsyncFunction('require', 'github', 'context', script)(require, github, context);
-      } finally {
-        process.chdir(cwd);
-        if (saved === undefined) delete process.env.EXITCODE;
-        else process.env.EXITCODE = saved;
-      }
-    }
-
-    it('GitHub: comments the plan, updates that comment on the next push, and reports errors', async () => {
-      const person = { id: 1, user: { type: 'User' }, body: `${MARKDOWN_MARKER} quoted by a person` };
-      const comments: any[] = [person];
-
-      writeConfig(work, destinations('https://hooks.example.com/a'));
-      expect(await githubPlanStep()).toBe('2');
-      await githubCommentStep(comments, '2');
-      expect(comments).toHaveLength(2);
-      const ours = comments[1];
-      expect(ours.body.startsWith(`${MARKDOWN_MARKER}\n## Backflow plan`)).toBe(true);
-      expect(ours.body).toContain('**Plan: 1 to add, 0 to change, 0 to destroy.**');
-      expect(ours.body).not.toContain('tok-ci-secret');
-      expect(readFileSync(join(work, 'plan.bin'), 'utf8')).toContain('"backflow_plan"');
-
-      // A broken config: no plan, the error in the same comment, and the step records exit code 1.
-      writeConfig(work, { destinations: { crm: { type: 'webhook' } } });
-      expect(await githubPlanStep()).toBe('1');
-      await githubCommentStep(comments, '1');
-      expect(comments).toHaveLength(2);
-      expect(ours.body).toContain('`backflow plan` failed (exit code 1)');
-      expect(ours.body).toContain('missing required field "url"');
-      expect(person.body).toBe(`${MARKDOWN_MARKER} quoted by a person`);
-
-      // Merged: the apply step, then the next plan has nothing to do (exit 0), still in the one comment.
-      writeConfig(work, destinations('https://hooks.example.com/b'));
-      const applyRun = githubApply.jobs.apply.steps.at(-1).run as string;
-      const applied = await execFileAsync('bash', ['-e', '-c', applyRun], { cwd: work, env });
-      expect(applied.stdout).toContain('Apply complete! Resources: 1 added');
-      expect(await githubPlanStep()).toBe('0');
-      await githubCommentStep(comments, '0');
-      expect(comments).toHaveLength(2);
-      expect(ours.body).toContain('**No changes. Your infrastructure matches the configuration.**');
-    });
-
-    it('GitLab: the plan job posts a note, updates it, and fails only on plan errors', async () => {
-      const notes: { id: number; body: string; system: boolean }[] = [
-        { id: 1, body: 'looks good', system: false },
-      ];
-      const requests: string[] = [];
-      const server: Server = createServer((req, res) => {
-        let text = '';
-        req.on('data', (d) => (text += d));
-        req.on('end', () => {
-          requests.push(`${req.method} ${req.url} ${req.headers['private-token']}`);
-          res.setHeader('content-type', 'application/json');
-          if (req.method === 'GET') {
-            res.end(JSON.stringify(notes));
-          } else if (req.method === 'POST') {
-            notes.push({ id: 2 + notes.length, body: JSON.parse(text).body, system: false });
-            res.end(JSON.stringify(notes.at(-1)));
-          } else {
-            const id = Number(/notes\/(\d+)$/.exec(req.url!)![1]);
-            notes.find((n) => n.id === id)!.body = JSON.parse(text).body;
-            res.end(JSON.stringify({ id }));
+      const spec = workflow.jobs[name];
+      const jobEnv: Record<string, string> = {};
+      for (const [k, v] of Object.entries(spec.env ?? {})) jobEnv[k] = expr(v, known);
+      const outputs: Record<string, Record<string, string>> = {};
+      let failed = false;
+      let logs = '';
+      for (const step of spec.steps as any[]) {
+        if (!condition(step.if, outputs, failed)) continue;
+        for (const [sid, o] of Object.entries(outputs))
+          for (const [k, v] of Object.entries(o)) known[`steps.${sid}.outputs.${k}`] = v;
+        const withs: Record<string, string> = {};
+        for (const [k, v] of Object.entries(step.with ?? {})) withs[k] = expr(v, known);
+        if (step.uses?.startsWith('actions/checkout@') || step.uses?.startsWith('actions/setup-node@'))
+          continue;
+        if (step.run === 'npm ci') continue;
+        if (step.uses?.startsWith('actions/upload-artifact@')) {
+          const glob = new RegExp('^' + withs.path.replace(/\./g, '\\.').replace(/\*/g, '[^/]*') + '$');
+          const files = readdirSync(dir).filter((f) => glob.test(f));
+          if (files.length === 0 && withs['if-no-files-found'] === 'error') failed = true;
+          const into = join(artifacts, String(id), withs.name);
+          mkdirSync(into, { recursive: true });
+          for (const f of files) copyFileSync(join(dir, f), join(into, f));
+          planRuns.push({ id, head_sha: sha });
+          continue;
+        }
+        if (step.uses?.startsWith('actions/download-artifact@')) {
+          expect(withs['github-token']).toBe(token);
+          const from = join(artifacts, withs['run-id'], withs.name);
+          if (!existsSync(from)) {
+            failed = true;
+            continue;
           }
+          for (const f of readdirSync(from)) copyFileSync(join(from, f), join(dir, f));
+          continue;
+        }
+        if (step.uses !== undefined) throw new Error(`the test does not play ${step.uses}`);
+        const output = join(work, `output-${id}-${step.id ?? 'x'}`);
+        writeFileSync(output, '');
+        const stepEnv: Record<string, string> = {};
+        for (const [k, v] of Object.entries(step.env ?? {})) stepEnv[k] = expr(v, known);
+        const env = cliEnv({
+          PATH: `${bin}:${process.env.PATH}`,
+          GITHUB_ACTIONS: 'true',
+          GITHUB_API_URL: api.url,
+          GITHUB_SERVER_URL: 'https://github.com',
+          GITHUB_REPOSITORY: 'acme/analytics',
+          GITHUB_RUN_ID: String(id),
+          GITHUB_SHA: 'f'.repeat(40), // the test merge commit, which the comment must not name
+          GITHUB_EVENT_PATH: event,
+          GITHUB_OUTPUT: output,
+          ...jobEnv,
+          ...stepEnv,
         });
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const { port } = server.address() as AddressInfo;
-      const ci = {
-        ...env,
-        CI_API_V4_URL: `http://127.0.0.1:${port}/api/v4`,
-        CI_PROJECT_ID: 'acme/analytics',
-        CI_MERGE_REQUEST_IID: '7',
-        GITLAB_API_TOKEN: 'glpat-test',
-      };
-      const job = async (): Promise<number> => {
-        const script = (gitlab['backflow-plan'].script as string[]).join('\n');
-        return execFileAsync('bash', ['-e', '-c', script], { cwd: work, env: ci }).then(
-          () => 0,
-          (err: { code: number }) => err.code,
+        // Actions runs `run:` with `bash -e {0}`.
+        const r = await execFileAsync('bash', ['-e', '-c', step.run], { cwd: dir, env }).then(
+          (x) => ({ code: 0, out: x.stdout + x.stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => ({
+            code: e.code,
+            out: e.stdout + e.stderr,
+          }),
         );
-      };
-      try {
-        writeConfig(work, destinations('https://hooks.example.com/c'));
-        expect(await job()).toBe(0); // changes (exit 2) do not fail the job
-        expect(notes).toHaveLength(2);
-        expect(notes[1].body).toContain('**Plan: 0 to add, 1 to change, 0 to destroy.**');
-        writeConfig(work, { destinations: { crm: { type: 'webhook' } } });
-        expect(await job()).not.toBe(0); // errors do, after the note says why
-        expect(notes).toHaveLength(2);
-        expect(notes[1].body).toContain('`backflow plan` failed (exit code 1)');
-        expect(notes[0].body).toBe('looks good');
-        expect(requests[0]).toBe(
-          'GET /api/v4/projects/acme%2Fanalytics/merge_requests/7/notes?sort=asc&order_by=created_at&per_page=100&page=1 glpat-test',
-        );
-        expect(requests).toContain(
-          'PUT /api/v4/projects/acme%2Fanalytics/merge_requests/7/notes/3 glpat-test',
-        );
-      } finally {
-        await new Promise((r) => server.close(r));
+        logs += r.out;
+        if (r.code !== 0) failed = true;
+        if (step.id !== undefined)
+          outputs[step.id] = Object.fromEntries(
+            readFileSync(output, 'utf8')
+              .split('\n')
+              .filter((l) => l.includes('='))
+              .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+          );
       }
+      return { failed, outputs, logs };
+    }
+    const ours = () => comments.filter((c) => c.user.type === 'Bot');
+    const of = (stack: string) => ours().find((c) => c.body.startsWith(markdownMarker(stack) + '\n'))!;
+    const shaA = 'a'.repeat(40);
+    const shaB = 'b'.repeat(40);
+    const shaC = 'c'.repeat(40);
+    const shaD = 'd'.repeat(40);
+    const shaE = 'e'.repeat(40);
+
+    try {
+      // First push: changes in both stacks (exit 2), which is not a failure; one comment per stack.
+      commit(repo, {
+        staging: { crm: 'https://hooks.example.com/s1' },
+        production: { crm: 'https://hooks.example.com/p1' },
+      });
+      let run = await job(githubPlan, 'plan', shaA, repo);
+      expect(run.outputs.plan.exitcode).toBe('2');
+      expect(run.failed).toBe(false);
+      expect(ours()).toHaveLength(2);
+      const [staging, production] = [of('staging'), of('production')];
+      for (const [c, stack] of [
+        [staging, 'staging'],
+        [production, 'production'],
+      ] as const) {
+        expect(c.body).toContain(
+          `<sub>Workspace \`${stack}\` · commit ${shaA} · [CI run](https://github.com/acme/analytics/actions/runs/${runId})</sub>`,
+        );
+        expect(c.body).toContain('**Plan: 1 to add, 0 to change, 0 to destroy.**');
+        expect(c.body).not.toContain('Stack:');
+        expect(c.body).not.toContain('tok-ci-secret-value');
+        expect(c.body).not.toContain('f'.repeat(40));
+      }
+      expect(existsSync(join(artifacts, String(runId), 'backflow-plan', 'plan.staging.bin'))).toBe(true);
+      expect(existsSync(join(artifacts, String(runId), 'backflow-plan', 'plan.production.bin'))).toBe(true);
+
+      // Second push: only production changes; both comments are updated in place (no new ones).
+      commit(repo, {
+        staging: { crm: 'https://hooks.example.com/s1' },
+        production: { crm: 'https://hooks.example.com/p2' },
+      });
+      run = await job(githubPlan, 'plan', shaB, repo);
+      expect(run.failed).toBe(false);
+      expect(
+        ours()
+          .map((c) => c.id)
+          .sort(),
+      ).toEqual([staging.id, production.id].sort());
+      expect(of('production').body).toContain(`commit ${shaB}`);
+      expect(of('production').body).toContain('https://hooks.example.com/p2');
+
+      // A broken stack: its comment says what is wrong (before any summary), the job fails, no artifact.
+      commit(repo, { staging: { crm: 'https://hooks.example.com/s1' }, production: { crm: null } });
+      const before = planRuns.length;
+      run = await job(githubPlan, 'plan', shaC, repo);
+      expect(run.outputs.plan.exitcode).toBe('1');
+      expect(run.failed).toBe(true);
+      expect(planRuns).toHaveLength(before);
+      expect(ours()).toHaveLength(2);
+      expect(of('production').body).toContain('wrong type for "url": expected string, got null');
+      expect(of('production').body.indexOf('wrong type for')).toBeLessThan(
+        of('production').body.indexOf('**Plan failed'),
+      );
+      expect(of('staging').body).toContain(`commit ${shaC}`);
+      expect(comments[0].body).toBe(`${markdownMarker('production')}\nquoted by a person`);
+
+      // Fixed and reviewed, then merged: the apply job applies that run's saved plans, both stacks.
+      commit(repo, {
+        staging: { crm: 'https://hooks.example.com/s1' },
+        production: { crm: 'https://hooks.example.com/p3' },
+      });
+      run = await job(githubPlan, 'plan', shaD, repo);
+      expect(run.failed).toBe(false);
+      // The merge commit's checkout: the same configuration, the shared state (local here, pg in real
+      // life), and no plan file but the downloaded ones.
+      const clean = () =>
+        readdirSync(repo)
+          .filter((f) => /^plan.*\.bin$/.test(f))
+          .forEach((f) => rmSync(join(repo, f)));
+      clean();
+      let apply = await job(githubApply, 'apply', shaD, repo);
+      expect(apply.failed).toBe(false);
+      expect(apply.logs.match(/Apply complete! Resources: 1 added, 0 changed, 0 destroyed\./g)).toHaveLength(
+        2,
+      );
+      const stateOf = (stack: string) => readFileSync(join(repo, '.backflow', stack, 'state.json'), 'utf8');
+      expect(stateOf('production')).toContain('https://hooks.example.com/p3');
+
+      // Reviewed, but the state moved before the merge (someone applied production by hand): refused,
+      // and nothing applied, staging included.
+      commit(repo, {
+        staging: { crm: 'https://hooks.example.com/s2' },
+        production: { crm: 'https://hooks.example.com/p4' },
+      });
+      run = await job(githubPlan, 'plan', shaE, repo);
+      expect(run.outputs.plan.exitcode).toBe('2');
+      const byHand = await runCli(['apply', '-auto-approve', '--stack', 'production'], {
+        cwd: repo,
+        env: { PATH: `${bin}:${process.env.PATH}`, CRM_TOKEN: 'tok-ci-secret-value' },
+      });
+      expect(byHand.code).toBe(0);
+      const stagingBefore = stateOf('staging');
+      clean();
+      apply = await job(githubApply, 'apply', shaE, repo);
+      expect(apply.failed).toBe(true);
+      expect(apply.logs).toContain('Saved plan is stale: the state serial moved');
+      expect(apply.logs).not.toContain('Apply complete');
+      expect(stateOf('staging')).toBe(stagingBefore);
+
+      // A merge whose last commit was never planned successfully: nothing to apply, said plainly.
+      apply = await job(githubApply, 'apply', shaC, repo);
+      expect(apply.failed).toBe(true);
+      expect(apply.logs).toContain(`No successful backflow plan run for ${shaC}`);
+      // Every API call carried the token; the comments never did.
+      expect(api.requests.every((r) => r.endsWith(`Bearer ${token}`))).toBe(true);
+      expect(comments.some((c) => c.body.includes(token))).toBe(false);
+    } finally {
+      await api.close();
+    }
+  }, 240_000);
+
+  it('GitLab: a note per stack updated in place, the reviewed plan applied on merge', async () => {
+    const repo = join(work, 'gl');
+    mkdirSync(repo);
+    writeApp(repo);
+    const glToken = 'glpat-test-token-0123';
+    const project = '/api/v4/projects/1234';
+    const notes: { id: number; body: string; system: boolean; author: { id: number } }[] = [
+      { id: 1, body: 'looks good', system: false, author: { id: 7 } },
+      { id: 2, body: `${markdownMarker('staging')}\nquoted by a person`, system: false, author: { id: 7 } },
+    ];
+    const pipelines: { id: number; sha: string; status: string; job: number }[] = [];
+    const jobArtifacts = join(work, 'gl-artifacts');
+    let nextNote = 10;
+    const api = await fakeApi((method, path, query, body) => {
+      if (method === 'GET' && path === '/api/v4/user') return { id: 42, username: 'project_1_bot' };
+      if (path === `${project}/merge_requests/7/notes`) {
+        if (method === 'GET') return query.get('page') === '1' ? notes : [];
+        const n = { id: nextNote++, body: body.body, system: false, author: { id: 42 } };
+        notes.push(n);
+        return n;
+      }
+      const m = new RegExp(`^${project}/merge_requests/7/notes/(\\d+)$`).exec(path);
+      if (method === 'PUT' && m) {
+        notes.find((n) => n.id === Number(m[1]))!.body = body.body;
+        return { id: Number(m[1]) };
+      }
+      if (method === 'GET' && path === `${project}/repository/commits/${'9'.repeat(40)}/merge_requests`)
+        return [{ iid: 7, sha: 'b'.repeat(40), state: 'merged' }];
+      if (method === 'GET' && path === `${project}/merge_requests/7/pipelines`)
+        return [...pipelines].reverse().map(({ id, sha, status }) => ({ id, sha, status }));
+      const p = new RegExp(`^${project}/pipelines/(\\d+)/jobs$`).exec(path);
+      if (method === 'GET' && p) {
+        expect(query.getAll('scope[]')).toEqual(['success']);
+        const found = pipelines.find((x) => x.id === Number(p[1]));
+        return found === undefined ? [] : [{ id: found.job, name: 'backflow-plan', status: 'success' }];
+      }
+      const j = new RegExp(`^${project}/jobs/(\\d+)/artifacts$`).exec(path);
+      if (method === 'GET' && j) return readFileSync(join(jobArtifacts, `${j[1]}.zip`));
+      return undefined;
     });
-  });
+
+    let jobId = 900;
+    /** One GitLab job: its script through bash (GitLab's `set -eo pipefail`), its artifacts zipped. */
+    async function glJob(
+      name: string,
+      env: Record<string, string>,
+    ): Promise<{ failed: boolean; logs: string }> {
+      const id = ++jobId;
+      const spec = gitlab[name];
+      const r = await execFileAsync(
+        'bash',
+        ['-e', '-o', 'pipefail', '-c', (spec.script as string[]).join('\n')],
+        {
+          cwd: repo,
+          env: cliEnv({
+            PATH: `${bin}:${process.env.PATH}`,
+            GITLAB_CI: 'true',
+            CI_API_V4_URL: `${api.url}/api/v4`,
+            CI_PROJECT_ID: '1234', // numeric, as GitLab sets it
+            CI_JOB_URL: `https://gitlab.example.com/acme/analytics/-/jobs/${id}`,
+            GITLAB_API_TOKEN: glToken,
+            CRM_TOKEN: 'tok-ci-secret-value',
+            ...env,
+          }),
+        },
+      ).then(
+        (x) => ({ failed: false, logs: x.stdout + x.stderr }),
+        (e: { stdout: string; stderr: string }) => ({ failed: true, logs: e.stdout + e.stderr }),
+      );
+      const art = spec.artifacts;
+      if (art !== undefined && (art.when === 'always' || !r.failed)) {
+        const globs = (art.paths as string[]).map(
+          (g) => new RegExp('^' + g.replace(/\./g, '\\.').replace(/\*/g, '[^/]*') + '$'),
+        );
+        const files = readdirSync(repo).filter((f) => globs.some((g) => g.test(f)));
+        if (files.length > 0)
+          await execFileAsync('zip', ['-q', join(jobArtifacts, `${id}.zip`), ...files], { cwd: repo });
+        if (!r.failed)
+          pipelines.push({ id: id + 10_000, sha: env.CI_COMMIT_SHA, status: 'success', job: id });
+      }
+      return { ...r, failed: r.failed };
+    }
+    mkdirSync(jobArtifacts);
+    const ours = () => notes.filter((n) => n.author.id === 42);
+    const mr = (sha: string) => ({
+      CI_MERGE_REQUEST_IID: '7',
+      CI_COMMIT_SHA: sha,
+      CI_PIPELINE_SOURCE: 'merge_request_event',
+    });
+    try {
+      commit(repo, {
+        staging: { crm: 'https://hooks.example.com/s1' },
+        production: { crm: 'https://hooks.example.com/p1' },
+      });
+      let job = await glJob('backflow-plan', mr('a'.repeat(40)));
+      expect(job.failed).toBe(false); // changes (exit 2) do not fail the job
+      expect(ours()).toHaveLength(2);
+      expect(
+        ours()
+          .map((n) => n.body.split('\n')[0])
+          .sort(),
+      ).toEqual([markdownMarker('production'), markdownMarker('staging')]);
+      expect(ours()[0].body).toContain(
+        `commit ${'a'.repeat(40)} · [CI run](https://gitlab.example.com/acme/analytics/-/jobs/${jobId})`,
+      );
+
+      commit(repo, { staging: { crm: 'https://hooks.example.com/s1' }, production: { crm: null } });
+      job = await glJob('backflow-plan', mr('c'.repeat(40)));
+      expect(job.failed).toBe(true); // errors do, after the notes say why
+      expect(ours()).toHaveLength(2);
+      expect(ours().every((n) => n.body.includes('wrong type for "url"'))).toBe(true);
+      expect(notes[1].body).toBe(`${markdownMarker('staging')}\nquoted by a person`);
+
+      commit(repo, {
+        staging: { crm: 'https://hooks.example.com/s1' },
+        production: { crm: 'https://hooks.example.com/p2' },
+      });
+      job = await glJob('backflow-plan', mr('b'.repeat(40)));
+      expect(job.failed).toBe(false);
+      expect(ours()).toHaveLength(2);
+
+      // Merged (merge commit 999…): the apply job finds the MR's last successful pipeline for its head and
+      // applies that job's saved plans.
+      for (const f of readdirSync(repo).filter((x) => /^plan.*\.bin$/.test(x))) rmSync(join(repo, f));
+      job = await glJob('backflow-apply', {
+        CI_COMMIT_SHA: '9'.repeat(40),
+        CI_COMMIT_BRANCH: 'main',
+        CI_PIPELINE_SOURCE: 'push',
+      });
+      expect(job.logs.match(/Apply complete! Resources: 1 added, 0 changed, 0 destroyed\./g)).toHaveLength(2);
+      expect(job.failed).toBe(false);
+      expect(api.requests.every((r) => r.endsWith(glToken))).toBe(true);
+    } finally {
+      await api.close();
+    }
+  }, 240_000);
 });

@@ -407,11 +407,6 @@ describe('bad input', () => {
         /stacks\/production\/cdk\.tf\.json line \d+, column \d+, in \$\.resource\.backflow_nope\.x/,
       ],
     ],
-    [
-      'a saved plan for several stacks at once',
-      () => ['plan', '--synth-dir', good, '-out', join(dir, 'both.tfplan')],
-      [/-out saves the plan of one stack, but this cdktf app has several/, /Choose one with --stack NAME/],
-    ],
   ];
 
   it.each(cases)(

@@ -2,6 +2,7 @@
  * `backflow apply [PLANFILE]` and `backflow destroy`: plan (or load a saved plan and check it is not stale),
  * ask for approval, then apply under the state lock and write the new state.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DesiredState } from '../../config/desired';
 import { applyPlan, type ApplyResult } from '../../engine/apply';
@@ -10,7 +11,7 @@ import { planWorkspace, type PlanOptions } from '../../engine/plan-workspace';
 import { unreviewedValues } from '../../engine/reviewed-values';
 import { UserError } from '../../errors';
 import { applySummary } from '../../render/apply-progress';
-import { loadPlan, verifyPlan } from '../../state/plan-file';
+import { loadPlan, verifyPlan, type LoadedPlan } from '../../state/plan-file';
 import { newState } from '../../state/state';
 import { SyncState } from '../../state/sync-state';
 import type { StateFile } from '../../state/types';
@@ -19,14 +20,14 @@ import { askApproval } from '../approve';
 import { printError } from '../output';
 import { applyHooks, refreshHooks } from '../progress';
 import { exitCodeFor, graceful, interruptedBy } from '../signals';
-import { forEachWorkspace, loadDesired, withWorkspace, type Workspace } from '../workspace';
+import { forEachWorkspace, loadWorkspaces, withWorkspace, type Workspace } from '../workspace';
 import {
   findErroredState,
   forgetErroredState,
   saveErroredState,
   stateNotWrittenError,
 } from '../errored-state';
-import { planOptions, printPlan, type PlanFlags } from './plan';
+import { planOptions, printPlan, stackPlanPath, type PlanFlags } from './plan';
 
 export interface ApplyFlags extends PlanFlags {
   autoApprove?: boolean;
@@ -35,7 +36,7 @@ export interface ApplyFlags extends PlanFlags {
 
 export async function applyCommand(planFile: string | undefined, flags: ApplyFlags): Promise<number> {
   const parallelism = parseParallelism(flags.parallelism);
-  if (planFile !== undefined) return applySavedPlan(resolve(planFile), flags, parallelism);
+  if (planFile !== undefined) return applySavedPlans(planFile, flags, parallelism);
   // Apply runs on configuration someone chose to apply (after review, in CI on merge): it connects to
   // every endpoint, and checks there what plan deferred.
   const options = { ...planOptions(flags), trustNewEndpoints: true };
@@ -77,9 +78,52 @@ function applyOne(
   });
 }
 
-async function applySavedPlan(path: string, flags: ApplyFlags, parallelism: number): Promise<number> {
-  const saved = loadPlan(path);
-  const desired = await loadDesired(flags);
+/**
+ * `apply FILE`: the one workspace's saved plan, or, for a cdktf app whose stacks were planned together
+ * (`plan -out FILE` wrote `FILE` with each stack's name before its extension), every stack's. Every plan is
+ * loaded and checked against its state before anything is applied, so one stale plan stops them all; each
+ * is checked again under its stack's lock just before it is applied.
+ */
+async function applySavedPlans(file: string, flags: ApplyFlags, parallelism: number): Promise<number> {
+  const all = await loadWorkspaces(flags);
+  if (all.length === 1) return applySavedPlan(loadPlan(resolve(file)), all[0].desired, flags, parallelism);
+  const paths = all.map((w) => stackPlanPath(file, w.stack, all.length));
+  const missing = paths.filter((p) => !existsSync(resolve(p)));
+  if (missing.length === all.length && existsSync(resolve(file)))
+    throw new UserError(
+      `This cdktf app has ${all.length} stacks (${all.map((s) => s.stack).join(', ')}) and ${file} is the plan of one`,
+      'Choose it with --stack NAME.',
+    );
+  if (missing.length > 0)
+    throw new UserError(
+      `No saved plan for ${missing.length === 1 ? 'a stack' : 'some stacks'} of this cdktf app: ${missing.join(', ')} not found`,
+      `\`backflow plan -out ${file}\` saves one file per stack (${paths.join(', ')}); apply them all with \`backflow apply ${file}\`, or one with --stack NAME.`,
+    );
+  const saved = new Map(all.map((w, i) => [w.stack, loadPlan(resolve(paths[i]))]));
+  for (const w of all)
+    await withWorkspace(
+      flags,
+      undefined,
+      async (ws) => {
+        verifyPlan(saved.get(w.stack)!, await ws.backend.read(), w.desired.configHash, BACKFLOW_VERSION);
+      },
+      w.desired,
+    );
+  const each = { color: flags.color, headerTo: 'stdout' as const, stopOnError: true };
+  return forEachWorkspace(
+    flags,
+    each,
+    (desired, stack) => applySavedPlan(saved.get(stack)!, desired, flags, parallelism),
+    all,
+  );
+}
+
+async function applySavedPlan(
+  saved: LoadedPlan,
+  desired: DesiredState,
+  flags: ApplyFlags,
+  parallelism: number,
+): Promise<number> {
   return withWorkspace(
     flags,
     'apply',

@@ -2,7 +2,7 @@
  * `backflow plan`: refresh, diff and show what apply would do, for a terminal, a pull-request comment or a
  * machine. `-out FILE` saves it for `backflow apply FILE`.
  */
-import { resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { DesiredState } from '../../config/desired';
 import { UserError } from '../../errors';
 import { planWorkspace, type PlanOptions } from '../../engine/plan-workspace';
@@ -18,6 +18,8 @@ import type { Diagnostic } from '../../diagnostics';
 import { BACKFLOW_VERSION } from '../../version';
 import { diagnosticsOf } from './validate';
 import { renderMarkdown } from '../../render/markdown';
+import { ciContext } from '../ci-context';
+import { printError } from '../output';
 import { savePlan } from '../../state/plan-file';
 import { newState } from '../../state/state';
 import type { StateFile } from '../../state/types';
@@ -56,12 +58,14 @@ export function planOptions(flags: PlanFlags): PlanOptions {
   };
 }
 
-export function renderPlan(plan: Plan, format: string, color: boolean): string {
+export function renderPlan(plan: Plan, format: string, color: boolean, stack?: string): string {
   switch (format) {
     case 'json':
       return renderJson(plan);
     case 'markdown':
-      return renderMarkdown(plan, {});
+      return renderMarkdown(plan, {
+        context: { ...ciContext(), ...(stack === undefined ? {} : { workspace: stack }) },
+      });
     case 'human':
       return [...humanSections(plan, { color })].join('\n\n');
     default:
@@ -70,9 +74,20 @@ export function renderPlan(plan: Plan, format: string, color: boolean): string {
 }
 
 /** Prints a plan to stdout: the human view streams section by section; JSON stays one document, one line. */
-export async function printPlan(plan: Plan, format: string, color: boolean): Promise<void> {
+export async function printPlan(plan: Plan, format: string, color: boolean, stack?: string): Promise<void> {
   if (format === 'human') await writeSections(humanSections(plan, { color }));
-  else await writeSections([renderPlan(plan, format, color)]);
+  else await writeSections([renderPlan(plan, format, color, stack)]);
+}
+
+/**
+ * Where `-out FILE` saves one stack's plan when it plans several stacks of a cdktf app: the stack's name
+ * before the extension (`plan.bin` → `plan.production.bin`), so `apply plan.bin` finds every stack's plan
+ * again. One workspace (JSON config, or `--stack NAME`) is saved to FILE itself.
+ */
+export function stackPlanPath(file: string, stack: string | undefined, count = 2): string {
+  if (stack === undefined || count === 1) return file;
+  const ext = extname(file);
+  return join(dirname(file), `${basename(file, ext)}.${stack}${ext}`);
 }
 
 const FORMATS = ['human', 'markdown', 'json'];
@@ -82,23 +97,63 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   if (!FORMATS.includes(format))
     throw new UserError(`unknown --format "${format}"`, 'Use one of: human, markdown, json.');
   const options = planOptions(flags);
+  // JSON and Markdown keep stdout for their documents (one per stack): the `Stack:` headers go to stderr.
   const each = {
     color: flags.color,
-    headerTo: format === 'json' ? ('stderr' as const) : ('stdout' as const),
-    onlyOne: flags.out ? '-out saves the plan of one stack, but this cdktf app has several' : undefined,
+    headerTo: format === 'human' ? ('stdout' as const) : ('stderr' as const),
   };
-  const run = () =>
-    forEachWorkspace(flags, each, (desired, stack) => planOne(desired, stack, flags, format, options));
-  if (format !== 'json') return run();
+  const one = (desired: DesiredState, stack: string | undefined, count: number) =>
+    format === 'markdown'
+      ? markdownOne(stack, flags, () => planOne(desired, stack, count, flags, format, options))
+      : planOne(desired, stack, count, flags, format, options);
+  const run = () => forEachWorkspace(flags, each, one);
+  if (format === 'human') return run();
   try {
     return await run();
   } catch (err) {
     // Machines get one JSON document on stdout even when there is no plan (bad config, no state lock, an
-    // unreachable backend): the diagnostics, errored, nothing applyable.
+    // unreachable backend): the diagnostics, errored, nothing applyable. A pull request gets a comment
+    // saying what went wrong and how to fix it.
     if (!(err instanceof UserError)) throw err;
-    process.stdout.write(JSON.stringify(failedPlanDocument(diagnosticsOf(err), options.mode)) + '\n');
+    if (format === 'json')
+      process.stdout.write(JSON.stringify(failedPlanDocument(diagnosticsOf(err), options.mode)) + '\n');
+    else return markdownFailure(err, undefined, flags);
     return 1;
   }
+}
+
+/** One stack's Markdown plan, or, when it cannot be planned, its comment saying why (and the error on stderr). */
+async function markdownOne(
+  stack: string | undefined,
+  flags: PlanFlags,
+  fn: () => Promise<number>,
+): Promise<number> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return markdownFailure(err, stack, flags);
+  }
+}
+
+async function markdownFailure(err: UserError, stack: string | undefined, flags: PlanFlags): Promise<number> {
+  printError(err, flags.color);
+  const failed: Plan = {
+    format_version: '1.0',
+    backflow_version: BACKFLOW_VERSION,
+    created_at: new Date().toISOString(),
+    mode: planMode(flags),
+    options: { targets: flags.target ?? [], refresh: flags.refresh !== false },
+    prior_state: null,
+    config_hash: '',
+    resource_changes: [],
+    resource_drift: [],
+    diagnostics: diagnosticsOf(err),
+    summary: { add: 0, change: 0, destroy: 0 },
+    errored: true,
+  };
+  await printPlan(failed, 'markdown', flags.color, stack);
+  return 1;
 }
 
 export function failedPlanDocument(diagnostics: Diagnostic[], mode: PlanMode): JsonPlan {
@@ -137,6 +192,7 @@ async function recordSigningKey(ws: Workspace): Promise<StateFile> {
 function planOne(
   desired: DesiredState,
   stack: string | undefined,
+  count: number,
   flags: PlanFlags,
   format: string,
   options: PlanOptions,
@@ -152,17 +208,17 @@ function planOne(
       );
     const prior = errored?.state ?? stored ?? (flags.out ? await recordSigningKey(ws) : null);
     const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
-    await printPlan(plan, format, flags.color);
+    await printPlan(plan, format, flags.color, stack);
     if (plan.errored) return 1;
     if (flags.out) {
-      const path = resolve(flags.out);
-      savePlan(path, plan, state);
+      const file = stackPlanPath(flags.out, stack, count);
+      savePlan(resolve(file), plan, state);
       if (format === 'human') {
-        process.stdout.write(`\nSaved the plan to: ${flags.out}\n`);
+        process.stdout.write(`\nSaved the plan to: ${file}\n`);
         hint(
-          `\nTo perform exactly these actions, run:\n  backflow apply ${flags.out}${stack === undefined ? '' : ` --stack ${stack}`}\n`,
+          `\nTo perform exactly these actions, run:\n  backflow apply ${flags.out}${stack === undefined || count > 1 ? '' : ` --stack ${stack}`}\n`,
         );
-      }
+      } else if (format === 'markdown') process.stderr.write(`Saved the plan to: ${file}\n`);
     } else if (format === 'human' && hasChanges(plan) && options.mode !== 'refresh-only') {
       hint(
         '\nNote: You didn\'t use the -out option to save this plan, so Backflow can\'t guarantee to take\nexactly these actions if you run "backflow apply" now.\n',
