@@ -104,9 +104,7 @@ async function applySavedPlans(file: string, flags: ApplyFlags, parallelism: num
     await withWorkspace(
       flags,
       undefined,
-      async (ws) => {
-        verifyPlan(saved.get(w.stack)!, await ws.backend.read(), w.desired.configHash, BACKFLOW_VERSION);
-      },
+      async (ws) => checkSaved(saved.get(w.stack)!, ws, await ws.backend.read()),
       w.desired,
     );
   const each = { color: flags.color, headerTo: 'stdout' as const, stopOnError: true };
@@ -116,6 +114,19 @@ async function applySavedPlans(file: string, flags: ApplyFlags, parallelism: num
     (desired, stack) => applySavedPlan(saved.get(stack)!, desired, flags, parallelism),
     all,
   );
+}
+
+/** Refuses a saved plan that is stale for this workspace's state, configuration or secret values. */
+function checkSaved(saved: LoadedPlan, ws: Workspace, prior: StateFile | null): void {
+  verifyPlan(saved, prior, ws.desired.configHash, BACKFLOW_VERSION);
+  const unreviewed = prior === null ? [] : unreviewedValues(saved.plan, ws.desired, prior.salt);
+  if (unreviewed.length > 0) {
+    throw new UserError(
+      `Saved plan is stale: apply would use other values than the plan shows for ${unreviewed.join(', ')}`,
+      'A secret (environment variable or secret file) changed since the plan was made. ' +
+        `Run \`backflow plan --out ${saved.path}\` again, review it, and apply the new plan.`,
+    );
+  }
 }
 
 async function applySavedPlan(
@@ -129,16 +140,8 @@ async function applySavedPlan(
     'apply',
     async (ws) => {
       const prior = await ws.backend.read();
-      verifyPlan(saved, prior, desired.configHash, BACKFLOW_VERSION);
+      checkSaved(saved, ws, prior);
       const plan = saved.plan;
-      const unreviewed = prior === null ? [] : unreviewedValues(plan, ws.desired, prior.salt);
-      if (unreviewed.length > 0) {
-        throw new UserError(
-          `Saved plan is stale: apply would use other values than the plan shows for ${unreviewed.join(', ')}`,
-          'A secret (environment variable or secret file) changed since the plan was made. ' +
-            `Run \`backflow plan --out ${path}\` again, review it, and apply the new plan.`,
-        );
-      }
       if (!hasChanges(plan)) {
         process.stdout.write(`${summaryLine(plan)}\n`);
         return 0;
