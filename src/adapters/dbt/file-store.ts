@@ -15,7 +15,7 @@ interface CacheEntry {
 }
 
 /** Bump when a summariser changes what it returns: older caches are then ignored. */
-const CACHE_FORMAT = 'backflow-dbt-loader/3';
+const CACHE_FORMAT = 'backflow-dbt-loader/4';
 
 interface CacheShape {
   format: string;

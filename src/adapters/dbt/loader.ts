@@ -80,7 +80,7 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
   };
   // Resolved models are reused when nothing they depend on changed (never with a manifest).
   const globalKey = JSON.stringify([
-    'models/1',
+    'models/2',
     target,
     dbtVersion,
     opts.vars ?? {},
@@ -96,7 +96,10 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
   );
   const env = modelCache.env;
   const varsFor = varsLookup(layout, opts.vars ?? {});
-  const runner = new OverrideRunner(macros, packages, target, env, varsFor);
+  const runner = new OverrideRunner(macros, packages, target, env, varsFor, {
+    rootProject: layout.root.spec.name,
+    order: new Map(Object.entries(layout.root.spec.dispatch)),
+  });
   const ctx: ResolveContext = {
     root: layout.root.spec,
     target,

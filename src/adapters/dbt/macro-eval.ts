@@ -35,6 +35,20 @@ export interface MacroWorld {
   envVar: NativeFn;
   /** More names in the template's context (tests render templates with their own values). */
   globals?: Record<string, Value>;
+  /** The root project's name: how a `dispatch:` search order names the root project's macros. */
+  rootProject?: string;
+  /** The root dbt_project.yml's `dispatch:`: macro_namespace → search_order (project names). */
+  dispatchOrder?: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * dbt's adapter type names, the adapter first then the adapters its plugin depends on (dbt-redshift on
+ * dbt-postgres, dbt-databricks on dbt-spark): `adapter.dispatch` tries `<type>__` prefixes in this order.
+ */
+const ADAPTER_PARENTS: Record<string, string[]> = { redshift: ['postgres'], databricks: ['spark'] };
+
+function adapterPrefixes(type: string | undefined): string[] {
+  return type === undefined ? [] : [type, ...(ADAPTER_PARENTS[type] ?? [])];
 }
 
 /** The `node` a naming macro receives (only what Backflow knows; other attributes are not guessed). */
@@ -304,27 +318,50 @@ export function macroEnvironment(world: MacroWorld): MacroEnvironment {
       new Unknown('target.type', [], "The adapter type comes from the source's warehouse."),
   };
   let budget: Budget = { steps: 0, depth: 0 };
-  // adapter.dispatch('name', 'package') → the `<adapter>__name` macro, else `default__name` (project
-  // macros first, then dbt's built-ins), as dbt's dispatch picks.
+  // adapter.dispatch('name', 'namespace'), as dbt's BaseDatabaseWrapper.dispatch: for each package of the
+  // search order (outer loop), each adapter prefix (`<adapter>__`, its parent adapters', `default__`; inner
+  // loop), the first macro found. The search order is the root project's `dispatch:` entry for the
+  // namespace, else [root project, namespace] when the namespace is an installed package, else the flat
+  // namespace (the root project's macros, then dbt's built-ins).
+  const fromPackage = (pkg: string | null, name: string): Value | undefined => {
+    if (pkg === null) {
+      const def = world.macros.get(name);
+      return def ? fnOf(def, undefined) : natives[name];
+    }
+    if (pkg === 'dbt') return natives[name];
+    if (pkg === world.rootProject) {
+      const def = world.macros.get(name);
+      return def ? fnOf(def, undefined) : undefined;
+    }
+    const def = world.packages?.get(pkg)?.get(name);
+    return def ? fnOf(def, pkg) : undefined;
+  };
   const dispatch = new NativeFn('adapter.dispatch', ([name, ns = null], kw) => {
     const n = pyStr(name ?? null);
     const namespace = ns ?? kw.macro_namespace ?? null;
-    const candidates = [...(world.target.type ? [`${world.target.type}__${n}`] : []), `default__${n}`];
-    // dbt's search order without a `dispatch:` config: the root project, then the named package, then
-    // dbt's own macros.
-    const pkg = namespace === null ? undefined : pyStr(namespace);
-    for (const c of candidates) {
-      const rootDef = world.macros.get(c);
-      if (rootDef) return fnOf(rootDef, undefined);
-      const pkgDef = pkg === undefined ? undefined : world.packages?.get(pkg)?.get(c);
-      if (pkgDef) return fnOf(pkgDef, pkg);
-      const f = natives[c];
-      if (f) return f;
+    if (n.includes('.')) {
+      return unsupported(`adapter.dispatch('${n}') (dbt rejects a "." in the macro name)`);
     }
+    const prefixes = [...adapterPrefixes(world.target.type), 'default'];
+    const pkg = namespace === null ? null : pyStr(namespace);
+    const configured = pkg === null ? undefined : world.dispatchOrder?.get(pkg);
+    const order: (string | null)[] =
+      configured && configured.length > 0
+        ? [...configured]
+        : pkg !== null && (world.packages?.has(pkg) || pkg === world.rootProject)
+          ? [world.rootProject ?? null, pkg]
+          : [null];
+    for (const p of order) {
+      for (const prefix of prefixes) {
+        const f = fromPackage(p, `${prefix}__${n}`);
+        if (f !== undefined) return f;
+      }
+    }
+    const tried = order.flatMap((p) => prefixes.map((x) => `${p === null ? '' : `${p}.`}${x}__${n}`));
     if (!world.target.type) {
-      return unsupported(`adapter.dispatch('${n}') without the adapter type (no default__${n})`);
+      return unsupported(`adapter.dispatch('${n}') without the adapter type (tried ${tried.join(', ')})`);
     }
-    return unsupported(`adapter.dispatch('${n}'): no ${candidates.join(' or ')} macro`);
+    return unsupported(`adapter.dispatch('${n}'): no ${tried.join(' or ')} macro`);
   });
   const globals: Record<string, Value> = {
     target,

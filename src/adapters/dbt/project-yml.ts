@@ -23,6 +23,8 @@ export interface ProjectSpec {
   vars: Record<string, unknown>;
   /** The `models:` block. Configs at its top apply to every project; children are keyed by project name. */
   models: ConfigTreeNode;
+  /** `dispatch:` (read from the root project only, as dbt does): macro_namespace → search_order. */
+  dispatch: Record<string, string[]>;
 }
 
 const PROJECT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -98,5 +100,43 @@ export function parseProjectYml(text: string, file: string): ProjectSpec {
     packagesInstallPath: typeof install === 'string' ? normaliseRelPath(install) : 'dbt_packages',
     vars,
     models: buildTree(doc, models, ['models']),
+    dispatch: dispatchConfig(doc, root),
   };
+}
+
+/**
+ * `dispatch: [{ macro_namespace: dbt_utils, search_order: [my_project, dbt_utils] }]`. dbt rejects any
+ * other shape when it loads the project, so a malformed entry is an error naming its line.
+ */
+function dispatchConfig(doc: YamlFile, root: Record<string, unknown>): Record<string, string[]> {
+  const raw = root.dispatch;
+  if (raw === undefined || raw === null) return {};
+  const fail = (line: number | undefined): never => {
+    throw new DbtLoadError(
+      'dispatch must be a list of { macro_namespace: <package>, search_order: [<project>, ...] } entries',
+      {
+        file: doc.file,
+        line,
+        hint: 'See https://docs.getdbt.com/reference/project-configs/dispatch-config',
+      },
+    );
+  };
+  if (!Array.isArray(raw)) return fail(doc.line(root, 'dispatch'));
+  const out: Record<string, string[]> = {};
+  for (const entry of raw) {
+    const e = asMap(entry);
+    if (!e) return fail(doc.line(root, 'dispatch'));
+    const ns = e.macro_namespace;
+    const order = e.search_order;
+    if (
+      typeof ns !== 'string' ||
+      !Array.isArray(order) ||
+      !order.every((x): x is string => typeof x === 'string')
+    ) {
+      return fail(doc.line(e, 'macro_namespace') ?? doc.line(root, 'dispatch'));
+    }
+    // dbt takes the first entry of a namespace listed twice
+    if (!(ns in out)) out[ns] = order;
+  }
+  return out;
 }

@@ -54,6 +54,11 @@ export class OverrideRunner {
     private readonly target: Target,
     private readonly env: Record<string, string | undefined>,
     private readonly varsFor: ResolveContext['varsFor'],
+    /** The root project's name and its `dispatch:` search orders, for `adapter.dispatch`. */
+    private readonly dispatch: { rootProject: string; order: ReadonlyMap<string, readonly string[]> } = {
+      rootProject: '',
+      order: new Map(),
+    },
   ) {}
 
   run(o: KindOverride, custom: string | null, d: Draft): string | undefined {
@@ -99,6 +104,8 @@ export class OverrideRunner {
       r = macroEnvironment({
         macros: this.macros,
         packages: this.packages,
+        rootProject: this.dispatch.rootProject,
+        dispatchOrder: this.dispatch.order,
         target: {
           schema: this.target.schema,
           database: this.target.database,
