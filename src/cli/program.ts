@@ -112,6 +112,10 @@ const commentCommand = lazy(
   () => require('./commands/comment') as typeof import('./commands/comment'),
   'commentCommand',
 );
+const importCommand = lazy(
+  () => require('./commands/import') as typeof import('./commands/import'),
+  'importCommand',
+);
 const fmtCommand = lazy(() => require('./commands/fmt') as typeof import('./commands/fmt'), 'fmtCommand');
 
 export type Run = (code: Promise<number>) => void;
@@ -318,6 +322,15 @@ export function buildProgram(run: Run): Command {
     .option('--tls-key <file>', 'and this key (PEM)')
     .option('--after-sync-on-partial', 'start after_sync dependents when the upstream run is partial too')
     .action((_o, cmd: Command) => run(agentCommand(flagsOf(cmd))));
+
+  common(
+    program
+      .command('import')
+      .description('adopt an existing warehouse object (managed schema, sync tracking) into state'),
+  )
+    .argument('<address>', 'a resource the configuration declares: source.NAME or sync.NAME')
+    .argument('<id>', "source: its managed schema's name; sync: the name its tracking tables were made under")
+    .action((address: string, id: string, _o, cmd: Command) => run(importCommand(address, id, flagsOf(cmd))));
 
   common(program.command('force-unlock').description('remove a state lock left by a process that died'))
     .argument('<id>', 'the lock id printed in the lock error')

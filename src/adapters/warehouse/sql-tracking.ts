@@ -137,6 +137,13 @@ export class SqlTracking implements SyncTracking {
     return this.d.table(schema, RUNS_TABLE);
   }
 
+  async missingTables(t: TrackingTarget): Promise<string[]> {
+    const missing: string[] = [];
+    for (const name of [recordsTableName(t.sync), rejectionsTableName(t.sync)])
+      if (!(await this.d.tableExists(t.schema, name))) missing.push(name);
+    return missing;
+  }
+
   async ensureTables(t: TrackingTarget): Promise<void> {
     const { text, bigint } = this.d.types;
     const i = (c: string) => this.i(c);

@@ -122,6 +122,11 @@ export interface SyncTracking {
   dropTables(target: TrackingTarget): Promise<void>;
   /** Forgets what the destination has: the next run plans every row as added. */
   resetTracking(target: TrackingTarget): Promise<void>;
+  /**
+   * The sync's tracking tables (records, rejections) that are not there as tables, by name: empty when
+   * both exist. Read-only (`backflow import` checks what it adopts with it).
+   */
+  missingTables(target: TrackingTarget): Promise<string[]>;
 
   /**
    * Stages the model (record id, checksum, columns) and materialises the run's plan, ordered: adds,

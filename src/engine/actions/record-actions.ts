@@ -17,8 +17,8 @@ function syncStatus(ctx: ActionContext): Record<string, unknown> {
   return { status: ctx.desired!.attributes.enabled === true ? 'active' : 'disabled' };
 }
 
-/** Status, plus the dbt Cloud job (checked again) for a sync scheduled by one. */
-async function syncComputed(ctx: ActionContext): Promise<Record<string, unknown>> {
+/** Status, plus the dbt Cloud job (checked again) for a sync scheduled by one. `import` records it too. */
+export async function syncComputed(ctx: ActionContext): Promise<Record<string, unknown>> {
   return { ...syncStatus(ctx), ...(await dbtCloudScheduleComputed(ctx)) };
 }
 

@@ -561,12 +561,19 @@ export function trackingSuite(name: string, makeFixture: () => Promise<TrackingF
       // Another sync on the same model has its own tracking.
       const other = { ...m, target: () => ({ schema: fx.managedSchema, sync: `${fx.hostileSync} 2` }) };
       const spec2 = (runId: string) => ({ ...m.spec(runId), sync: `${fx.hostileSync} 2` });
+      expect(await tracking.missingTables(other.target())).toEqual([
+        `records_${fx.hostileSync} 2`,
+        `rejections_${fx.hostileSync} 2`,
+      ]);
       await tracking.ensureTables(other.target());
+      // What `backflow import` checks before adopting a sync's tracking.
+      expect(await tracking.missingTables(other.target())).toEqual([]);
       const counts = await tracking.planRun(spec2('other-run'));
       expect(counts.planned).toEqual(planned({ add: 3 }));
       await tracking.finishPlan(other.target(), 'other-run');
       await tracking.dropTables(other.target());
       await tracking.dropTables(other.target());
+      expect(await tracking.missingTables(other.target())).toHaveLength(2);
       expect(await tracking.rejections(other.target(), undefined, 5)).toEqual([]);
       expect((await sync(m)).rows).toEqual([]);
     });

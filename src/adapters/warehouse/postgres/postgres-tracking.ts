@@ -111,6 +111,24 @@ export class PostgresTracking implements SyncTracking {
     await s.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`backflow:${name}`]);
   }
 
+  async missingTables(t: TrackingTarget): Promise<string[]> {
+    const wanted = [recordsTableName(t.sync), rejectionsTableName(t.sync)];
+    const tables = [this.records(t), this.rejectionsTable(t)];
+    // A view or sequence under the name is not the sync's table: only ordinary tables count.
+    const found = await this.driver
+      .exclusive((s) =>
+        s.query<{ kind: string | null }>(
+          `select (select c.relkind::text from pg_catalog.pg_class c where c.oid = to_regclass(u.n)) as kind
+             from unnest($1::text[]) with ordinality as u(n, i) order by u.i`,
+          [tables],
+        ),
+      )
+      .catch((err) => {
+        throw this.onError(err, `reading the tracking tables of sync ${JSON.stringify(t.sync)}`);
+      });
+    return wanted.filter((_, i) => !['r', 'p'].includes(found.rows[i]?.kind ?? ''));
+  }
+
   /**
    * One message, one implicit transaction: the ledger's advisory lock, then every `create ... if not
    * exists`. The driver commits the tables of syncs an apply creates together in one transaction.
