@@ -171,10 +171,16 @@ describe('CI examples, run against a two-stack cdktf app', () => {
     work = mkdtempSync(join(tmpdir(), 'backflow-ci-'));
     bin = join(work, 'bin');
     mkdirSync(bin);
-    // `npx backflow` is this checkout's CLI.
+    // `npx backflow` is this checkout's CLI. With DIE_AFTER_PLAN=CODE, a plan exits CODE once it has run
+    // (what a job sees when the runner kills it: 137 for SIGKILL, 143 for SIGTERM).
     writeFileSync(
       join(bin, 'npx'),
-      `#!/bin/sh\n[ "$1" = backflow ] || { echo "npx: unexpected $*" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${BIN}" "$@"\n`,
+      `#!/bin/sh
+[ "$1" = backflow ] || { echo "npx: unexpected $*" >&2; exit 127; }
+shift
+if [ -n "$DIE_AFTER_PLAN" ] && [ "$1" = plan ]; then "${process.execPath}" "${BIN}" "$@"; exit "$DIE_AFTER_PLAN"; fi
+exec "${process.execPath}" "${BIN}" "$@"
+`,
     );
     chmodSync(join(bin, 'npx'), 0o755);
   });
@@ -213,7 +219,13 @@ describe('CI examples, run against a two-stack cdktf app', () => {
 
     let runId = 5000;
     /** Runs one job of a workflow the way Actions does; returns whether it failed, and its outputs. */
-    async function job(workflow: any, name: string, sha: string, dir: string): Promise<JobRun> {
+    async function job(
+      workflow: any,
+      name: string,
+      sha: string,
+      dir: string,
+      extraEnv: Record<string, string> = {},
+    ): Promise<JobRun> {
       const id = ++runId;
       const event = join(work, `event-${id}.json`);
       writeFileSync(event, JSON.stringify({ pull_request: { number: 7, head: { sha }, merged: true } }));
@@ -276,6 +288,7 @@ describe('CI examples, run against a two-stack cdktf app', () => {
           GITHUB_OUTPUT: output,
           ...jobEnv,
           ...stepEnv,
+          ...extraEnv,
         });
         // Actions runs `run:` with `bash -e {0}`.
         const r = await execFileAsync('bash', ['-e', '-c', step.run], { cwd: dir, env }).then(
@@ -360,6 +373,22 @@ describe('CI examples, run against a two-stack cdktf app', () => {
       );
       expect(of('staging').body).toContain(`commit ${shaC}`);
       expect(comments[0].body).toBe(`${markdownMarker('production')}\nquoted by a person`);
+
+      // A plan killed by the runner (exit 137) after it wrote its comments: a failed job, no artifact,
+      // however it ended (only 0 and 2 are a plan).
+      commit(repo, {
+        staging: { crm: 'https://hooks.example.com/s1' },
+        production: { crm: 'https://hooks.example.com/p2' },
+      });
+      for (const code of ['137', '143', '3']) {
+        run = await job(githubPlan, 'plan', shaC, repo, { DIE_AFTER_PLAN: code });
+        expect({ code, exitcode: run.outputs.plan.exitcode, failed: run.failed }).toEqual({
+          code,
+          exitcode: code,
+          failed: true,
+        });
+        expect(planRuns).toHaveLength(before);
+      }
 
       // Fixed and reviewed, then merged: the apply job applies that run's saved plans, both stacks.
       commit(repo, {
@@ -533,6 +562,14 @@ describe('CI examples, run against a two-stack cdktf app', () => {
         staging: { crm: 'https://hooks.example.com/s1' },
         production: { crm: 'https://hooks.example.com/p2' },
       });
+      // Killed by the runner after its notes were posted: the job fails, so its artifacts are no reviewed
+      // plan (the apply below takes the pipeline of the MR's last commit, only if it succeeded).
+      const pipelinesBefore = pipelines.length;
+      for (const code of ['137', '143', '3']) {
+        job = await glJob('backflow-plan', { ...mr('d'.repeat(40)), DIE_AFTER_PLAN: code });
+        expect({ code, failed: job.failed }).toEqual({ code, failed: true });
+      }
+      expect(pipelines).toHaveLength(pipelinesBefore);
       job = await glJob('backflow-plan', mr('b'.repeat(40)));
       expect(job.failed).toBe(false);
       expect(ours()).toHaveLength(2);
