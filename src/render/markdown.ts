@@ -51,8 +51,14 @@ export interface MarkdownOptions {
 }
 
 export interface MarkdownContext {
-  /** The cdktf stack; also picks the comment's marker. */
+  /** The workspace planned: a cdktf stack, or a JSON config's (its pg backend's workspace, else `default`). */
   workspace?: string;
+  /**
+   * Whether the marker names the workspace (default: yes, when there is one). A cdktf app's stacks each have
+   * their own comment; a JSON config's one comment keeps the plain marker, so comments posted before stacks
+   * had their own are still found and updated.
+   */
+  markerNamesWorkspace?: boolean;
   /** The commit planned (the pull request's head). */
   commit?: string;
   /** The CI run that made the plan. */
@@ -126,7 +132,8 @@ function header(title: string, ctx: MarkdownContext): string {
     about.push(`commit ${/^[0-9a-f]{7,64}$/i.test(ctx.commit) ? ctx.commit : code(ctx.commit)}`);
   if (ctx.runUrl !== undefined && /^https?:\/\/[^\s()<>]+$/.test(ctx.runUrl))
     about.push(`[CI run](${ctx.runUrl})`);
-  const lines = [markdownMarker(ctx.workspace), `## ${inline(title)}`];
+  const marker = markdownMarker(ctx.markerNamesWorkspace === false ? undefined : ctx.workspace);
+  const lines = [marker, `## ${inline(title)}`];
   if (about.length > 0) lines.push('', `<sub>${about.join(' · ')}</sub>`);
   return lines.join('\n');
 }

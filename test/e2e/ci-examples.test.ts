@@ -27,6 +27,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { markdownMarker } from '../../src/render/markdown';
 import { BIN, ROOT, cliEnv, runCli } from '../helpers/cli';
+import { writeConfig } from '../helpers/workspace';
 
 const execFileAsync = promisify(execFile);
 const EXAMPLES = join(ROOT, 'examples');
@@ -185,11 +186,14 @@ exec "${process.execPath}" "${BIN}" "$@"
     chmodSync(join(bin, 'npx'), 0o755);
   });
 
-  it('GitHub: a comment per stack updated in place, the reviewed plan applied on merge, a stale one refused', async () => {
-    const repo = join(work, 'gh');
+  /**
+   * A GitHub repository NAME in the work folder, with loopback issue-comment and workflow-run APIs, and
+   * `job()` running one job of a workflow in it the way Actions does.
+   */
+  async function githubRepo(name: string) {
+    const repo = join(work, name);
     mkdirSync(repo);
-    writeApp(repo);
-    const artifacts = join(work, 'gh-artifacts');
+    const artifacts = join(work, `${name}-artifacts`);
     // The API: issue comments, and the plan workflow's successful runs by head commit.
     const comments: { id: number; user: { type: string }; body: string }[] = [
       { id: 1, user: { type: 'User' }, body: `${markdownMarker('production')}\nquoted by a person` },
@@ -312,6 +316,12 @@ exec "${process.execPath}" "${BIN}" "$@"
     }
     const ours = () => comments.filter((c) => c.user.type === 'Bot');
     const of = (stack: string) => ours().find((c) => c.body.startsWith(markdownMarker(stack) + '\n'))!;
+    return { repo, artifacts, comments, planRuns, api, job, ours, of, lastRun: () => runId };
+  }
+
+  it('GitHub: a comment per stack updated in place, the reviewed plan applied on merge, a stale one refused', async () => {
+    const { repo, artifacts, comments, planRuns, api, job, ours, of, lastRun } = await githubRepo('gh');
+    writeApp(repo);
     const shaA = 'a'.repeat(40);
     const shaB = 'b'.repeat(40);
     const shaC = 'c'.repeat(40);
@@ -334,15 +344,17 @@ exec "${process.execPath}" "${BIN}" "$@"
         [production, 'production'],
       ] as const) {
         expect(c.body).toContain(
-          `<sub>Workspace \`${stack}\` · commit ${shaA} · [CI run](https://github.com/acme/analytics/actions/runs/${runId})</sub>`,
+          `<sub>Workspace \`${stack}\` · commit ${shaA} · [CI run](https://github.com/acme/analytics/actions/runs/${lastRun()})</sub>`,
         );
         expect(c.body).toContain('**Plan: 1 to add, 0 to change, 0 to destroy.**');
         expect(c.body).not.toContain('Stack:');
         expect(c.body).not.toContain('tok-ci-secret-value');
         expect(c.body).not.toContain('f'.repeat(40));
       }
-      expect(existsSync(join(artifacts, String(runId), 'backflow-plan', 'plan.staging.bin'))).toBe(true);
-      expect(existsSync(join(artifacts, String(runId), 'backflow-plan', 'plan.production.bin'))).toBe(true);
+      expect(existsSync(join(artifacts, String(lastRun()), 'backflow-plan', 'plan.staging.bin'))).toBe(true);
+      expect(existsSync(join(artifacts, String(lastRun()), 'backflow-plan', 'plan.production.bin'))).toBe(
+        true,
+      );
 
       // Second push: only production changes; both comments are updated in place (no new ones).
       commit(repo, {
@@ -440,6 +452,63 @@ exec "${process.execPath}" "${BIN}" "$@"
       // Every API call carried the token; the comments never did.
       expect(api.requests.every((r) => r.endsWith(`Bearer ${token}`))).toBe(true);
       expect(comments.some((c) => c.body.includes(token))).toBe(false);
+    } finally {
+      await api.close();
+    }
+  }, 240_000);
+
+  it('GitHub, a JSON config: one comment naming the workspace, updated in place; its reviewed plan applied on merge', async () => {
+    const { repo, artifacts, comments, planRuns, api, job, ours, lastRun } = await githubRepo('gh-json');
+    const config = (url: string | null) =>
+      writeConfig(repo, {
+        destinations: { crm: { type: 'webhook', url, headers: { Authorization: { env: 'CRM_TOKEN' } } } },
+      });
+    const [shaA, shaB, shaC] = ['1', '2', '3'].map((c) => c.repeat(40));
+    try {
+      config('https://hooks.example.com/a');
+      let run = await job(githubPlan, 'plan', shaA, repo);
+      expect(run.outputs.plan.exitcode).toBe('2');
+      expect(run.failed).toBe(false);
+      expect(ours()).toHaveLength(1);
+      const [comment] = ours();
+      expect(comment.body.split('\n')[0]).toBe(markdownMarker());
+      expect(comment.body).toContain(
+        `<sub>Workspace \`default\` · commit ${shaA} · [CI run](https://github.com/acme/analytics/actions/runs/${lastRun()})</sub>`,
+      );
+      expect(readdirSync(join(artifacts, String(lastRun()), 'backflow-plan'))).toEqual(['plan.bin']);
+
+      // An invalid config: the same comment says what is wrong; the job fails.
+      config(null);
+      run = await job(githubPlan, 'plan', shaB, repo);
+      expect(run.failed).toBe(true);
+      expect(ours().map((c) => c.id)).toEqual([comment.id]);
+      expect(ours()[0].body).toContain('wrong type for "url"');
+
+      config('https://hooks.example.com/c');
+      run = await job(githubPlan, 'plan', shaC, repo);
+      expect(run.failed).toBe(false);
+      expect(ours().map((c) => c.id)).toEqual([comment.id]);
+      expect(ours()[0].body).toContain(`commit ${shaC}`);
+      rmSync(join(repo, 'plan.bin'));
+      const apply = await job(githubApply, 'apply', shaC, repo);
+      expect(apply.failed).toBe(false);
+      expect(apply.logs).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
+      expect(readFileSync(join(repo, '.backflow', 'state.json'), 'utf8')).toContain(
+        'https://hooks.example.com/c',
+      );
+
+      // Reviewed, but the merge brings other configuration (the branch was behind main): refused.
+      config('https://hooks.example.com/d');
+      run = await job(githubPlan, 'plan', shaA, repo);
+      expect(run.outputs.plan.exitcode).toBe('2');
+      config('https://hooks.example.com/main-moved');
+      rmSync(join(repo, 'plan.bin'));
+      const stale = await job(githubApply, 'apply', shaA, repo);
+      expect(stale.failed).toBe(true);
+      expect(stale.logs).toContain('Saved plan is stale: the configuration changed since the plan was made');
+      expect(stale.logs).not.toContain('Apply complete');
+      expect(planRuns.length).toBeGreaterThan(0);
+      expect(comments.filter((c) => c.user.type !== 'Bot')).toHaveLength(1);
     } finally {
       await api.close();
     }

@@ -58,13 +58,31 @@ export function planOptions(flags: PlanFlags): PlanOptions {
   };
 }
 
-export function renderPlan(plan: Plan, format: string, color: boolean, stack?: string): string {
+/**
+ * The workspace a pull-request comment names: the stack of a cdktf app (which also gets its own comment), or
+ * for a JSON config its pg backend's workspace, else Terraform's `default`.
+ */
+export interface CommentWorkspace {
+  stack?: string;
+  name?: string;
+}
+
+export function commentWorkspace(desired: DesiredState, stack: string | undefined): CommentWorkspace {
+  if (stack !== undefined) return { stack, name: stack };
+  return { name: desired.backend.type === 'pg' ? desired.backend.workspace : 'default' };
+}
+
+export function renderPlan(plan: Plan, format: string, color: boolean, where: CommentWorkspace = {}): string {
   switch (format) {
     case 'json':
       return renderJson(plan);
     case 'markdown':
       return renderMarkdown(plan, {
-        context: { ...ciContext(), ...(stack === undefined ? {} : { workspace: stack }) },
+        context: {
+          ...ciContext(),
+          ...(where.name === undefined ? {} : { workspace: where.name }),
+          ...(where.stack === undefined ? { markerNamesWorkspace: false } : {}),
+        },
       });
     case 'human':
       return [...humanSections(plan, { color })].join('\n\n');
@@ -74,9 +92,14 @@ export function renderPlan(plan: Plan, format: string, color: boolean, stack?: s
 }
 
 /** Prints a plan to stdout: the human view streams section by section; JSON stays one document, one line. */
-export async function printPlan(plan: Plan, format: string, color: boolean, stack?: string): Promise<void> {
+export async function printPlan(
+  plan: Plan,
+  format: string,
+  color: boolean,
+  where: CommentWorkspace = {},
+): Promise<void> {
   if (format === 'human') await writeSections(humanSections(plan, { color }));
-  else await writeSections([renderPlan(plan, format, color, stack)]);
+  else await writeSections([renderPlan(plan, format, color, where)]);
 }
 
 /**
@@ -104,7 +127,9 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
   };
   const one = (desired: DesiredState, stack: string | undefined, count: number) =>
     format === 'markdown'
-      ? markdownOne(stack, flags, () => planOne(desired, stack, count, flags, format, options))
+      ? markdownOne(commentWorkspace(desired, stack), flags, () =>
+          planOne(desired, stack, count, flags, format, options),
+        )
       : planOne(desired, stack, count, flags, format, options);
   const run = () => forEachWorkspace(flags, each, one);
   if (format === 'human') return run();
@@ -117,14 +142,14 @@ export async function planCommand(flags: PlanFlags): Promise<number> {
     if (!(err instanceof UserError)) throw err;
     if (format === 'json')
       process.stdout.write(JSON.stringify(failedPlanDocument(diagnosticsOf(err), options.mode)) + '\n');
-    else return markdownFailure(err, undefined, flags);
+    else return markdownFailure(err, {}, flags);
     return 1;
   }
 }
 
 /** One stack's Markdown plan, or, when it cannot be planned, its comment saying why (and the error on stderr). */
 async function markdownOne(
-  stack: string | undefined,
+  where: CommentWorkspace,
   flags: PlanFlags,
   fn: () => Promise<number>,
 ): Promise<number> {
@@ -132,11 +157,11 @@ async function markdownOne(
     return await fn();
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    return markdownFailure(err, stack, flags);
+    return markdownFailure(err, where, flags);
   }
 }
 
-async function markdownFailure(err: UserError, stack: string | undefined, flags: PlanFlags): Promise<number> {
+async function markdownFailure(err: UserError, where: CommentWorkspace, flags: PlanFlags): Promise<number> {
   printError(err, flags.color);
   const failed: Plan = {
     format_version: '1.0',
@@ -152,7 +177,7 @@ async function markdownFailure(err: UserError, stack: string | undefined, flags:
     summary: { add: 0, change: 0, destroy: 0 },
     errored: true,
   };
-  await printPlan(failed, 'markdown', flags.color, stack);
+  await printPlan(failed, 'markdown', flags.color, where);
   return 1;
 }
 
@@ -208,7 +233,7 @@ function planOne(
       );
     const prior = errored?.state ?? stored ?? (flags.out ? await recordSigningKey(ws) : null);
     const { plan, state } = await planWorkspace(ws.desired, prior, options, ws.connections, refreshHooks());
-    await printPlan(plan, format, flags.color, stack);
+    await printPlan(plan, format, flags.color, commentWorkspace(desired, stack));
     if (plan.errored) return 1;
     if (flags.out) {
       const file = stackPlanPath(flags.out, stack, count);

@@ -52,6 +52,10 @@ describe('the pull-request comment', () => {
     expect(renderMarkdown(plan)).not.toContain('<sub>');
     // A URL that would break the link is left out rather than written.
     expect(renderMarkdown(plan, { context: { runUrl: 'javascript:alert(1)' } })).not.toContain('CI run');
+    // A JSON config's one workspace is named, under the plain marker its earlier comments carry.
+    const json = renderMarkdown(plan, { context: { workspace: 'default', markerNamesWorkspace: false } });
+    expect(json.split('\n')[0]).toBe(MARKDOWN_MARKER);
+    expect(json).toContain('<sub>Workspace `default`</sub>');
   });
 
   it('shows a changed value as its old line and its new line, which GitHub colours', () => {
