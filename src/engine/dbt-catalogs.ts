@@ -68,6 +68,34 @@ export class DbtCatalogs {
     return p;
   }
 
+  /**
+   * The catalog without network: a local repository is read in place (unless its manifest comes from
+   * dbt Cloud); any other one gives the catalog its last sync stored (`plan`, `models sync`), if any.
+   */
+  async offline(
+    address: string,
+    attributes: Record<string, unknown>,
+    sourceWarehouse?: unknown,
+  ): Promise<DbtCatalog | undefined> {
+    const local =
+      loadGit().remoteEndpoint(
+        String(attributes.repository),
+        attributes.protocol as GitRemoteSpec['protocol'],
+      ) === undefined;
+    const fromDbtCloud = (attributes.manifest as { dbt_cloud?: string } | undefined)?.dbt_cloud !== undefined;
+    if (local && !fromDbtCloud)
+      return (await this.sync(address, attributes, () => undefined, sourceWarehouse)).catalog;
+    const folder = this.folder(address, attributes);
+    if (!existsSync(folder)) return undefined;
+    const newest = readdirSync(folder)
+      .filter((f) => /^catalog-[0-9a-f]+\.json$/.test(f))
+      .map((f) => ({ f, t: statSync(join(folder, f)).mtimeMs }))
+      .sort((a, b) => b.t - a.t)[0];
+    return newest
+      ? this.stored(address, attributes, newest.f.slice('catalog-'.length, -'.json'.length))
+      : undefined;
+  }
+
   /** The catalog stored by the last sync of `address` at `commit`, when there is one. */
   stored(address: string, attributes: Record<string, unknown>, commit: string): DbtCatalog | undefined {
     const file = join(this.folder(address, attributes), `catalog-${commit}.json`);

@@ -6,7 +6,7 @@
  * separators) are refused in every setting and in the managed schema; each dialect still quotes every name.
  */
 import { UserError } from '../../errors';
-import type { WarehouseSettings } from './warehouse';
+import type { ReadSchema, WarehouseSettings } from './warehouse';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -25,7 +25,15 @@ function check(value: unknown, where: string): void {
   }
 }
 
-export function assertPrintableNames(settings: WarehouseSettings, managedSchema: string): void {
+export function assertPrintableNames(
+  settings: WarehouseSettings,
+  managedSchema: string,
+  reads: readonly ReadSchema[] = [],
+): void {
   for (const [key, value] of Object.entries(settings)) check(value, `settings.${key}`);
   check(managedSchema, 'managed_schema');
+  for (const r of reads) {
+    check(r.database?.text, 'a database the models read');
+    check(r.schema?.text, 'a schema the models read');
+  }
 }

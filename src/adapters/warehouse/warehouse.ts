@@ -101,11 +101,29 @@ export interface WarehouseAdapter {
   close(): Promise<void>;
 }
 
+/** One part of a dotted name as written in SQL: quoted names keep their case, others fold the dialect's way. */
+export interface NamePart {
+  text: string;
+  quoted: boolean;
+}
+
+/**
+ * A schema the source's models read (from their SQL, or their resolved dbt relations). `database` is the
+ * database, project or catalog when the relation names one; without `schema`, the connection's default.
+ */
+export interface ReadSchema {
+  database?: NamePart;
+  schema?: NamePart;
+}
+
 /** Per-warehouse entry point: settings validation help, setup SQL, and a lazily loaded adapter. */
 export interface WarehouseDialect {
   readonly warehouse: string;
-  /** Least-privilege setup an admin runs: role/user, grants, managed schema. */
-  setupSql(settings: WarehouseSettings, managedSchema: string): string;
+  /**
+   * Least-privilege setup an admin runs: role/user, grants (read on `reads`, the schemas the models read,
+   * besides the settings' own), managed schema.
+   */
+  setupSql(settings: WarehouseSettings, managedSchema: string, reads?: readonly ReadSchema[]): string;
   /** Opens a connection. Vendor SDKs are imported inside, so unused warehouses are never loaded. */
   connect(settings: WarehouseSettings): Promise<WarehouseAdapter>;
 }

@@ -6,6 +6,8 @@ import { getDialect } from '../../adapters/warehouse/registry';
 import { UserError } from '../../errors';
 import type { DesiredResource } from '../../config/desired';
 import { isSensitive } from '../../config/secrets';
+import { Connections } from '../../engine/connections';
+import { schemasModelsRead } from '../../engine/read-schemas';
 import { withWorkspace, loadDesired, type GlobalOptions } from '../workspace';
 
 function findSource(resources: Map<string, DesiredResource>, name: string): DesiredResource {
@@ -48,12 +50,26 @@ export async function sourceTestCommand(name: string, flags: GlobalOptions): Pro
 export async function sourceSetupSqlCommand(name: string, flags: GlobalOptions): Promise<number> {
   const desired = await loadDesired(flags);
   const r = findSource(desired.resources, name);
+  // Read grants on what the models read: their SQL's schemas, and their dbt relations when the dbt
+  // project can be read without network. Nothing here connects to the warehouse.
+  const connections = new Connections(desired.configDir);
+  let read: Awaited<ReturnType<typeof schemasModelsRead>>;
+  try {
+    read = await schemasModelsRead(desired, r, connections);
+  } finally {
+    await connections.closeAll();
+  }
+  for (const note of read.notes) process.stdout.write(`-- Note: ${note}\n`);
   // Setup SQL never needs a secret: the admin chooses the password, so references are left out.
   const settings = Object.fromEntries(
     Object.entries(r.attributes.settings as Record<string, unknown>).filter(([, v]) => !isSensitive(v)),
   );
   process.stdout.write(
-    getDialect(String(r.attributes.warehouse)).setupSql(settings, String(r.attributes.managed_schema)) + '\n',
+    getDialect(String(r.attributes.warehouse)).setupSql(
+      settings,
+      String(r.attributes.managed_schema),
+      read.reads,
+    ) + '\n',
   );
   return 0;
 }

@@ -86,3 +86,106 @@ test('Redshift: user, read grants, managed schema and the network rule', () => {
   expect(sql).toContain('CREATE SCHEMA IF NOT EXISTS "__segment_reverse_etl" AUTHORIZATION "backflow";');
   expect(sql).toContain('inbound TCP 5439');
 });
+
+/** The schemas models read, as `source setup-sql` collects them: a SQL model's and a dbt relation's. */
+const reads = [
+  { schema: { text: 'sales', quoted: false } },
+  { schema: { text: 'Marts', quoted: true } },
+  { database: { text: 'other_db', quoted: false }, schema: { text: 'raw', quoted: false } },
+];
+
+test('Postgres: read grants on the schemas the models read, besides the default schema', () => {
+  const sql = getDialect('postgres').setupSql(
+    { host: 'h', database: 'analytics', user: 'backflow', schema: 'public' },
+    '__segment_reverse_etl',
+    [
+      ...reads,
+      { database: { text: 'ANALYTICS', quoted: false }, schema: { text: 'Staging', quoted: false } },
+    ],
+  );
+  for (const schema of ['public', 'sales', 'Marts', 'staging']) {
+    expect(sql).toContain(`GRANT USAGE ON SCHEMA "${schema}" TO "backflow";`);
+    expect(sql).toContain(`GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO "backflow";`);
+    expect(sql).toContain(
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA "${schema}" GRANT SELECT ON TABLES TO "backflow";`,
+    );
+  }
+  // Another database cannot be read over a Postgres connection: nothing to grant here.
+  expect(sql).not.toContain('"raw"');
+});
+
+test('Redshift: read grants on the schemas the models read', () => {
+  const sql = getDialect('redshift').setupSql(
+    { host: 'c.example.com', port: 5439, database: 'dev', user: 'backflow', schema: 'analytics' },
+    '__segment_reverse_etl',
+    reads,
+  );
+  for (const schema of ['analytics', 'sales', 'Marts']) {
+    expect(sql).toContain(`GRANT USAGE ON SCHEMA "${schema}" TO "backflow";`);
+    expect(sql).toContain(
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA "${schema}" GRANT SELECT ON TABLES TO "backflow";`,
+    );
+  }
+});
+
+test('Snowflake: per-schema grants (future tables and views too), another database gets USAGE', () => {
+  const names = {
+    user: 'backflow',
+    warehouse: 'wh',
+    database: 'Analytics',
+    role: 'bf_role',
+    schema: 'marts',
+  };
+  const sql = getDialect('snowflake').setupSql(names, '__segment_reverse_etl', reads);
+  for (const schema of [
+    '"ANALYTICS"."MARTS"',
+    '"ANALYTICS"."SALES"',
+    '"ANALYTICS"."Marts"',
+    '"OTHER_DB"."RAW"',
+  ]) {
+    expect(sql).toContain(`GRANT USAGE ON SCHEMA ${schema} TO ROLE "BF_ROLE";`);
+    expect(sql).toContain(`GRANT SELECT ON FUTURE TABLES IN SCHEMA ${schema} TO ROLE "BF_ROLE";`);
+    expect(sql).toContain(`GRANT SELECT ON FUTURE VIEWS IN SCHEMA ${schema} TO ROLE "BF_ROLE";`);
+  }
+  expect(sql).toContain('GRANT USAGE ON DATABASE "OTHER_DB" TO ROLE "BF_ROLE";');
+  expect(sql).not.toContain('IN DATABASE');
+  // An unqualified relation with no default schema: the whole database, as before.
+  const wide = getDialect('snowflake').setupSql({ ...names, schema: undefined }, 'm', [{}]);
+  expect(wide).toContain('GRANT SELECT ON FUTURE TABLES IN DATABASE "ANALYTICS" TO ROLE "BF_ROLE";');
+});
+
+test('BigQuery: dataViewer on each dataset the models read, in its own project', () => {
+  const sql = getDialect('bigquery').setupSql({ project_id: 'acme-analytics' }, '__segment_reverse_etl', [
+    { schema: { text: 'sales', quoted: false } },
+    { database: { text: 'other-project', quoted: true }, schema: { text: 'raw', quoted: true } },
+  ]);
+  const sa = 'serviceAccount:backflow@acme-analytics.iam.gserviceaccount.com';
+  expect(sql).toContain(
+    `GRANT \`roles/bigquery.dataViewer\` ON SCHEMA \`acme-analytics\`.\`sales\` TO "${sa}";`,
+  );
+  expect(sql).toContain(
+    `GRANT \`roles/bigquery.dataViewer\` ON SCHEMA \`other-project\`.\`raw\` TO "${sa}";`,
+  );
+  expect(sql).not.toContain('"analytics" is an example');
+});
+
+test('Databricks: USE SCHEMA and SELECT on each schema the models read, USE CATALOG on other catalogs', () => {
+  const sql = getDialect('databricks').setupSql(
+    { host: 'dbc-1.cloud.databricks.com', catalog: 'Prod' },
+    'm',
+    reads,
+  );
+  const principal = '`<application-id of the backflow service principal>`';
+  for (const schema of ['`prod`.`sales`', '`prod`.`marts`', '`other_db`.`raw`'])
+    expect(sql).toContain(`GRANT USE SCHEMA, SELECT ON SCHEMA ${schema} TO ${principal};`);
+  expect(sql).toContain(`GRANT USE CATALOG ON CATALOG \`other_db\` TO ${principal};`);
+  expect(sql).not.toContain('is an example');
+});
+
+test('a schema name with a line break is refused before anything is printed', () => {
+  expect(() =>
+    getDialect('postgres').setupSql({ host: 'h', database: 'd', user: 'u' }, 'm', [
+      { schema: { text: 'x\nDROP TABLE t', quoted: true } },
+    ]),
+  ).toThrow(/a schema the models read contains a control character/);
+});

@@ -2,7 +2,7 @@
  * Entry point for BigQuery sources. Importing this file loads neither @google-cloud/bigquery nor
  * google-auth-library: both are required inside `connect`.
  */
-import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
+import type { ReadSchema, WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
 import { readBigQuerySettings } from './bigquery-settings';
 import { bigQuerySetupSql, readBigQueryNames } from './bigquery-setup-sql';
 import { assertPrintableNames } from '../setup-names';
@@ -10,9 +10,9 @@ import { assertPrintableNames } from '../setup-names';
 export class BigQueryDialect implements WarehouseDialect {
   readonly warehouse: string = 'bigquery';
 
-  setupSql(settings: WarehouseSettings, managedSchema: string): string {
-    assertPrintableNames(settings, managedSchema);
-    return bigQuerySetupSql(readBigQueryNames(settings), managedSchema);
+  setupSql(settings: WarehouseSettings, managedSchema: string, reads: readonly ReadSchema[] = []): string {
+    assertPrintableNames(settings, managedSchema, reads);
+    return bigQuerySetupSql(readBigQueryNames(settings), managedSchema, reads);
   }
 
   async connect(settings: WarehouseSettings): Promise<WarehouseAdapter> {

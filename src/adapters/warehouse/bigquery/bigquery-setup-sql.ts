@@ -4,7 +4,7 @@
  * as GoogleSQL DDL/DCL, with the project, location and datasets filled in.
  */
 import { UserError } from '../../../errors';
-import type { WarehouseSettings } from '../warehouse';
+import type { ReadSchema, WarehouseSettings } from '../warehouse';
 import { qualified, quoteLiteral } from './bigquery-sql';
 
 export interface BigQueryNames {
@@ -39,8 +39,24 @@ export function datasetGrant(project: string, dataset: string, role: string, ema
   return `GRANT \`${role}\` ON SCHEMA ${qualified(project, dataset)} TO "${member(email)}";`;
 }
 
-export function bigQuerySetupSql(names: BigQueryNames, managedDataset: string): string {
+/** `[project, dataset]` pairs the models read (datasets are case-sensitive: names are kept as written). */
+function readDatasets(project: string, reads: readonly ReadSchema[]): [string, string][] {
+  const out = new Map<string, [string, string]>();
+  for (const r of reads) {
+    if (r.schema === undefined) continue; // BigQuery has no default dataset: a relation names its own
+    const pair: [string, string] = [r.database?.text ?? project, r.schema.text];
+    out.set(JSON.stringify(pair), pair);
+  }
+  return [...out.values()];
+}
+
+export function bigQuerySetupSql(
+  names: BigQueryNames,
+  managedDataset: string,
+  reads: readonly ReadSchema[] = [],
+): string {
   const { project, location, serviceAccount: sa } = names;
+  const datasets = readDatasets(project, reads);
   const gcloud = (role: string) =>
     `--   gcloud projects add-iam-policy-binding ${project} --member=${member(sa)} --role=${role}`;
   return [
@@ -55,8 +71,15 @@ export function bigQuerySetupSql(names: BigQueryNames, managedDataset: string): 
     gcloud('roles/bigquery.jobUser'),
     gcloud('roles/bigquery.metadataViewer'),
     '',
-    '-- 3. Read the datasets your models read (one line per dataset; "analytics" is an example):',
-    datasetGrant(project, 'analytics', 'roles/bigquery.dataViewer', sa),
+    ...(datasets.length > 0
+      ? [
+          '-- 3. Read the datasets your models read (their SQL and dbt relations):',
+          ...datasets.map(([p, d]) => datasetGrant(p, d, 'roles/bigquery.dataViewer', sa)),
+        ]
+      : [
+          '-- 3. Read the datasets your models read (one line per dataset; "analytics" is an example):',
+          datasetGrant(project, 'analytics', 'roles/bigquery.dataViewer', sa),
+        ]),
     '',
     '-- 4. The dataset Backflow owns for change tracking (one snapshot table per model):',
     `CREATE SCHEMA IF NOT EXISTS ${qualified(project, managedDataset)} OPTIONS (location = ${quoteLiteral(location)});`,

@@ -2,7 +2,7 @@
  * Entry point for Databricks sources. Importing this file loads no driver: @databricks/sql (and its Thrift
  * code) is required inside `connect`.
  */
-import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
+import type { ReadSchema, WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
 import { readDatabricksSettings } from './databricks-settings';
 import { databricksSetupSql, readDatabricksNames } from './databricks-setup-sql';
 import { assertPrintableNames } from '../setup-names';
@@ -10,9 +10,9 @@ import { assertPrintableNames } from '../setup-names';
 export class DatabricksDialect implements WarehouseDialect {
   readonly warehouse: string = 'databricks';
 
-  setupSql(settings: WarehouseSettings, managedSchema: string): string {
-    assertPrintableNames(settings, managedSchema);
-    return databricksSetupSql(readDatabricksNames(settings), managedSchema);
+  setupSql(settings: WarehouseSettings, managedSchema: string, reads: readonly ReadSchema[] = []): string {
+    assertPrintableNames(settings, managedSchema, reads);
+    return databricksSetupSql(readDatabricksNames(settings), managedSchema, reads);
   }
 
   async connect(settings: WarehouseSettings): Promise<WarehouseAdapter> {

@@ -4,7 +4,7 @@
  * read and the managed schema, with the catalog and schema names filled in.
  */
 import { UserError } from '../../../errors';
-import type { WarehouseSettings } from '../warehouse';
+import type { ReadSchema, WarehouseSettings } from '../warehouse';
 import { qualified, quoteIdent, ucName } from './databricks-sql';
 
 export interface DatabricksNames {
@@ -23,8 +23,27 @@ export function readDatabricksNames(settings: WarehouseSettings): DatabricksName
   };
 }
 
-export function databricksSetupSql(names: DatabricksNames, managedSchema: string): string {
+/** `[catalog, schema]` pairs the models read, in Unity Catalog's lower case (unqualified: `default`). */
+function readSchemas(catalog: string, reads: readonly ReadSchema[]): [string, string][] {
+  const out = new Map<string, [string, string]>();
+  for (const r of reads) {
+    const pair: [string, string] = [
+      r.database ? ucName(r.database.text) : catalog,
+      r.schema ? ucName(r.schema.text) : 'default',
+    ];
+    out.set(JSON.stringify(pair), pair);
+  }
+  return [...out.values()];
+}
+
+export function databricksSetupSql(
+  names: DatabricksNames,
+  managedSchema: string,
+  reads: readonly ReadSchema[] = [],
+): string {
   const catalog = ucName(names.catalog);
+  const schemas = readSchemas(catalog, reads);
+  const otherCatalogs = [...new Set(schemas.map(([c]) => c))].filter((c) => c !== catalog);
   const schema = ucName(managedSchema);
   const principal = quoteIdent('<application-id of the backflow service principal>');
   return [
@@ -34,9 +53,19 @@ export function databricksSetupSql(names: DatabricksNames, managedSchema: string
     `--    ${names.httpPath ?? '<http_path>'}. Replace the principal below with its application ID.`,
     '-- 2. Run as a metastore admin or the catalog owner:',
     `GRANT USE CATALOG ON CATALOG ${quoteIdent(catalog)} TO ${principal};`,
+    ...otherCatalogs.map((c) => `GRANT USE CATALOG ON CATALOG ${quoteIdent(c)} TO ${principal};`),
     '',
-    '-- 3. Read what the models read (one line per schema; "analytics" is an example):',
-    `GRANT USE SCHEMA, SELECT ON SCHEMA ${qualified(catalog, 'analytics')} TO ${principal};`,
+    ...(schemas.length > 0
+      ? [
+          '-- 3. Read what the models read (the schemas their SQL and dbt relations name):',
+          ...schemas.map(
+            ([c, sc]) => `GRANT USE SCHEMA, SELECT ON SCHEMA ${qualified(c, sc)} TO ${principal};`,
+          ),
+        ]
+      : [
+          '-- 3. Read what the models read (one line per schema; "analytics" is an example):',
+          `GRANT USE SCHEMA, SELECT ON SCHEMA ${qualified(catalog, 'analytics')} TO ${principal};`,
+        ]),
     '',
     '-- 4. The schema Backflow owns for change tracking (one snapshot table per model):',
     `CREATE SCHEMA IF NOT EXISTS ${qualified(catalog, schema)};`,

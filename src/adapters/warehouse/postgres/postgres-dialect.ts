@@ -2,7 +2,7 @@
  * Entry point for Postgres sources. Importing this file loads no driver: `pg` is required inside
  * `connect`, so a workspace that never talks to Postgres never pays for (or trips over) it.
  */
-import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
+import type { ReadSchema, WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
 import type { PgModule } from './postgres-driver';
 import { readPostgresSettings } from './postgres-settings';
 import { postgresSetupSql } from './postgres-setup-sql';
@@ -11,9 +11,9 @@ import { assertPrintableNames } from '../setup-names';
 export class PostgresDialect implements WarehouseDialect {
   readonly warehouse: string = 'postgres';
 
-  setupSql(settings: WarehouseSettings, managedSchema: string): string {
-    assertPrintableNames(settings, managedSchema);
-    return postgresSetupSql(readPostgresSettings(settings), managedSchema);
+  setupSql(settings: WarehouseSettings, managedSchema: string, reads: readonly ReadSchema[] = []): string {
+    assertPrintableNames(settings, managedSchema, reads);
+    return postgresSetupSql(readPostgresSettings(settings), managedSchema, reads);
   }
 
   /** Returns at once; the session opens on first use, so `testConnection()` is where reachability shows. */

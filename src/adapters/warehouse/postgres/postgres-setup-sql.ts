@@ -3,17 +3,34 @@
  * a login role, what it may read, and the schema Backflow owns. Names come from the source's settings,
  * quoted, so the script runs as printed (after the password line is filled in).
  */
+import type { NamePart, ReadSchema } from '../warehouse';
 import type { PostgresSettings } from './postgres-settings';
 import { quoteIdent } from './postgres-sql';
 
-/** Schemas the models read: the default schema (or `public`) plus any listed in `read_schemas`. */
-export function readSchemas(settings: Pick<PostgresSettings, 'schema' | 'read_schemas'>): string[] {
-  return [...new Set([settings.schema || 'public', ...(settings.read_schemas ?? [])])];
+/** A name as Postgres (and Redshift) store it: unquoted names fold to lower case. */
+export function foldName(p: NamePart): string {
+  return p.quoted ? p.text : p.text.toLowerCase();
+}
+
+/**
+ * Schemas the models read: the default schema (or `public`), any listed in `read_schemas`, and those the
+ * models' relations name (in this database: Postgres reads one database per connection).
+ */
+export function readSchemas(
+  settings: Pick<PostgresSettings, 'schema' | 'read_schemas' | 'database'>,
+  reads: readonly ReadSchema[] = [],
+): string[] {
+  const fromModels = reads
+    .filter((r) => r.schema !== undefined)
+    .filter((r) => r.database === undefined || foldName(r.database) === settings.database)
+    .map((r) => foldName(r.schema!));
+  return [...new Set([settings.schema || 'public', ...(settings.read_schemas ?? []), ...fromModels])];
 }
 
 export function postgresSetupSql(
   settings: Pick<PostgresSettings, 'user' | 'database' | 'schema' | 'read_schemas'>,
   managedSchema: string,
+  reads: readonly ReadSchema[] = [],
 ): string {
   const role = quoteIdent(settings.user);
   const lines = [
@@ -27,10 +44,11 @@ export function postgresSetupSql(
     '-- 2. Connect, and create temporary views (used to describe SQL models without running them).',
     `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(settings.database)} TO ${role};`,
     '',
-    '-- 3. Read the schemas your models read. ALTER DEFAULT PRIVILEGES covers tables created later by the',
+    '-- 3. Read the schemas your models read (their SQL and dbt relations, the default schema, read_schemas).',
+    '--    ALTER DEFAULT PRIVILEGES covers tables created later by the',
     '--    role running this script; add FOR ROLE <your dbt role> if dbt builds them as another role.',
   ];
-  for (const schema of readSchemas(settings)) {
+  for (const schema of readSchemas(settings, reads)) {
     const s = quoteIdent(schema);
     lines.push(
       `GRANT USAGE ON SCHEMA ${s} TO ${role};`,

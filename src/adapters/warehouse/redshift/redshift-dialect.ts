@@ -1,7 +1,7 @@
 /**
  * Entry point for Redshift sources: `pg` (the Postgres wire protocol) is required inside `connect`.
  */
-import type { WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
+import type { ReadSchema, WarehouseAdapter, WarehouseDialect, WarehouseSettings } from '../warehouse';
 import type { PgModule } from '../postgres/postgres-driver';
 import { readRedshiftSettings } from './redshift-settings';
 import { redshiftSetupSql } from './redshift-setup-sql';
@@ -10,9 +10,9 @@ import { assertPrintableNames } from '../setup-names';
 export class RedshiftDialect implements WarehouseDialect {
   readonly warehouse: string = 'redshift';
 
-  setupSql(settings: WarehouseSettings, managedSchema: string): string {
-    assertPrintableNames(settings, managedSchema);
-    return redshiftSetupSql(readRedshiftSettings(settings), managedSchema);
+  setupSql(settings: WarehouseSettings, managedSchema: string, reads: readonly ReadSchema[] = []): string {
+    assertPrintableNames(settings, managedSchema, reads);
+    return redshiftSetupSql(readRedshiftSettings(settings), managedSchema, reads);
   }
 
   async connect(settings: WarehouseSettings): Promise<WarehouseAdapter> {

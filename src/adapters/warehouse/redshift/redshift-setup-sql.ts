@@ -2,6 +2,7 @@
  * The least-privilege setup for a Redshift source (`backflow source setup-sql NAME`): a user, read access to
  * the schemas the models read, and the schema Backflow owns, with the names filled in and quoted.
  */
+import type { ReadSchema } from '../warehouse';
 import type { PostgresSettings } from '../postgres/postgres-settings';
 import { readSchemas } from '../postgres/postgres-setup-sql';
 import { quoteIdent } from './redshift-sql';
@@ -9,6 +10,7 @@ import { quoteIdent } from './redshift-sql';
 export function redshiftSetupSql(
   settings: Pick<PostgresSettings, 'user' | 'database' | 'schema' | 'read_schemas' | 'host' | 'port'>,
   managedSchema: string,
+  reads: readonly ReadSchema[] = [],
 ): string {
   const user = quoteIdent(settings.user);
   const lines = [
@@ -18,10 +20,11 @@ export function redshiftSetupSql(
     '-- 1. The user Backflow signs in as (keep the password in your secret store):',
     `CREATE USER ${user} PASSWORD 'Replace-with-a-strong-password1';`,
     '',
-    '-- 2. Read the schemas your models read. ALTER DEFAULT PRIVILEGES covers tables created later by the',
+    '-- 2. Read the schemas your models read (their SQL and dbt relations, the default schema, read_schemas).',
+    '--    ALTER DEFAULT PRIVILEGES covers tables created later by the',
     '--    user running this script; add FOR USER <your dbt user> if dbt builds them as another user.',
   ];
-  for (const schema of readSchemas(settings)) {
+  for (const schema of readSchemas(settings, reads)) {
     const s = quoteIdent(schema);
     lines.push(
       `GRANT USAGE ON SCHEMA ${s} TO ${user};`,

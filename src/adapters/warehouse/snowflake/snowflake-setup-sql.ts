@@ -5,7 +5,7 @@
  * key is pasted in.
  */
 import { UserError } from '../../../errors';
-import type { WarehouseSettings } from '../warehouse';
+import type { NamePart, ReadSchema, WarehouseSettings } from '../warehouse';
 import { qualified, quoteIdent, resolveIdentifier } from './snowflake-sql';
 
 export interface SnowflakeNames {
@@ -37,14 +37,45 @@ export function readSnowflakeNames(settings: WarehouseSettings): SnowflakeNames 
   };
 }
 
-export function snowflakeSetupSql(names: SnowflakeNames, managedSchema: string): string {
+/** A name written in a model's SQL (or a dbt relation), resolved the Snowflake way. */
+function resolved(p: NamePart): string {
+  return p.quoted ? p.text : resolveIdentifier(p.text);
+}
+
+/**
+ * `[database, schema]` pairs to grant read on: the settings' schema and every schema the models name;
+ * undefined when some relation is unqualified and no default schema is set (then the whole database).
+ */
+function readTargets(
+  names: SnowflakeNames,
+  dbName: string,
+  reads: readonly ReadSchema[],
+): [string, string][] | undefined {
+  const out = new Map<string, [string, string]>();
+  const add = (db: string, schema: string) => out.set(JSON.stringify([db, schema]), [db, schema]);
+  if (names.schema) add(dbName, resolveIdentifier(names.schema));
+  for (const r of reads) {
+    if (r.schema === undefined) {
+      if (!names.schema) return undefined;
+      continue;
+    }
+    add(r.database ? resolved(r.database) : dbName, resolved(r.schema));
+  }
+  return out.size > 0 ? [...out.values()] : undefined;
+}
+
+export function snowflakeSetupSql(
+  names: SnowflakeNames,
+  managedSchema: string,
+  reads: readonly ReadSchema[] = [],
+): string {
   const user = quoteIdent(resolveIdentifier(names.user));
   const role = quoteIdent(resolveIdentifier(names.role));
   const warehouse = quoteIdent(resolveIdentifier(names.warehouse));
   const dbName = resolveIdentifier(names.database);
   const database = quoteIdent(dbName);
   const managed = qualified(dbName, resolveIdentifier(managedSchema));
-  const read = names.schema ? qualified(dbName, resolveIdentifier(names.schema)) : undefined;
+  const targets = readTargets(names, dbName, reads);
   const lines = [
     `-- Backflow least-privilege setup for Snowflake${names.account ? ` account ${names.account}` : ''}.`,
     '-- Run as ACCOUNTADMIN (or a role with CREATE WAREHOUSE, CREATE DATABASE, CREATE ROLE, CREATE USER and MANAGE GRANTS).',
@@ -62,16 +93,21 @@ export function snowflakeSetupSql(names: SnowflakeNames, managedSchema: string):
     `GRANT USAGE ON WAREHOUSE ${warehouse} TO ROLE ${role};`,
     `GRANT USAGE ON DATABASE ${database} TO ROLE ${role};`,
     '',
-    '-- 4. Read what the models read.',
+    '-- 4. Read what the models read (the schemas their SQL and dbt relations name, and the default schema).',
   ];
-  if (read) {
-    lines.push(
-      `GRANT USAGE ON SCHEMA ${read} TO ROLE ${role};`,
-      `GRANT SELECT ON ALL TABLES IN SCHEMA ${read} TO ROLE ${role};`,
-      `GRANT SELECT ON ALL VIEWS IN SCHEMA ${read} TO ROLE ${role};`,
-      `GRANT SELECT ON FUTURE TABLES IN SCHEMA ${read} TO ROLE ${role};`,
-      `GRANT SELECT ON FUTURE VIEWS IN SCHEMA ${read} TO ROLE ${role};`,
-    );
+  if (targets) {
+    for (const db of new Set(targets.map(([d]) => d)))
+      if (db !== dbName) lines.push(`GRANT USAGE ON DATABASE ${quoteIdent(db)} TO ROLE ${role};`);
+    for (const [db, schema] of targets) {
+      const read = qualified(db, schema);
+      lines.push(
+        `GRANT USAGE ON SCHEMA ${read} TO ROLE ${role};`,
+        `GRANT SELECT ON ALL TABLES IN SCHEMA ${read} TO ROLE ${role};`,
+        `GRANT SELECT ON ALL VIEWS IN SCHEMA ${read} TO ROLE ${role};`,
+        `GRANT SELECT ON FUTURE TABLES IN SCHEMA ${read} TO ROLE ${role};`,
+        `GRANT SELECT ON FUTURE VIEWS IN SCHEMA ${read} TO ROLE ${role};`,
+      );
+    }
   } else {
     lines.push(
       `GRANT USAGE ON ALL SCHEMAS IN DATABASE ${database} TO ROLE ${role};`,
