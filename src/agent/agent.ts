@@ -103,7 +103,7 @@ export class Agent {
         `The state's lineage changed from ${this.ws.lineage} to ${state.lineage}: this is another workspace`,
         'Restart the agent for the new workspace.',
       );
-    const ws = workspaceSyncs(state);
+    const ws = workspaceSyncs(state, this.ws);
     for (const s of ws.syncs.values())
       if (s.problem) this.o.log.error({ sync: s.name, problem: s.problem }, 'schedule cannot be computed');
     this.ws = ws;

@@ -6,11 +6,18 @@
  * - `specific_days` is the cron `0 H1,H2 * * D1,D2` in its time zone; `cron` is its expression.
  * - DST: a slot inside a skipped hour fires once, at the same minute after the jump (02:30 → 03:30); a slot
  *   inside a repeated hour fires once, at its first occurrence. Hourly slots fire every real hour.
+ * - Day of month and day of week both restricted (`0 9 1 * 1`): either matches (OR), as in Vixie cron,
+ *   cron-parser and crontab(5).
  *
- * Only `next` is used (cron-parser 4's `prev` skips slots around DST transitions): the scheduler keeps
- * the last fired slot and asks for the next one after it.
+ * croner 11 computes the cron slots: an expression is parsed once per schedule (a clock is kept per
+ * applied schedule, see workspace-syncs.ts) and a next fire costs tens of microseconds in a time zone
+ * (cron-parser 4 took 5–20 ms through luxon). Its DST rules are Vixie cron's with `fixedTimeRule:
+ * "no-wildcard"`: a job without `*` or a step in minute and hour (`30 2 * * *`, `0 9,17 * * 1`) is
+ * fixed-time (runs once in a repeated hour, and after a skipped one), any other is an interval job (runs
+ * every real hour). One difference is bridged here: croner runs a fixed-time slot of a skipped hour at
+ * the gap's end (03:00), Backflow at the same minute after the jump (03:30), as it always has.
  */
-import { parseExpression } from 'cron-parser';
+import { Cron, type CronOptions } from 'croner';
 import parseMs from 'parse-duration';
 import type { Schedule } from '../config/generated/config';
 
@@ -55,6 +62,11 @@ export function scheduleKey(s: TimeSchedule): string {
 export interface SlotClock {
   /** The first slot strictly after `after` (ms since epoch); undefined when there is none. */
   next(after: number): number | undefined;
+  /**
+   * A time at or before the newest slot at or before `at`, a few slots back at most: where to start
+   * looking for that slot without walking from an old cursor. Undefined when unknown.
+   */
+  shortlyBefore(at: number): number | undefined;
 }
 
 /** Throws an Error with a readable message for an invalid expression, interval or time zone. */
@@ -63,48 +75,124 @@ export function slotClock(s: TimeSchedule): SlotClock {
     const ms = intervalMs(s.interval);
     if (ms === undefined)
       throw new Error(`interval "${s.interval}" is not minutes, hours or days (15m, 1h, 1d)`);
-    return { next: (after) => (Math.floor(after / ms) + 1) * ms };
+    return {
+      next: (after) => (Math.floor(after / ms) + 1) * ms,
+      shortlyBefore: (at) => Math.floor(at / ms) * ms - 1,
+    };
   }
   const { expression, tz } = cronOf(s);
-  // Validate once, now, so a bad zone fails at load rather than at the first tick.
-  cronNext(expression, tz, Date.UTC(2026, 0, 1));
-  return { next: (after) => cronNext(expression, tz, after) };
+  return cronClock(expression, tz);
 }
 
-function cronNext(expression: string, tz: string, after: number): number | undefined {
-  let it;
+const CRON_OPTIONS: CronOptions = {
+  paused: true,
+  mode: '5-part',
+  // Lists and ranges in minute/hour are fixed-time jobs for DST, as in Vixie cron (see above).
+  fixedTimeRule: 'no-wildcard',
+  domAndDow: false,
+};
+
+function cronClock(expression: string, tz: string): SlotClock {
+  const fail = (err: unknown) =>
+    new Error(`cron "${expression}" in ${tz}: ${err instanceof Error ? err.message : String(err)}`);
+  let cron: Cron;
   try {
-    it = parseExpression(expression, { currentDate: new Date(after), tz });
+    cron = new Cron(expression, { ...CRON_OPTIONS, timezone: tz });
+    // Resolve the zone now, so a bad one fails at load rather than at the first tick.
+    cron.nextRun(new Date(Date.UTC(2026, 0, 1)));
   } catch (err) {
-    throw new Error(`cron "${expression}" in ${tz}: ${err instanceof Error ? err.message : String(err)}`);
+    throw fail(err);
   }
-  if (!it.hasNext()) return undefined;
-  let at: number;
-  try {
-    at = it.next().getTime();
-  } catch (err) {
-    throw new Error(`cron "${expression}" in ${tz}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  // cron-parser rounds `currentDate` down to the second: never hand back a slot at or before `after`.
-  return at > after ? at : cronNext(expression, tz, after + 1000);
+  // The same expression at a fixed UTC offset (minutes), by offset: a slot of a skipped hour.
+  const atOffset = new Map<number, Cron>();
+  const offsetCron = (offset: number): Cron => {
+    let c = atOffset.get(offset);
+    if (!c) atOffset.set(offset, (c = new Cron(expression, { ...CRON_OPTIONS, utcOffset: offset })));
+    return c;
+  };
+  const next = (after: number): number | undefined => {
+    let from = after;
+    // croner works in whole seconds: a slot at or before `after` is never handed back (bounded retry).
+    for (let i = 0; i < 3; i++) {
+      let at: number;
+      try {
+        const r = cron.nextRun(new Date(from));
+        if (r === null) return undefined;
+        at = r.getTime();
+        // A wall time that does not match is croner's stand-in for a slot in a skipped hour (the gap's
+        // end): fire at the same minute after the jump, i.e. the slot read with the offset before the gap.
+        if (!cron.match(r)) {
+          const shifted = offsetCron(utcOffsetMinutes(tz, at - 1)).nextRun(new Date(at - 1));
+          if (shifted !== null) at = shifted.getTime();
+        }
+      } catch (err) {
+        throw fail(err);
+      }
+      if (at > after) return at;
+      from = Math.max(at, from) + 1000;
+    }
+    return undefined;
+  };
+  return {
+    next,
+    shortlyBefore(at) {
+      try {
+        // Two slots back: the newest one may have been moved past `at` by the skipped-hour rule above.
+        const back = cron.previousRuns(2, new Date(at + 1));
+        return back.length > 0 ? back[back.length - 1].getTime() - 1 : undefined;
+      } catch (err) {
+        throw fail(err);
+      }
+    },
+  };
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The UTC offset of `tz` at `at`, in minutes east of UTC (New York in winter: -300). */
+export function utcOffsetMinutes(tz: string, at: number): number {
+  let f = offsetFormats.get(tz);
+  if (!f)
+    offsetFormats.set(
+      tz,
+      (f = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' })),
+    );
+  const name = f.formatToParts(new Date(at)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
+  if (!m) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0));
 }
 
 /**
- * The newest slot at or before `now` that comes after `last`, walking forward from `last` (so downtime
- * of any length yields one slot: the run that was missed runs once). Undefined when none is due.
+ * The newest slot at or before `now` that comes after `last` (so downtime of any length yields one slot:
+ * the run that was missed runs once). Undefined when none is due. A constant number of `next` calls: when
+ * more than one slot passed, it starts from the clock's `shortlyBefore(now)` rather than walking every
+ * missed slot from `last`.
  */
 export function dueSlot(
   clock: SlotClock,
   last: number,
   now: number,
-  maxSteps = 1_000_000,
+  // A safety bound only: with `shortlyBefore` the loop takes a step or two.
+  maxSteps = 100_000,
 ): number | undefined {
-  let slot = clock.next(last);
-  if (slot === undefined || slot > now) return undefined;
-  for (let i = 0; i < maxSteps; i++) {
-    const after = clock.next(slot);
-    if (after === undefined || after > now) return slot;
+  const first = clock.next(last);
+  if (first === undefined || first > now) return undefined;
+  let slot = first;
+  let after = clock.next(slot);
+  if (after === undefined || after > now) return slot;
+  // Downtime: several slots passed. Jump close to `now`, then step to the newest slot.
+  const from = clock.shortlyBefore(now);
+  if (from !== undefined && from > slot) {
+    const near = clock.next(from);
+    if (near !== undefined && near <= now && near > slot) {
+      slot = near;
+      after = clock.next(slot);
+    }
+  }
+  for (let i = 0; i < maxSteps && after !== undefined && after <= now; i++) {
     slot = after;
+    after = clock.next(slot);
   }
   return slot;
 }

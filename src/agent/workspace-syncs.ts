@@ -53,7 +53,14 @@ export function dbtJobKey(accountId: number | string, jobId: number | string): s
   return `${Number(accountId)}:${Number(jobId)}`;
 }
 
-export function workspaceSyncs(state: StateFile): WorkspaceSyncs {
+/**
+ * `previous`: the syncs of the state loaded before this one. Its clocks are reused for schedules that did
+ * not change (and syncs sharing a schedule share one clock), so a reload after an apply parses only what
+ * the apply changed.
+ */
+export function workspaceSyncs(state: StateFile, previous?: WorkspaceSyncs): WorkspaceSyncs {
+  const clocks = new Map<string, SlotClock>();
+  for (const s of previous?.syncs.values() ?? []) if (s.key && s.clock) clocks.set(s.key, s.clock);
   const syncs = new Map<string, AgentSync>();
   const dependents = new Map<string, string[]>();
   const byDbtJob = new Map<string, string[]>();
@@ -78,8 +85,11 @@ export function workspaceSyncs(state: StateFile): WorkspaceSyncs {
     const entry: AgentSync = { name: r.name, schedule };
     if (isTimeSchedule(schedule)) {
       try {
-        entry.clock = slotClock(schedule);
-        entry.key = scheduleKey(schedule);
+        const key = scheduleKey(schedule);
+        let clock = clocks.get(key);
+        if (!clock) clocks.set(key, (clock = slotClock(schedule)));
+        entry.clock = clock;
+        entry.key = key;
       } catch (err) {
         entry.problem = err instanceof Error ? err.message : String(err);
       }
