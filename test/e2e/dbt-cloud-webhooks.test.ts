@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { RunFn } from '../../src/agent/run-fn';
 import { startAgent } from '../../src/agent/start-agent';
-import { zeroCounts } from '../../src/adapters/warehouse/tracking';
+import { finishedRun } from '../helpers/run-result';
 import type { StateFile } from '../../src/state/types';
 import { runCli, type CliResult } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase, type TestRole } from '../helpers/pg';
@@ -164,25 +164,7 @@ describe('dbt Cloud webhook subscription', () => {
     const runFn: RunFn = async (call) => {
       execs.push(`${call.sync} ${call.trigger}`);
       call.onStart(`r${execs.length}`, false);
-      const now = new Date().toISOString();
-      return {
-        run: {
-          runId: `r${execs.length}`,
-          sync: call.sync,
-          trigger: call.trigger,
-          status: 'succeeded',
-          startedAt: now,
-          finishedAt: now,
-          planned: zeroCounts(),
-          accepted: zeroCounts(),
-          rejected: zeroCounts(),
-          nullKeys: 0,
-          duplicateKeys: 0,
-          error: null,
-        },
-        resumed: false,
-        stopped: false,
-      };
+      return finishedRun(call, `r${execs.length}`);
     };
     const logged: string[] = [];
     const a = await startAgent({

@@ -10,7 +10,7 @@ const { setTimeout } = require('node:timers');
 const { Pool } = require('pg');
 const pino = require('pino');
 const { startAgent } = require('../../dist/agent/start-agent');
-const { zeroCounts } = require('../../dist/adapters/warehouse/tracking');
+const { finishedRun } = require('./run-result');
 
 const env = process.env;
 const who = env.AGENT_NAME;
@@ -38,26 +38,7 @@ async function runFn(call) {
     runId,
     'finish',
   ]);
-  const accepted = { ...zeroCounts(), add: 1 };
-  const t = new Date().toISOString();
-  return {
-    run: {
-      runId,
-      sync: call.sync,
-      trigger: call.trigger,
-      status: 'succeeded',
-      startedAt: t,
-      finishedAt: t,
-      planned: accepted,
-      accepted,
-      rejected: zeroCounts(),
-      nullKeys: 0,
-      duplicateKeys: 0,
-      error: null,
-    },
-    resumed: false,
-    stopped: false,
-  };
+  return finishedRun(call, runId, { accepted: { add: 1 } });
 }
 
 startAgent({

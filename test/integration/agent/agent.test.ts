@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { signature } from '../../../src/agent/dbt-webhook';
 import type { RunFn } from '../../../src/agent/run-fn';
 import { startAgent, type RunningAgent } from '../../../src/agent/start-agent';
-import { zeroCounts } from '../../../src/adapters/warehouse/tracking';
+import { finishedRun } from '../../helpers/run-result';
 import type { StateFile } from '../../../src/state/types';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg';
 
@@ -58,25 +58,10 @@ function countingRun(
     const runId = `r${++n}`;
     call.onStart(runId, false);
     if (opts.holdMs) await new Promise((r) => setTimeout(r, opts.holdMs));
-    const accepted = { ...zeroCounts(), add: 3 };
-    return {
-      run: {
-        runId,
-        sync: call.sync,
-        trigger: call.trigger,
-        status: (opts.status?.(call.sync) ?? 'succeeded') as 'succeeded',
-        startedAt: new Date().toISOString(),
-        finishedAt: new Date().toISOString(),
-        planned: accepted,
-        accepted,
-        rejected: zeroCounts(),
-        nullKeys: 0,
-        duplicateKeys: 0,
-        error: null,
-      },
-      resumed: false,
-      stopped: false,
-    };
+    return finishedRun(call, runId, {
+      accepted: { add: 3 },
+      status: (opts.status?.(call.sync) ?? 'succeeded') as 'succeeded',
+    });
   };
 }
 
