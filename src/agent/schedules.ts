@@ -97,9 +97,9 @@ function cronClock(expression: string, tz: string): SlotClock {
     new Error(`cron "${expression}" in ${tz}: ${err instanceof Error ? err.message : String(err)}`);
   let cron: Cron;
   try {
+    // Resolve the zone now (Intl, cached per zone), so a bad one fails at load rather than at the first tick.
+    utcOffsetMinutes(tz, 0);
     cron = new Cron(expression, { ...CRON_OPTIONS, timezone: tz });
-    // Resolve the zone now, so a bad one fails at load rather than at the first tick.
-    cron.nextRun(new Date(Date.UTC(2026, 0, 1)));
   } catch (err) {
     throw fail(err);
   }
