@@ -15,6 +15,7 @@
 import type { Logger } from 'pino';
 import type { Agent } from './agent';
 import type { AgentDb } from './agent-db';
+import type { AgentMetrics } from './metrics';
 import { dbtJobKey, type DbtCloudLink, type WorkspaceSyncs } from './workspace-syncs';
 
 /** What the poller needs of a dbt Cloud client. */
@@ -33,6 +34,8 @@ export interface DbtPollerOptions {
   /** The link's client (the key read again from its secret reference). */
   clientFor: (link: DbtCloudLink) => RunsReader;
   now?: () => number;
+  /** Polls, errors and the last clean poll per link on /metrics. */
+  metrics?: Pick<AgentMetrics, 'dbtPolls' | 'dbtPollErrors' | 'dbtLastPoll'>;
   /** Links in poll mode: this often. Default 60 s. */
   pollMs?: number;
   /** Links with a webhook: this often, for missed deliveries. Default 10 min. */
@@ -66,20 +69,29 @@ export class DbtPoller {
       const at = this.now();
       if (!force && at - (this.last.get(key) ?? -Infinity) < every) continue;
       this.last.set(key, at);
+      const labels = { link: link.name, mode: link.mode === 'poll' ? 'poll' : 'catch_up' };
+      const m = this.o.metrics;
       let client: RunsReader;
       try {
         client = this.o.clientFor(link);
       } catch (err) {
+        m?.dbtPolls.inc(labels, jobs.length);
+        m?.dbtPollErrors.inc(labels, jobs.length);
         this.o.log.error({ link: link.name, err: message(err) }, 'dbt Cloud poll: no client');
         continue;
       }
+      let failed = false;
       for (const job of jobs) {
+        m?.dbtPolls.inc(labels);
         try {
           queued.push(...(await this.pollJob(ws, link, client, job)));
         } catch (err) {
+          failed = true;
+          m?.dbtPollErrors.inc(labels);
           this.o.log.warn({ link: link.name, job_id: job, err: message(err) }, 'dbt Cloud poll failed');
         }
       }
+      if (!failed) m?.dbtLastPoll.set(labels, this.now() / 1000);
     }
     if (queued.length > 0) this.o.agent.wake();
     return queued;

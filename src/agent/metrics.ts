@@ -9,6 +9,10 @@ export interface AgentMetrics {
   runDuration: Histogram<string>;
   deliveryLatency: Histogram<'result'>;
   webhooks: Counter<'result'>;
+  /** The dbt Cloud polling fallback (dbt-poller.ts), by link and mode (`poll`, or `catch_up` beside a webhook). */
+  dbtPolls: Counter<'link' | 'mode'>;
+  dbtPollErrors: Counter<'link' | 'mode'>;
+  dbtLastPoll: Gauge<'link' | 'mode'>;
 }
 
 export function agentMetrics(queueDepth: () => Promise<number>): AgentMetrics {
@@ -50,6 +54,24 @@ export function agentMetrics(queueDepth: () => Promise<number>): AgentMetrics {
     labelNames: ['result'],
     registers: [registry],
   });
+  const dbtPolls = new Counter({
+    name: 'backflow_dbt_cloud_polls_total',
+    help: "Reads of a dbt Cloud job's latest runs by the polling fallback (one per job per poll), by link and mode (poll, catch_up).",
+    labelNames: ['link', 'mode'],
+    registers: [registry],
+  });
+  const dbtPollErrors = new Counter({
+    name: 'backflow_dbt_cloud_poll_errors_total',
+    help: 'Polls of a dbt Cloud job that failed (API error, unreachable, no key), by link and mode.',
+    labelNames: ['link', 'mode'],
+    registers: [registry],
+  });
+  const dbtLastPoll = new Gauge({
+    name: 'backflow_dbt_cloud_last_poll_timestamp_seconds',
+    help: 'When the polling fallback last read every job of a link without error (Unix seconds), by link and mode.',
+    labelNames: ['link', 'mode'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'backflow_queue_depth',
     help: 'Runs waiting in the queue of this workspace.',
@@ -58,5 +80,16 @@ export function agentMetrics(queueDepth: () => Promise<number>): AgentMetrics {
       this.set(await queueDepth().catch(() => 0));
     },
   });
-  return { registry, runs, rows, triggerLatency, runDuration, deliveryLatency, webhooks };
+  return {
+    registry,
+    runs,
+    rows,
+    triggerLatency,
+    runDuration,
+    deliveryLatency,
+    webhooks,
+    dbtPolls,
+    dbtPollErrors,
+    dbtLastPoll,
+  };
 }

@@ -116,6 +116,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
         log,
         clientFor: o.dbtCloudClient,
         now: o.now,
+        metrics,
         pollMs: o.dbtPollMs,
         catchUpMs: o.dbtCatchUpMs,
       })

@@ -11,7 +11,7 @@ import { DbtCloudClient } from '../../../src/adapters/dbtcloud';
 import { signature } from '../../../src/agent/dbt-webhook';
 import type { RunFn } from '../../../src/agent/run-fn';
 import { startAgent, type RunningAgent } from '../../../src/agent/start-agent';
-import { zeroCounts } from '../../../src/adapters/warehouse/tracking';
+import { finishedRun } from '../../helpers/run-result';
 import type { StateFile } from '../../../src/state/types';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg';
 import {
@@ -68,24 +68,7 @@ function countingRun(execs: string[]): RunFn {
     execs.push(`${call.sync} ${call.trigger}`);
     const runId = `r${++n}`;
     call.onStart(runId, false);
-    return {
-      run: {
-        runId,
-        sync: call.sync,
-        trigger: call.trigger,
-        status: 'succeeded',
-        startedAt: new Date().toISOString(),
-        finishedAt: new Date().toISOString(),
-        planned: zeroCounts(),
-        accepted: zeroCounts(),
-        rejected: zeroCounts(),
-        nullKeys: 0,
-        duplicateKeys: 0,
-        error: null,
-      },
-      resumed: false,
-      stopped: false,
-    };
+    return finishedRun(call, runId);
   };
 }
 
@@ -112,8 +95,13 @@ describe('dbt Cloud polling fallback', () => {
     await db?.drop();
   });
 
-  function agentOn(state: StateFile, execs: string[], now?: () => number): Promise<RunningAgent> {
-    const client = new DbtCloudClient({ account_id: 1234, access_url: server.url, api_key: KEY });
+  function agentOn(
+    state: StateFile,
+    execs: string[],
+    now?: () => number,
+    apiKey = KEY,
+  ): Promise<RunningAgent> {
+    const client = new DbtCloudClient({ account_id: 1234, access_url: server.url, api_key: apiKey });
     return startAgent({
       databaseUrl: db.url,
       readState: async () => state,
@@ -229,6 +217,38 @@ describe('dbt Cloud polling fallback', () => {
         'also_nightly dbt_cloud:42/1010',
         'also_nightly dbt_cloud:42/1011',
       ]);
+    } finally {
+      await a.stop();
+    }
+  });
+
+  it('counts polls, failed polls and the last clean poll of each link on /metrics', async () => {
+    const metric = async (a: RunningAgent, name: string) => {
+      const text = await (await fetch(`${a.http!.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{link="acme",mode="poll"}`));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    let clock = Date.parse('2026-06-01T12:00:00Z');
+    let a = await agentOn(stateWith('poll'), [], () => clock);
+    try {
+      expect(await metric(a, 'backflow_dbt_cloud_polls_total')).toBeUndefined();
+      await a.poller!.tick(true);
+      clock += 90_000;
+      await a.poller!.tick(true);
+      // Two jobs (42, 43) per poll.
+      expect(await metric(a, 'backflow_dbt_cloud_polls_total')).toBe(4);
+      expect(await metric(a, 'backflow_dbt_cloud_poll_errors_total')).toBeUndefined();
+      expect(await metric(a, 'backflow_dbt_cloud_last_poll_timestamp_seconds')).toBe(clock / 1000);
+    } finally {
+      await a.stop();
+    }
+    // A key dbt Cloud refuses: every read fails, and no clean poll is recorded.
+    a = await agentOn(stateWith('poll'), [], () => clock, 'dbtc_revoked-key-0000');
+    try {
+      await a.poller!.tick(true);
+      expect(await metric(a, 'backflow_dbt_cloud_polls_total')).toBe(2);
+      expect(await metric(a, 'backflow_dbt_cloud_poll_errors_total')).toBe(2);
+      expect(await metric(a, 'backflow_dbt_cloud_last_poll_timestamp_seconds')).toBeUndefined();
     } finally {
       await a.stop();
     }
