@@ -86,19 +86,20 @@ export class RunQueue {
    */
   async work(concurrency: number, handler: (job: PgBoss.Job<RunJob>) => Promise<unknown>): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
-      let id: string | undefined;
-      id = await this.boss.work<RunJob>(
+      // Set once work() resolves; pg-boss fetches the first job only after that.
+      const worker: { id?: string } = {};
+      worker.id = await this.boss.work<RunJob>(
         this.name,
         { batchSize: 1, pollingIntervalSeconds: this.opts.pollingIntervalSeconds ?? 2 },
         async ([job]) => {
           try {
             return await handler(job);
           } finally {
-            if (id !== undefined) this.boss.notifyWorker(id);
+            if (worker.id !== undefined) this.boss.notifyWorker(worker.id);
           }
         },
       );
-      this.workers.push(id);
+      this.workers.push(worker.id);
     }
   }
 
