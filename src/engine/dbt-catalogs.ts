@@ -23,6 +23,7 @@ import { isSensitive, readSecret } from '../config/secrets';
 import { UserError } from '../errors';
 import type { DbtCloudClients } from './dbt-cloud-clients';
 import { dbtLoadOptions, manifestFromFile, manifestFromRepository } from './dbt-load-options';
+import { installPackages } from './dbt-packages';
 
 /*
  * The Git client, the dbt loader (two YAML parsers) and the dbt Cloud manifest reader load on first use:
@@ -59,10 +60,15 @@ export class DbtCatalogs {
     dbtCloudLinks: (name: string) => Record<string, unknown> | undefined,
     /** The warehouse of the Git sync's source: the dbt adapter type (`target.type`, `adapter.dispatch`). */
     sourceWarehouse?: unknown,
+    /**
+     * Fetch packages.yml's packages from any https host (apply, `models`, `plan --trust-new-endpoints`);
+     * false: only from public Git hosts, else from the package cache (plan: see dbt-packages.ts).
+     */
+    packagesFromAnyHost = true,
   ): Promise<SyncedCatalog> {
     let p = this.synced.get(address);
     if (p === undefined) {
-      p = this.load(address, attributes, dbtCloudLinks, sourceWarehouse);
+      p = this.load(address, attributes, dbtCloudLinks, sourceWarehouse, packagesFromAnyHost);
       this.synced.set(address, p);
     }
     return p;
@@ -112,6 +118,7 @@ export class DbtCatalogs {
     attributes: Record<string, unknown>,
     dbtCloudLinks: (name: string) => Record<string, unknown> | undefined,
     sourceWarehouse: unknown,
+    packagesFromAnyHost: boolean,
   ): Promise<SyncedCatalog> {
     const t0 = Date.now();
     const folder = this.folder(address, attributes);
@@ -124,11 +131,18 @@ export class DbtCatalogs {
     });
     const previous = readJson<LoaderCache>(join(folder, 'loader-cache.json'));
     const manifest = await this.manifest(address, attributes, checkout.files, dbtCloudLinks);
+    const packages = await installPackages(checkout.files, String(attributes.project_path ?? '.'), {
+      cacheDir: join(this.cacheRoot, 'git'),
+      anyHost: packagesFromAnyHost,
+    });
     const result = await loadDbt().loadDbtProject(checkout.files, {
       ...dbtLoadOptions(attributes, sourceWarehouse),
+      ...(packages.mounts.length > 0 ? { packages: packages.mounts } : {}),
       ...(manifest ? { manifest } : {}),
       ...(previous !== undefined ? { previous } : {}),
     });
+    // packages.yml's problems (not a model's): shown by `models list` with the loader's own warnings
+    result.catalog.warnings.unshift(...packages.warnings);
     writeJson(join(folder, 'loader-cache.json'), result.cache);
     writeJson(join(folder, `catalog-${checkout.commit}.json`), result.catalog);
     pruneCatalogs(folder, checkout.commit);

@@ -33,6 +33,8 @@ export async function refreshGitSyncs(
   state: StateFile,
   connections: Connections,
   untrusted: EndpointGate = () => undefined,
+  /** plan --trust-new-endpoints / apply: packages.yml's packages may be fetched from any https host. */
+  trustNewEndpoints = true,
 ): Promise<GitRefresh> {
   const out: GitRefresh = { gitSyncs: new Map(), dbtModels: new Map(), diagnostics: [], drift: [] };
   const attributesOf = (address: string): Record<string, unknown> | undefined =>
@@ -68,6 +70,7 @@ export async function refreshGitSyncs(
             attrs,
             (name) => attributesOf(`dbt_cloud.${name}`),
             attributesOf(`source.${String(attrs.source)}`)?.warehouse,
+            trustNewEndpoints,
           );
           out.gitSyncs.set(address, synced);
           const prior = state.resources[address];

@@ -69,7 +69,13 @@ export async function refresh(
     options.trustNewEndpoints ? undefined : untrustedEndpoint(attributes, trusted, type);
 
   // Git first: dbt-backed models need their relation before the warehouses can describe them.
-  const git = await refreshGitSyncs(desired, state, connections, untrusted);
+  const git = await refreshGitSyncs(
+    desired,
+    state,
+    connections,
+    untrusted,
+    options.trustNewEndpoints === true,
+  );
   world.gitSyncs = git.gitSyncs;
   world.dbtModels = git.dbtModels;
   diagnostics.push(...git.diagnostics);

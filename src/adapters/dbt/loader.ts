@@ -28,6 +28,7 @@ import {
   type StaticResolution,
 } from './resolve';
 import { asMap } from './yaml/yaml-file';
+import { withPackages } from './package-mounts';
 
 export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Promise<LoadResult> {
   const dbtVersion = checkDbtVersion(opts.dbtVersion);
@@ -37,9 +38,13 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
     });
   }
   const manifest = opts.manifest ? readManifest(opts.manifest) : undefined;
+  const mounted = opts.packages?.length
+    ? await withPackages(files, opts.projectPath ?? '.', opts.packages)
+    : undefined;
+  if (mounted) files = mounted.files;
   const store = new FileStore(files, opts.previous);
   const layout = await discover(store, await files.list(), opts.projectPath ?? '.');
-  const warnings: CatalogWarning[] = [...layout.warnings];
+  const warnings: CatalogWarning[] = [...(mounted?.warnings ?? []), ...layout.warnings];
 
   const {
     models: modelSummaries,

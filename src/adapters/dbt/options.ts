@@ -3,6 +3,7 @@
  */
 import type { DbtCatalog } from './catalog';
 import { DbtLoadError } from './errors';
+import type { PackageMount } from './package-mounts';
 
 /** Opaque and JSON-serialisable: the engine stores it on disk between runs. */
 export type LoaderCache = unknown;
@@ -32,6 +33,11 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** A manifest.json (parsed, or its text), first in the resolution chain, with its provenance for the plan. */
   manifest?: { json: unknown; provenance: string };
+  /**
+   * Packages fetched from what packages.yml names (the engine fetches them), installed as `dbt deps`
+   * would: under the root project's packages-install-path, unless the repository commits them there.
+   */
+  packages?: PackageMount[];
   /** The cache of the last load: files whose content id is unchanged are neither read nor parsed again. */
   previous?: LoaderCache;
 }

@@ -23,6 +23,7 @@ export type {
   SyncOptions,
 } from './git-types';
 export { TOKEN_CONVENTIONS } from './git-https-auth';
+export { fetchPackage, type FetchedPackage, type PackageRevision } from './git-package';
 
 /**
  * The tree at the branch head. Remote: the first sync is a shallow (depth 1), single-branch fetch into a
