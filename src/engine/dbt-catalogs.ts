@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { DbtCatalog, LoaderCache } from '../adapters/dbt';
+import type { CatalogWarning, DbtCatalog, LoaderCache } from '../adapters/dbt';
 import type { manifestFromDbtCloud } from '../adapters/dbtcloud/manifest-source';
 import type { GitCredentials, GitRemoteSpec } from '../adapters/git';
 import { isSensitive, readSecret } from '../config/secrets';
@@ -38,6 +38,8 @@ const loadManifestSource = () =>
 export interface SyncedCatalog {
   commit: string;
   catalog: DbtCatalog;
+  /** packages.yml's packages that could not be installed (also first in catalog.warnings). */
+  packageWarnings: CatalogWarning[];
   /** For display: how the repository was read and how much the loader reused. */
   stats: { kind: string; objectsFetched?: number; filesRead: number; filesReused: number; seconds: number };
 }
@@ -149,6 +151,7 @@ export class DbtCatalogs {
     return {
       commit: checkout.commit,
       catalog: result.catalog,
+      packageWarnings: packages.warnings,
       stats: {
         kind: checkout.kind,
         objectsFetched: checkout.stats.objectsFetched,

@@ -73,6 +73,15 @@ export async function refreshGitSyncs(
             trustNewEndpoints,
           );
           out.gitSyncs.set(address, synced);
+          const r = desired.resources.get(address);
+          for (const w of synced.packageWarnings ?? []) {
+            out.diagnostics.push(
+              warning(`${address}: ${w.message}`, {
+                address,
+                ...(r ? { file: r.origin.file, path: r.origin.path } : {}),
+              }),
+            );
+          }
           const prior = state.resources[address];
           if (prior && prior.computed.commit !== undefined && prior.computed.commit !== synced.commit) {
             out.drift.push({
@@ -130,7 +139,10 @@ export async function refreshGitSyncs(
           upstream && syncs.length > 0
             ? `${address}: commit ${git.commit.slice(0, 12)} of git_sync.${ref.git_sync} breaks this model: ${resolution.summary}`
             : `${address}: ${resolution.summary}`,
-          { ...where, detail: withSyncs(resolution.detail, syncs) },
+          {
+            ...where,
+            detail: withSyncs(withPackages(resolution.detail, resolution.kind, git), syncs),
+          },
         ),
       );
       continue;
@@ -174,6 +186,13 @@ function deferral(
   const linkAttrs = attributesOf(`dbt_cloud.${link}`);
   const why = linkAttrs ? untrusted('dbt_cloud', linkAttrs) : undefined;
   return why === undefined ? undefined : `its manifest comes from dbt_cloud.${link}, and ${why}`;
+}
+
+/** An unresolved model may need a package packages.yml names that could not be installed: say so. */
+function withPackages(detail: string, kind: string, git: SyncedCatalog): string {
+  const missing = git.packageWarnings ?? [];
+  if (kind !== 'unresolved' || missing.length === 0) return detail;
+  return `${detail}\nNot installed from packages.yml (${missing.length}): ${missing[0].message}`;
 }
 
 function withSyncs(detail: string, syncs: string[]): string {
