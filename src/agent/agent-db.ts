@@ -68,17 +68,28 @@ export class AgentDb {
   cursors(workspace: string): CursorStore {
     const s = this.s;
     return {
-      ensure: async (sync, key, now) => {
-        const { rows } = await this.pool.query<{ schedule_key: string; last_slot_ms: string }>(
-          `insert into ${s}.schedule_cursor (workspace, sync, schedule_key, last_slot_ms) values ($1, $2, $3, $4)
-           on conflict (workspace, sync) do update
-             set schedule_key = excluded.schedule_key,
-                 last_slot_ms = case when ${s}.schedule_cursor.schedule_key = excluded.schedule_key
-                                     then ${s}.schedule_cursor.last_slot_ms else excluded.last_slot_ms end
-           returning schedule_key, last_slot_ms`,
-          [workspace, sync, key, now],
-        );
-        return { key: rows[0].schedule_key, last: Number(rows[0].last_slot_ms) };
+      ensureAll: async (syncs, now) => {
+        const out = new Map<string, Cursor>();
+        // A few thousand per statement: one round trip each, parameters stay two arrays.
+        for (let i = 0; i < syncs.length; i += 5000) {
+          const part = syncs.slice(i, i + 5000);
+          const { rows } = await this.pool.query<{
+            sync: string;
+            schedule_key: string;
+            last_slot_ms: string;
+          }>(
+            `insert into ${s}.schedule_cursor (workspace, sync, schedule_key, last_slot_ms)
+             select $1, u.sync, u.key, $4 from unnest($2::text[], $3::text[]) as u(sync, key)
+             on conflict (workspace, sync) do update
+               set schedule_key = excluded.schedule_key,
+                   last_slot_ms = case when ${s}.schedule_cursor.schedule_key = excluded.schedule_key
+                                       then ${s}.schedule_cursor.last_slot_ms else excluded.last_slot_ms end
+             returning sync, schedule_key, last_slot_ms`,
+            [workspace, part.map((p) => p.sync), part.map((p) => p.key), now],
+          );
+          for (const r of rows) out.set(r.sync, { key: r.schedule_key, last: Number(r.last_slot_ms) });
+        }
+        return out;
       },
       claim: (sync, key, slot, fire) =>
         this.tx(async (c) => {

@@ -52,7 +52,7 @@ export class Agent {
     this.now = o.now ?? (() => Date.now());
     this.scheduler = new Scheduler({
       store: {
-        ensure: (s, k, n) => this.cursors().ensure(s, k, n),
+        ensureAll: (syncs, n) => this.cursors().ensureAll(syncs, n),
         claim: (s, k, slot, fire) => this.cursors().claim(s, k, slot, fire),
         read: (s) => this.cursors().read(s),
       },

@@ -5,7 +5,7 @@
  * the newest missed slot fires once. A new sync, or one whose schedule changed, starts counting from now.
  * Time comes from an injected clock: tests never sleep.
  */
-import { dueSlot } from './schedules';
+import { due } from './schedules';
 import type { WorkspaceSyncs, AgentSync } from './workspace-syncs';
 
 export interface Cursor {
@@ -19,8 +19,12 @@ export interface Tx {
 }
 
 export interface CursorStore {
-  /** The cursor of `sync`; created at `now` when absent, reset to `now` when its schedule key changed. */
-  ensure(sync: string, key: string, now: number): Promise<Cursor>;
+  /**
+   * The cursors of `syncs`, by sync: each created at `now` when absent, reset to `now` when its schedule
+   * key changed. One call for all of them: an agent starting with 10,000 syncs makes one round trip per
+   * few thousand, not one per sync.
+   */
+  ensureAll(syncs: readonly { sync: string; key: string }[], now: number): Promise<Map<string, Cursor>>;
   /** Moves the cursor to `slot` if it is behind and runs `fire` in the same transaction; false if another agent did. */
   claim(sync: string, key: string, slot: number, fire: (tx: Tx) => Promise<void>): Promise<boolean>;
   read(sync: string): Promise<Cursor | undefined>;
@@ -49,15 +53,20 @@ export class Scheduler {
   async load(ws: WorkspaceSyncs): Promise<void> {
     const now = this.opts.now();
     const next = new Map<string, Entry>();
+    const fresh: AgentSync[] = [];
     for (const s of ws.syncs.values()) {
       if (!s.clock || !s.key) continue;
       const old = this.entries.get(s.name);
-      if (old && old.sync.key === s.key) {
-        next.set(s.name, { ...old, sync: s });
-        continue;
-      }
-      const cursor = await this.opts.store.ensure(s.name, s.key, now);
-      next.set(s.name, { sync: s, last: cursor.last, next: s.clock.next(cursor.last) });
+      if (old && old.sync.key === s.key) next.set(s.name, { ...old, sync: s });
+      else fresh.push(s);
+    }
+    const cursors = await this.opts.store.ensureAll(
+      fresh.map((s) => ({ sync: s.name, key: s.key! })),
+      now,
+    );
+    for (const s of fresh) {
+      const last = cursors.get(s.name)?.last ?? now;
+      next.set(s.name, { sync: s, last, next: s.clock!.next(last) });
     }
     this.entries = next;
   }
@@ -69,15 +78,16 @@ export class Scheduler {
     for (const e of this.entries.values()) {
       if (e.next === undefined || e.next > now) continue;
       try {
-        const slot = dueSlot(e.sync.clock!, e.last, now);
-        if (slot === undefined) continue;
+        const d = due(e.sync.clock!, e.last, now);
+        if (d === undefined) continue;
+        const slot = d.slot;
         const mine = await this.opts.store.claim(e.sync.name, e.sync.key!, slot, (tx) =>
           this.opts.fire(e.sync.name, slot, tx),
         );
         if (mine) fired.push(e.sync.name);
         const stored = mine ? undefined : await this.opts.store.read(e.sync.name);
         e.last = Math.max(slot, stored !== undefined && stored.key === e.sync.key ? stored.last : slot);
-        e.next = e.sync.clock!.next(e.last);
+        e.next = e.last === slot ? d.after : e.sync.clock!.next(e.last);
       } catch (err) {
         this.opts.onError?.(e.sync.name, err);
       }
@@ -102,12 +112,17 @@ export class Scheduler {
 /** Cursors in memory: unit tests and benchmarks (one agent). */
 export class MemoryCursorStore implements CursorStore {
   readonly cursors = new Map<string, Cursor>();
-  async ensure(sync: string, key: string, now: number): Promise<Cursor> {
-    const c = this.cursors.get(sync);
-    if (c && c.key === key) return { ...c };
-    const fresh = { key, last: now };
-    this.cursors.set(sync, fresh);
-    return { ...fresh };
+  async ensureAll(
+    syncs: readonly { sync: string; key: string }[],
+    now: number,
+  ): Promise<Map<string, Cursor>> {
+    const out = new Map<string, Cursor>();
+    for (const { sync, key } of syncs) {
+      let c = this.cursors.get(sync);
+      if (!c || c.key !== key) this.cursors.set(sync, (c = { key, last: now }));
+      out.set(sync, { ...c });
+    }
+    return out;
   }
   async claim(sync: string, key: string, slot: number, fire: (tx: Tx) => Promise<void>): Promise<boolean> {
     const c = this.cursors.get(sync);

@@ -169,18 +169,23 @@ export function utcOffsetMinutes(tz: string, at: number): number {
  * more than one slot passed, it starts from the clock's `shortlyBefore(now)` rather than walking every
  * missed slot from `last`.
  */
-export function dueSlot(
+export function dueSlot(clock: SlotClock, last: number, now: number, maxSteps?: number): number | undefined {
+  return due(clock, last, now, maxSteps)?.slot;
+}
+
+/** `dueSlot`, with the slot after it (the next fire once this one is claimed), found on the way. */
+export function due(
   clock: SlotClock,
   last: number,
   now: number,
   // A safety bound only: with `shortlyBefore` the loop takes a step or two.
   maxSteps = 100_000,
-): number | undefined {
+): { slot: number; after: number | undefined } | undefined {
   const first = clock.next(last);
   if (first === undefined || first > now) return undefined;
   let slot = first;
   let after = clock.next(slot);
-  if (after === undefined || after > now) return slot;
+  if (after === undefined || after > now) return { slot, after };
   // Downtime: several slots passed. Jump close to `now`, then step to the newest slot.
   const from = clock.shortlyBefore(now);
   if (from !== undefined && from > slot) {
@@ -194,5 +199,5 @@ export function dueSlot(
     slot = after;
     after = clock.next(slot);
   }
-  return slot;
+  return { slot, after };
 }

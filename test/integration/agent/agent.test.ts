@@ -6,6 +6,7 @@
  */
 import pino from 'pino';
 import { Writable } from 'node:stream';
+import { AgentDb } from '../../../src/agent/agent-db';
 import { signature } from '../../../src/agent/dbt-webhook';
 import type { RunFn } from '../../../src/agent/run-fn';
 import { startAgent, type RunningAgent } from '../../../src/agent/start-agent';
@@ -107,6 +108,37 @@ describe('backflow agent on Postgres', () => {
       webhookSecrets: () => [SECRET],
     });
   }
+
+  it('schedule cursors are created, kept and reset in one statement per few thousand syncs', async () => {
+    const adb = new AgentDb(db.url, 'backflow_agent_cursor_test');
+    try {
+      await adb.migrate();
+      const store = adb.cursors('ws-cursors');
+      const many = Array.from({ length: 12_000 }, (_, i) => ({ sync: `s${i}`, key: `periodic ${i % 7}h` }));
+      const first = await store.ensureAll(many, 1000);
+      expect(first.size).toBe(12_000);
+      expect(first.get('s11998')).toEqual({ key: 'periodic 0h', last: 1000 });
+      expect(await store.claim('s1', 'periodic 1h', 5000, async () => undefined)).toBe(true);
+      expect(await store.claim('s2', 'periodic 2h', 5000, async () => undefined)).toBe(true);
+      // s1 kept its schedule (its cursor stays), s2 changed (reset to now), `new` is created.
+      const again = await store.ensureAll(
+        [
+          { sync: 's1', key: 'periodic 1h' },
+          { sync: 's2', key: 'cron 0 * * * * UTC' },
+          { sync: 'new', key: 'periodic 1h' },
+        ],
+        9000,
+      );
+      expect(Object.fromEntries(again)).toEqual({
+        s1: { key: 'periodic 1h', last: 5000 },
+        s2: { key: 'cron 0 * * * * UTC', last: 9000 },
+        new: { key: 'periodic 1h', last: 9000 },
+      });
+      expect(await store.read('s2')).toEqual({ key: 'cron 0 * * * * UTC', last: 9000 });
+    } finally {
+      await adb.close();
+    }
+  });
 
   it('fires a due schedule once, coalesces triggers that arrive mid-run, and chains after_sync', async () => {
     let now = Date.parse('2026-03-01T10:05:00Z');
