@@ -9,7 +9,14 @@ import type { DestinationAdapter, OutgoingRecord } from '../adapters/destination
 import { DeliveryError } from '../adapters/destination/destination';
 import type { PlannedRow, RowOutcome } from '../adapters/warehouse/tracking';
 import { idempotencyKey } from './idempotency';
+import pRetry from 'p-retry';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, waitMs } from './retry-policy';
+
+/** Delivery stopped (a failure elsewhere, or a signal) before the batch was answered. */
+class Stopped extends Error {}
+
+/** The retry budget, or the time allowed for rate limiting, ran out. */
+class GaveUp extends Error {}
 
 export interface DeliveryPorts {
   /** Rows with seq > afterSeq and no outcome, in seq order, at most `limit`. */
@@ -135,51 +142,73 @@ export async function deliverPlan(ports: DeliveryPorts, opts: DeliveryOptions): 
     return commitTail;
   };
 
-  /** Sends `batch` until answered; splits it on `invalid`. Resolves with every record's outcome. */
+  /**
+   * Sends `batch` until answered; splits it on `invalid`. Resolves with every record's outcome, or
+   * undefined when delivery stops (a failure, or a signal). p-retry repeats the send; the policy — which
+   * errors use up the retry budget, how long to wait, when rate limiting has lasted too long — is decided in
+   * onFailedAttempt, so p-retry's own timer stays at zero and the wait honours `Retry-After` and the signal.
+   */
   const sendBatch = async (batch: OutgoingRecord[]): Promise<RowOutcome[] | undefined> => {
     let attempt = 0;
     let rateLimitedFor = 0;
-    for (;;) {
-      if (stopAll.signal.aborted) return undefined;
-      try {
-        const result = await dest.send(batch, stopAll.signal);
-        return batch.map((r) => outcome(r, result.rejected.get(r.seq)));
-      } catch (err) {
-        if (!(err instanceof DeliveryError)) throw err;
-        if (err.kind === 'fatal') {
-          fail(err.message);
-          return undefined;
-        }
-        if (err.kind === 'invalid') {
-          if (batch.length === 1) return [outcome(batch[0], err.message)];
-          const half = Math.ceil(batch.length / 2);
-          const first = await sendBatch(batch.slice(0, half));
-          const second = first ? await sendBatch(batch.slice(half)) : undefined;
-          return first && second ? [...first, ...second] : undefined;
-        }
-        const rateLimited = err.kind === 'rate_limited';
-        if (!rateLimited) {
-          attempt += 1;
-          if (attempt > limits.maxRetries) {
-            fail(`${err.message} (gave up after ${limits.maxRetries} retries)`);
-            return undefined;
+    try {
+      return await pRetry(
+        async () => {
+          if (stopAll.signal.aborted) throw new pRetry.AbortError(new Stopped());
+          try {
+            const result = await dest.send(batch, stopAll.signal);
+            return batch.map((r) => outcome(r, result.rejected.get(r.seq)));
+          } catch (err) {
+            // Only a retryable or rate-limited answer is sent again; anything else ends the attempts.
+            if (err instanceof DeliveryError && (err.kind === 'retryable' || err.kind === 'rate_limited'))
+              throw err;
+            throw new pRetry.AbortError(err instanceof Error ? err : new Error(String(err)));
           }
-        }
-        const wait = waitMs(
-          policy,
-          rateLimited ? Math.min(rateLimitedFor / policy.baseMs, 6) : attempt - 1,
-          err.retryAfterMs,
-        );
-        if (rateLimited) {
-          rateLimitedFor += Math.max(wait, 1);
-          if (rateLimitedFor > policy.maxRateLimitedMs) {
-            fail(`${err.message}; still rate limited after waiting ${Math.round(rateLimitedFor / 1000)} s`);
-            return undefined;
-          }
-        }
-        opts.events?.onRetry?.(err.message, wait, rateLimited);
-        await sleep(wait, stopAll.signal);
+        },
+        {
+          forever: true,
+          retries: 1,
+          minTimeout: 0,
+          maxTimeout: 0,
+          factor: 1,
+          randomize: false,
+          onFailedAttempt: async (error) => {
+            const err = error as unknown as DeliveryError;
+            const rateLimited = err.kind === 'rate_limited';
+            if (!rateLimited) {
+              attempt += 1;
+              if (attempt > limits.maxRetries)
+                throw new GaveUp(`${err.message} (gave up after ${limits.maxRetries} retries)`);
+            }
+            const wait = waitMs(
+              policy,
+              rateLimited ? Math.min(rateLimitedFor / policy.baseMs, 6) : attempt - 1,
+              err.retryAfterMs,
+            );
+            if (rateLimited) {
+              rateLimitedFor += Math.max(wait, 1);
+              if (rateLimitedFor > policy.maxRateLimitedMs)
+                throw new GaveUp(
+                  `${err.message}; still rate limited after waiting ${Math.round(rateLimitedFor / 1000)} s`,
+                );
+            }
+            opts.events?.onRetry?.(err.message, wait, rateLimited);
+            await sleep(wait, stopAll.signal);
+          },
+        },
+      );
+    } catch (err) {
+      if (err instanceof Stopped) return undefined;
+      if (err instanceof GaveUp || (err instanceof DeliveryError && err.kind === 'fatal')) {
+        fail(err.message);
+        return undefined;
       }
+      if (!(err instanceof DeliveryError) || err.kind !== 'invalid') throw err;
+      if (batch.length === 1) return [outcome(batch[0], err.message)];
+      const half = Math.ceil(batch.length / 2);
+      const first = await sendBatch(batch.slice(0, half));
+      const second = first ? await sendBatch(batch.slice(half)) : undefined;
+      return first && second ? [...first, ...second] : undefined;
     }
   };
 

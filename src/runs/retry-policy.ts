@@ -3,6 +3,7 @@
  * and back off exponentially (with jitter, so agents do not retry in step); a 429 waits as long as the
  * service asks (`Retry-After`) or backs off, without using up the budget — a destination that rate-limits
  * is slow, not broken — up to a total wait after which the run fails with the service's message.
+ * The retry loop itself is p-retry's (deliver.ts); this file is only the policy.
  */
 export interface RetryPolicy {
   /** First backoff; doubles per attempt. */

@@ -13,6 +13,21 @@ import {
   scrub,
   unreachableError,
 } from './dbtcloud-errors';
+import pRetry from 'p-retry';
+import { retryAfterMs } from '../retry-after';
+
+export { retryAfterMs };
+
+/** An attempt p-retry may repeat: a 429 or 5xx answer (`retryAfter` from its header), or a network error. */
+class RetryableFailure extends Error {
+  constructor(
+    readonly reason: string,
+    readonly network?: unknown,
+    readonly retryAfter?: number,
+  ) {
+    super(reason);
+  }
+}
 
 export interface HttpTimings {
   /** Per attempt, headers and body included. Default 30 s. */
@@ -58,15 +73,6 @@ export interface HttpResponse {
   location?: string;
 }
 
-/** `Retry-After` in milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null | undefined, now: number): number | undefined {
-  if (header === null || header === undefined) return undefined;
-  const text = header.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 export class DbtCloudHttp {
   private readonly timings: HttpTimings;
   private readonly fetchFn: typeof fetch;
@@ -102,32 +108,47 @@ export class DbtCloudHttp {
     for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, String(v));
     const t = this.timings;
     let waited = 0;
-    for (let attempt = 1; ; attempt++) {
-      let retryReason: string;
-      let retryAfter: number | undefined;
-      try {
-        const res = await this.attempt(url, method, body);
+    // p-retry runs the attempts and counts them; its own timer is kept at zero and the wait is taken in
+    // onFailedAttempt, where the service's Retry-After and the injectable clock and sleep are known.
+    return pRetry(
+      async () => {
+        let res: Awaited<ReturnType<DbtCloudHttp['attempt']>>;
+        try {
+          res = await this.attempt(url, method, body);
+        } catch (err) {
+          if (err instanceof DbtCloudError) throw new pRetry.AbortError(err);
+          if (!idempotent || !isTransientNetworkError(err))
+            throw new pRetry.AbortError(this.networkFailure(url, err, method));
+          throw new RetryableFailure(networkCode(err) ?? 'network error', err);
+        }
         if (res.status !== 429 && (res.status < 500 || !idempotent)) return res;
-        retryReason = `HTTP ${res.status}`;
-        retryAfter = retryAfterMs(res.retryAfter, t.now());
-        if (attempt >= t.maxAttempts) throw this.gaveUp(url, retryReason, attempt, waited);
-      } catch (err) {
-        if (err instanceof DbtCloudError) throw err;
-        if (!idempotent || !isTransientNetworkError(err) || attempt >= t.maxAttempts)
-          throw this.networkFailure(url, err, method);
-        retryReason = networkCode(err) ?? 'network error';
-      }
-      const backoff = Math.min(t.backoffMaxMs, t.backoffBaseMs * 2 ** (attempt - 1));
-      const delay = retryAfter ?? Math.round(backoff * (0.5 + t.random() / 2));
-      if (waited + delay > t.maxTotalWaitMs) {
-        throw this.gaveUp(url, retryReason, attempt, waited, retryAfter);
-      }
-      this.log?.(
-        `dbt Cloud: ${retryReason} from ${method} ${url.pathname}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${t.maxAttempts})`,
-      );
-      await t.sleep(delay);
-      waited += delay;
-    }
+        throw new RetryableFailure(`HTTP ${res.status}`, undefined, retryAfterMs(res.retryAfter, t.now()));
+      },
+      {
+        retries: Math.max(0, t.maxAttempts - 1),
+        minTimeout: 0,
+        maxTimeout: 0,
+        factor: 1,
+        randomize: false,
+        onFailedAttempt: async (error) => {
+          const failed = error as RetryableFailure & pRetry.FailedAttemptError;
+          const attempt = failed.attemptNumber;
+          if (failed.retriesLeft <= 0)
+            throw failed.network !== undefined
+              ? this.networkFailure(url, failed.network, method)
+              : this.gaveUp(url, failed.reason, attempt, waited);
+          const backoff = Math.min(t.backoffMaxMs, t.backoffBaseMs * 2 ** (attempt - 1));
+          const delay = failed.retryAfter ?? Math.round(backoff * (0.5 + t.random() / 2));
+          if (waited + delay > t.maxTotalWaitMs)
+            throw this.gaveUp(url, failed.reason, attempt, waited, failed.retryAfter);
+          this.log?.(
+            `dbt Cloud: ${failed.reason} from ${method} ${url.pathname}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${t.maxAttempts})`,
+          );
+          await t.sleep(delay);
+          waited += delay;
+        },
+      },
+    );
   }
 
   private async attempt(

@@ -4,21 +4,15 @@
  * never re-sent to another host.
  */
 import { DeliveryError } from './destination';
+import { retryAfterMs } from '../retry-after';
+
+export { retryAfterMs };
 
 export interface HttpAnswer {
   status: number;
   /** The body as text (already read). */
   text: string;
   headers: Headers;
-}
-
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** First characters of a service's answer for messages, on one line. */
