@@ -392,6 +392,12 @@ const YAML_DOCS = [
   'models:\n  - name: a\n    description: >-\n      folded\n\n      paragraph\n',
   'bad: [unclosed\n',
   'bad:\n  - a\n b: c\n',
+  // anchors and aliases as properties files use them (description and tests written once, reused)
+  'models:\n  - name: a\n    description: &d |\n      shared\n      text\n  - name: b\n    description: *d\n',
+  'a: &t\n  - unique\n  - not_null\nb: *t\nc: &s "x"\nd: *s\ne: &n\nf: *n\n',
+  'a: &x 1\nb: &x 2\nc: *x\n',
+  'a: *missing\n',
+  'a: &m {k: [1, 2]}\nb:\n  - *m\n  - &q yes\n  - *q\n',
 ];
 
 describeWithReference('dbt loader: YAML against PyYAML', () => {

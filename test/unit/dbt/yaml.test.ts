@@ -69,8 +69,37 @@ models:
   'keys with spaces and quotes': `"a b": 1\n'c': 2\nd e: 3\n+schema: s\n`,
 };
 
+FAST_CASES['anchors and aliases'] = `
+version: 2
+models:
+  - name: transfers_daily
+    description: &transfers_description |
+      Net transfers per day,
+      one row per address.
+    columns:
+      - name: block_date
+        description: &date_description "The UTC day"
+      - name: amount
+        tests: &amount_tests
+          - not_null
+          - dbt_utils.accepted_range:
+              min_value: 0
+  - name: transfers_hourly
+    description: *transfers_description
+    config: &cfg {alias: hourly, tags: [a, b]}
+    columns:
+      - name: block_date
+        description: *date_description
+      - name: amount
+        tests: *amount_tests
+  - name: other
+    config: *cfg
+    meta: &empty
+    docs: *empty
+`;
+
 const FALLBACK_CASES: Record<string, string> = {
-  anchors: `base: &b {x: 1}\nother: *b\n`,
+  'an anchor on a key': `&k a: 1\n`,
   'merge keys': `base: &b\n  x: 1\nother:\n  <<: *b\n  y: 2\n`,
   'multi-line plain scalar': `a: one\n  two\nb: 1\n`,
   'multi-line quoted scalar': `a: "one\n  two"\n`,
@@ -94,6 +123,15 @@ describe('YAML: the fast subset parser agrees with the yaml package', () => {
       expect(() => parseYamlFile(text, 'x.yml')).not.toThrow();
     });
   }
+
+  it.each([
+    ['an anchor defined twice', `a: &x 1\nb: &x 2\nc: *x\n`, /duplicate anchor x/],
+    ['an alias before its anchor', `a: *x\nb: &x 1\n`, /alias/i],
+    ['an alias with more after it', `a: &x 1\nb: *x y\n`, /scalar/],
+  ])('declines %s, which PyYAML rejects, and so does the full parser', (_name, text, why) => {
+    expect(parseYamlFast(text)).toBeUndefined();
+    expect(() => parseYamlFile(text, 'x.yml')).toThrow(why);
+  });
 
   it('agrees on every YAML file of the fixture projects', () => {
     const root = join(__dirname, '../../fixtures/dbt');

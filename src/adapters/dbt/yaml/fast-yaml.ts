@@ -147,9 +147,13 @@ function setKey(obj: Record<string, unknown>, key: string, value: unknown): void
   obj[key] = value;
 }
 
+/** PyYAML's anchor names: letters, digits, `-` and `_`. */
+const ANCHOR_NAME = /^[0-9A-Za-z_-]+/;
+
 class FastParser {
   private i = 0;
   readonly lines: LineTable = new WeakMap();
+  private readonly anchors = new Map<string, unknown>();
   /** Indentation of each line, or -1 for a blank or comment-only line. */
   private readonly ind: Int32Array;
   constructor(private readonly src: string[]) {
@@ -254,6 +258,8 @@ class FastParser {
   private parseValue(line: string, j: number, n: number, inMapping: boolean): unknown {
     let k = j;
     while (line.charCodeAt(k) === 32) k++;
+    const c0 = line.charCodeAt(k);
+    if (c0 === 38 /* & */ || c0 === 42 /* * */) return this.parseAnchored(line, k, n, inMapping);
     if (k === line.length || line.charCodeAt(k) === 35) {
       this.i++;
       this.skip();
@@ -283,6 +289,29 @@ class FastParser {
     if (!restIsBlank(line, scanned.end)) bail();
     this.i++;
     return scanned.value;
+  }
+
+  /**
+   * `&name <value>` (the value on this line or the block below) and `*name`, as PyYAML composes them: an
+   * alias is the anchored node itself (shared, not copied), a duplicate anchor or an unknown alias is left
+   * to the full parser (PyYAML rejects both), and so is any other use (merge keys `<<` bail elsewhere).
+   * Properties files write descriptions once and reuse them this way (`description: *shared_desc`).
+   */
+  private parseAnchored(line: string, k: number, n: number, inMapping: boolean): unknown {
+    const m = ANCHOR_NAME.exec(line.slice(k + 1));
+    if (!m) return bail();
+    const name = m[0];
+    const after = k + 1 + name.length;
+    if (after < line.length && line.charCodeAt(after) !== 32) return bail();
+    if (line.charCodeAt(k) === 42 /* * */) {
+      if (!this.anchors.has(name) || !restIsBlank(line, after)) return bail();
+      this.i++;
+      return this.anchors.get(name);
+    }
+    if (this.anchors.has(name)) return bail();
+    const value = this.parseValue(line, after, n, inMapping);
+    this.anchors.set(name, value);
+    return value;
   }
 
   private parseSeq(n: number): unknown[] {

@@ -91,7 +91,17 @@ export function parseWithYamlPackage(text: string, file: string): YamlFile {
   if (text.includes('&')) {
     visit(doc, {
       Node(_key, n) {
-        if ((n as { anchor?: string }).anchor) anchors.set((n as { anchor: string }).anchor, n);
+        const anchor = (n as { anchor?: string }).anchor;
+        if (!anchor) return;
+        // PyYAML refuses a document defining one anchor twice; the yaml package lets the last one win.
+        if (anchors.has(anchor)) {
+          throw new DbtLoadError(`invalid YAML: found duplicate anchor ${anchor}`, {
+            file,
+            line: lineCounter.linePos((n as { range: [number, number, number] }).range[0]).line,
+            hint: 'Give each anchor (&name) its own name: dbt (PyYAML) refuses the file.',
+          });
+        }
+        anchors.set(anchor, n);
       },
     });
   }
