@@ -8,7 +8,6 @@ import { loadDesired, loadWorkspaces, type StackDesired } from './load-workspace
 import { UserError } from '../errors';
 import { watchSignals } from './signals';
 import { Connections } from '../engine/connections';
-import { agentDbSecretStore } from '../agent/webhook-secret-store';
 import { openBackend } from '../state/backends';
 import type { LockHandle, StateBackend } from '../state/types';
 import { printError } from './output';
@@ -97,7 +96,12 @@ export async function withWorkspace<T>(
   const backend = openBackend(d.backend, { lockTimeoutMs: parseDuration(opts.lockTimeout) });
   const connections = new Connections(d.configDir, gitProgressPrinter());
   const agentDatabase = agentDatabaseUrl(d);
-  if (agentDatabase) connections.webhookSecretStore = () => agentDbSecretStore(agentDatabase);
+  // Loaded when first asked for (apply of a dbt Cloud webhook): the agent database code is not plan's cost.
+  if (agentDatabase)
+    connections.webhookSecretStore = () =>
+      (require('../agent/webhook-secret-store') as typeof import('../agent/webhook-secret-store')).agentDbSecretStore(
+        agentDatabase,
+      );
   let lock: LockHandle | undefined;
   // A signal while the lock is held releases it before the process exits (see signals.ts).
   const unwatch = watchSignals(() => void lock?.release());

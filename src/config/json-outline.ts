@@ -112,26 +112,5 @@ export function outlineJson(text: string): JsonOutline {
   return { members, root };
 }
 
-/**
- * Object members of a parsed JSON value (JSON.parse keeps one per distinct key of an object), or -1 when
- * a key is `__proto__` (which only the full parser reports well).
- */
-export function countMembers(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  let count = 0;
-  if (Array.isArray(value)) {
-    for (const v of value) {
-      const c = countMembers(v);
-      if (c < 0) return -1;
-      count += c;
-    }
-    return count;
-  }
-  for (const key of Object.keys(value)) {
-    if (key === '__proto__') return -1;
-    const c = countMembers((value as Record<string, unknown>)[key]);
-    if (c < 0) return -1;
-    count += c + 1;
-  }
-  return count;
-}
+/** The parsed side of the member count lives with the other JSON text checks. */
+export { countMembers } from '../input/json-limits';

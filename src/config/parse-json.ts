@@ -6,8 +6,8 @@ import { getLocation, parseTree, printParseErrorCode, type Node, type ParseError
 import { error, jsonPath, type Diagnostic } from '../diagnostics';
 import { LazyConfigFile, positionAt, type ConfigFile } from './config-file';
 import { MAX_CONFIG_DEPTH } from '../input/input-limits';
-import { nestingProblem } from '../input/json-limits';
-import { countMembers, outlineJson } from './json-outline';
+import { countMembers, nestingProblem } from '../input/json-limits';
+import { outlineJson } from './json-outline';
 
 export function parseConfigFile(
   path: string,

@@ -30,33 +30,84 @@ export const JSON_CHAR = {
   OPEN_BRACKET: 91,
   CLOSE_BRACKET: 93,
 } as const;
-const { QUOTE, BACKSLASH, COMMA, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
+const { QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
 
 /**
  * Where `text` first opens more than `maxDepth` nested objects or arrays; undefined when it does not. Safe on
  * any text (valid JSON or not): it only skips strings and counts brackets.
  */
 export function nestingProblem(text: string, maxDepth: number): JsonTextProblem | undefined {
+  return jsonTextShape(text, maxDepth).problem;
+}
+
+/** What one scan of a JSON text learns: its nesting problem, and how many object members it holds. */
+export interface JsonTextShape {
+  /** Set when the text nests deeper than allowed (the scan stops there, and `members` is partial). */
+  problem?: JsonTextProblem;
+  /** `key: value` members of every object, duplicates included (the colons outside strings). */
+  members: number;
+}
+
+/**
+ * nestingProblem and the member count in one pass. With the member count of the parsed value
+ * (`countMembers`), `repeatedKeyProblem` needs no key-by-key scan when nothing repeats: JSON.parse keeps one
+ * member per distinct key, so equal counts mean no key repeats.
+ */
+export function jsonTextShape(text: string, maxDepth: number): JsonTextShape {
   let depth = 0;
+  let members = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) i = stringEnd(text, i);
+    else if (c === COLON) members++;
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       if (++depth > maxDepth) {
         // The path of the place needs the keys on the way: a second scan, up to here only.
-        return problemAt(text, i, pathTo(text, i), `it nests deeper than ${maxDepth} levels`);
+        const problem = problemAt(text, i, pathTo(text, i), `it nests deeper than ${maxDepth} levels`);
+        return { problem, members };
       }
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
   }
-  return undefined;
+  return { members };
+}
+
+/**
+ * Object members of a parsed JSON value (JSON.parse keeps one per distinct key of an object), or -1 when
+ * a key is `__proto__`. Recursive: call only on a value whose text passed nestingProblem.
+ */
+export function countMembers(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const c = countMembers(v);
+      if (c < 0) return -1;
+      count += c;
+    }
+    return count;
+  }
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') return -1;
+    const c = countMembers((value as Record<string, unknown>)[key]);
+    if (c < 0) return -1;
+    count += c + 1;
+  }
+  return count;
 }
 
 /**
  * The first object key that repeats an earlier key of the same object, or that is `__proto__`; undefined
  * when there is none. `text` must be JSON that JSON.parse accepted (and not too deep: see nestingProblem).
+ * `parsed` (JSON.parse's value of `text` and the text's member count from jsonTextShape) skips the
+ * key-by-key scan when the counts show that no key repeats; the scan still finds and names the place when
+ * one does.
  */
-export function repeatedKeyProblem(text: string): JsonTextProblem | undefined {
+export function repeatedKeyProblem(
+  text: string,
+  parsed?: { value: unknown; members: number },
+): JsonTextProblem | undefined {
+  if (parsed !== undefined && countMembers(parsed.value) === parsed.members) return undefined;
   let found: JsonTextProblem | undefined;
   scan(text, text.length, (frames, key, offset) => {
     const top = frames[frames.length - 1];

@@ -12,7 +12,7 @@
  * - anything else belongs to another state: refuse, and let a person decide.
  */
 import { MAX_STATE_DEPTH } from '../input/input-limits';
-import { describeProblem, nestingProblem, repeatedKeyProblem } from '../input/json-limits';
+import { describeProblem, jsonTextShape, repeatedKeyProblem } from '../input/json-limits';
 import { UserError } from '../errors';
 import { BACKFLOW_VERSION } from '../version';
 import { canonicalJson } from './stable-json';
@@ -100,10 +100,11 @@ export function parseJournal(
   }
   const entries: JournalEntry[] = [];
   for (let i = 1; i < lines.length; i++) {
-    const deep = nestingProblem(lines[i], MAX_STATE_DEPTH);
-    if (deep !== undefined) throw corrupt(i + 1, describeProblem(deep));
+    const shape = jsonTextShape(lines[i], MAX_STATE_DEPTH);
+    if (shape.problem !== undefined) throw corrupt(i + 1, describeProblem(shape.problem));
     const value = parseLine(lines[i]);
-    const repeated = value === undefined ? undefined : repeatedKeyProblem(lines[i]);
+    const repeated =
+      value === undefined ? undefined : repeatedKeyProblem(lines[i], { value, members: shape.members });
     if (repeated !== undefined) throw corrupt(i + 1, describeProblem(repeated));
     const problem = entryProblem(value);
     if (problem !== undefined) throw corrupt(i + 1, problem);

@@ -16,7 +16,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Plan } from '../engine/plan';
 import { UserError } from '../errors';
 import { MAX_PLAN_DEPTH, MAX_PLAN_FILE_BYTES } from '../input/input-limits';
-import { describeProblem, nestingProblem, repeatedKeyProblem } from '../input/json-limits';
+import { describeProblem, jsonTextShape, repeatedKeyProblem } from '../input/json-limits';
 import { readBoundedText } from '../input/read-bounded-file';
 import { BACKFLOW_VERSION } from '../version';
 import { replaceFileDurably } from './durable-fs';
@@ -66,8 +66,8 @@ export function loadPlan(path: string): LoadedPlan {
       `${path} is not a Backflow saved plan: ${why}`,
       'Pass a file written by `backflow plan --out FILE`, or run `backflow apply` with no file to plan and apply.',
     );
-  const deep = nestingProblem(text, MAX_PLAN_DEPTH);
-  if (deep !== undefined) throw notAPlan(describeProblem(deep));
+  const shape = jsonTextShape(text, MAX_PLAN_DEPTH);
+  if (shape.problem !== undefined) throw notAPlan(describeProblem(shape.problem));
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -77,7 +77,7 @@ export function loadPlan(path: string): LoadedPlan {
   if (!isObject(raw) || raw.backflow_plan === undefined) throw notAPlan('it has no "backflow_plan" field');
   // Outside the signed canonical form: JSON.parse keeps the last of two equal keys (another reader may
   // keep the first), and the canonical form drops a "__proto__" key, so neither would break the signature.
-  const repeated = repeatedKeyProblem(text);
+  const repeated = repeatedKeyProblem(text, { value: raw, members: shape.members });
   if (repeated !== undefined) throw notAPlan(describeProblem(repeated));
   if (typeof raw.backflow_plan === 'number' && raw.backflow_plan > PLAN_FILE_FORMAT) {
     throw new UserError(

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { UserError } from '../errors';
 import { MAX_STATE_BYTES, MAX_STATE_DEPTH, formatBytes } from '../input/input-limits';
-import { describeProblem, nestingProblem, repeatedKeyProblem } from '../input/json-limits';
+import { describeProblem, jsonTextShape, repeatedKeyProblem } from '../input/json-limits';
 import { isResourceType, type ResourceType } from '../graph/address';
 import { BACKFLOW_VERSION } from '../version';
 import { sortKeysDeep } from './stable-json';
@@ -48,8 +48,9 @@ export function parseState(
   // A local file is bounded when read; text from another backend (a pg row) is bounded here.
   if (text.length > MAX_STATE_BYTES)
     throw corrupt(`it is larger than the limit of ${formatBytes(MAX_STATE_BYTES)}`);
-  const deep = nestingProblem(text, MAX_STATE_DEPTH);
-  if (deep !== undefined) throw corrupt(describeProblem(deep));
+  // One scan: the nesting bound (before anything recursive) and the member count (for repeated keys).
+  const shape = jsonTextShape(text, MAX_STATE_DEPTH);
+  if (shape.problem !== undefined) throw corrupt(describeProblem(shape.problem));
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -57,7 +58,7 @@ export function parseState(
     throw corrupt(`it is not valid JSON (${(err as Error).message})`);
   }
   // JSON.parse keeps the last of two equal keys; a reader that keeps the first would see another state.
-  const repeated = repeatedKeyProblem(text);
+  const repeated = repeatedKeyProblem(text, { value: raw, members: shape.members });
   if (repeated !== undefined) throw corrupt(describeProblem(repeated));
   if (!isObject(raw)) throw corrupt('it is not a JSON object');
 

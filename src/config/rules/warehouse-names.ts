@@ -57,6 +57,16 @@ function databaseOf(settings: Record<string, unknown>): string {
   return keys.map((k) => (typeof settings[k] === 'object' ? '' : String(settings[k] ?? ''))).join('\u0000');
 }
 
+/** Where a source keeps its tracking tables, and the tables claimed there so far. */
+interface Place {
+  rules: NameRules;
+  schema: string;
+  warehouse: string;
+  fold: (name: string) => string;
+  /** Folded table name → the object whose tracking it holds. */
+  tables: Map<string, Owner>;
+}
+
 interface Owner {
   address: string;
   /** The table (or schema) name as Backflow asks for it. */
@@ -67,26 +77,32 @@ export function warehouseNamesFit(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const sources = new Map(resourcesOf(ctx, 'source').map((s) => [s.name, s]));
   // Tracking tables by where they are stored: one database's folded schema, then the folded table name.
-  const stored = new Map<string, Owner>();
-  const schemaOf = (sourceName: string): { key: string; rules: NameRules; schema: string } | undefined => {
+  const stored = new Map<string, Map<string, Owner>>();
+  // Each source's place, worked out once per source for this call (every model and sync asks for it).
+  const places = new Map<string, Place | undefined>();
+  const schemaOf = (sourceName: string): Place | undefined => {
+    if (places.has(sourceName)) return places.get(sourceName);
     const source = sources.get(sourceName);
-    const rules = source ? WAREHOUSE_NAME_RULES[String(attr(source, 'warehouse'))] : undefined;
-    if (!source || !rules) return undefined;
-    const schema = String(attr(source, 'managed_schema') ?? DEFAULT_SCHEMA);
-    const settings = (attr(source, 'settings') ?? {}) as Record<string, unknown>;
-    const fold = rules.fold ?? ((n: string) => n);
-    return {
-      key: `${String(attr(source, 'warehouse'))}\u0000${databaseOf(settings)}\u0000${fold(schema)}`,
-      rules,
-      schema,
-    };
+    const warehouse = source ? String(attr(source, 'warehouse')) : '';
+    const rules = source ? WAREHOUSE_NAME_RULES[warehouse] : undefined;
+    let place: Place | undefined;
+    if (source && rules) {
+      const schema = String(attr(source, 'managed_schema') ?? DEFAULT_SCHEMA);
+      const settings = (attr(source, 'settings') ?? {}) as Record<string, unknown>;
+      const fold = rules.fold ?? ((n: string) => n);
+      const key = `${warehouse}\u0000${databaseOf(settings)}\u0000${fold(schema)}`;
+      let tables = stored.get(key);
+      if (tables === undefined) stored.set(key, (tables = new Map()));
+      place = { rules, schema, warehouse, fold, tables };
+    }
+    places.set(sourceName, place);
+    return place;
   };
 
   const check = (sourceName: string, owner: Owner): void => {
     const where = schemaOf(sourceName);
     if (!where) return;
-    const { rules, key } = where;
-    const warehouse = String(attr(sources.get(sourceName)!, 'warehouse'));
+    const { rules, warehouse } = where;
     const n = size(owner.written, rules);
     if (n > rules.max) {
       const room = rules.max - (n - size(owner.address.split('.')[1], rules));
@@ -103,10 +119,10 @@ export function warehouseNamesFit(ctx: RuleContext): Diagnostic[] {
       );
       return;
     }
-    const table = `${key}\u0000${(rules.fold ?? ((x: string) => x))(owner.written)}`;
-    const other = stored.get(table);
+    const table = where.fold(owner.written);
+    const other = where.tables.get(table);
     if (other === undefined) {
-      stored.set(table, owner);
+      where.tables.set(table, owner);
     } else if (other.address !== owner.address) {
       out.push(
         error(
