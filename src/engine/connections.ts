@@ -4,12 +4,15 @@
  * again from their references, so destroy works for sources that are no longer in config.
  */
 import type { WarehouseAdapter } from '../adapters/warehouse/warehouse';
-import { getDialect } from '../adapters/warehouse/registry';
 import { isSensitive, readSecret } from '../config/secrets';
 import { join } from 'node:path';
 import { DbtCatalogs } from './dbt-catalogs';
 import { DbtCloudClients } from './dbt-cloud-clients';
 import type { WebhookSecretStore } from './webhook-secrets';
+
+/** Warehouse dialects load on the first connection: a plan with refresh off never opens one. */
+const loadRegistry = () =>
+  require('../adapters/warehouse/registry') as typeof import('../adapters/warehouse/registry');
 
 export class Connections {
   private readonly open = new Map<string, Promise<WarehouseAdapter>>();
@@ -52,7 +55,7 @@ export class Connections {
     if (adapter === undefined) {
       const warehouse = String(attributes.warehouse);
       const settings = revealSettings(attributes.settings, this.configDir, address);
-      adapter = getDialect(warehouse).connect(settings);
+      adapter = loadRegistry().getDialect(warehouse).connect(settings);
       // A failed connection is not cached: the next caller gets the same clear error, not a stale promise.
       adapter.catch(() => this.open.delete(address));
       this.open.set(address, adapter);

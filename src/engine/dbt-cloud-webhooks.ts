@@ -10,8 +10,10 @@ import type { DesiredState } from '../config/desired';
 import { error, type Diagnostic } from '../diagnostics';
 import type { StateFile } from '../state/types';
 import type { ResourceChange } from './plan';
-import { dbtCloudSchedule } from './refresh-dbt-cloud';
 import type { World } from './world';
+
+/** Loaded when a dbt_cloud link is planned: a plan without one never needs dbt Cloud's refresh code. */
+const loadRefreshDbtCloud = () => require('./refresh-dbt-cloud') as typeof import('./refresh-dbt-cloud');
 
 /** `computed.webhook` of a dbt_cloud link, in the plan (the target) and in state (as applied). */
 export interface WebhookRecord {
@@ -46,6 +48,7 @@ export function webhookRecord(value: unknown): WebhookRecord | undefined {
 /** Jobs of `link` that enabled syncs in config run after, sorted. */
 export function linkJobIds(desired: DesiredState, link: string): number[] {
   const ids = new Set<number>();
+  const { dbtCloudSchedule } = loadRefreshDbtCloud();
   for (const r of desired.resources.values()) {
     if (r.type !== 'sync' || r.attributes.enabled === false) continue;
     const s = dbtCloudSchedule(r.attributes);

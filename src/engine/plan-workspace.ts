@@ -12,9 +12,11 @@ import type { EngineHooks } from './hooks';
 import type { Plan, PlanMode } from './plan';
 import { buildPlan } from './planner';
 import { checkPrimaryKeys } from './primary-keys';
-import { refresh } from './refresh';
 import { modelsToCheck } from './validate-models';
 import { emptyWorld } from './world';
+
+/** Refresh and what it brings (dbt Cloud and Git clients, endpoint trust) load only for a plan that refreshes. */
+const loadRefresh = () => require('./refresh') as typeof import('./refresh');
 
 export interface PlanOptions {
   mode: PlanMode;
@@ -43,7 +45,9 @@ export async function planWorkspace(
   const base = prior ?? newState(BACKFLOW_VERSION);
   const doRefresh = options.refresh || options.mode === 'refresh-only';
   const refreshed = doRefresh
-    ? await refresh(desired, base, connections, hooks, { trustNewEndpoints: options.trustNewEndpoints })
+    ? await loadRefresh().refresh(desired, base, connections, hooks, {
+        trustNewEndpoints: options.trustNewEndpoints,
+      })
     : { world: emptyWorld(), state: base, drift: [], diagnostics: [] };
 
   const plan = buildPlan({

@@ -12,10 +12,12 @@ import { applyDetachmentRule } from './detachment';
 import { deleteChange, diffResource } from './diff-resources';
 import { summarize, type DriftEntry, type Plan, type PlanMode, type ResourceChange } from './plan';
 import { validateModels, modelsToCheck } from './validate-models';
-import { validateDbtCloud } from './validate-dbt-cloud';
 import { planWebhooks } from './dbt-cloud-webhooks';
 import type { World } from './world';
 import { pushTo } from '../graph/multimap';
+
+/** dbt Cloud checks (and the dbt Cloud client they import) load only when refresh observed dbt Cloud. */
+const loadValidateDbtCloud = () => require('./validate-dbt-cloud') as typeof import('./validate-dbt-cloud');
 
 export interface PlanInput {
   desired: DesiredState;
@@ -77,7 +79,8 @@ export function buildPlan(input: PlanInput): Plan {
   diagnostics.push(...applyDetachmentRule(selected, state, desired));
   diagnostics.push(...preventDestroy(selected, desired));
   diagnostics.push(...validateModels(modelsToCheck(selected.values()), input.world, desired));
-  diagnostics.push(...validateDbtCloud(selected, input.world, desired, state));
+  if (input.world.refreshed && input.world.dbtCloud)
+    diagnostics.push(...loadValidateDbtCloud().validateDbtCloud(selected, input.world, desired, state));
   diagnostics.push(...planWebhooks(selected, desired, state, input.world));
 
   const { order, cycles } = topoSort([...selected.keys()], (a) => selected.get(a)!.depends_on);

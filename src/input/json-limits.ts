@@ -78,20 +78,28 @@ export function jsonTextShape(text: string, maxDepth: number): JsonTextShape {
  */
 export function countMembers(value: unknown): number {
   if (typeof value !== 'object' || value === null) return 0;
+  // Plain loops, and no call for a scalar: this walks every member of a 20,000-resource state.
   let count = 0;
   if (Array.isArray(value)) {
-    for (const v of value) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v !== 'object' || v === null) continue;
       const c = countMembers(v);
       if (c < 0) return -1;
       count += c;
     }
     return count;
   }
-  for (const key of Object.keys(value)) {
+  const keys = Object.keys(value);
+  count += keys.length;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     if (key === '__proto__') return -1;
-    const c = countMembers((value as Record<string, unknown>)[key]);
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v !== 'object' || v === null) continue;
+    const c = countMembers(v);
     if (c < 0) return -1;
-    count += c + 1;
+    count += c;
   }
   return count;
 }
