@@ -5,10 +5,13 @@
  *   `<path>.journal` actions of the apply in progress (see journal.ts), removed by the next write.
  *
  * File operations are synchronous on purpose: each journal line goes out in one write with nothing
- * interleaved, and the async methods of StateBackend stay trivially ordered.
+ * interleaved, and the async methods of StateBackend stay trivially ordered. The one exception is the
+ * journal's fdatasync, which runs off the event loop (the apply keeps talking to the warehouse meanwhile);
+ * appends never overlap (SyncState runs them one at a time), and the journal is closed only after it.
  */
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import type { LocalBackendConfig } from '../config/desired';
 import { UserError } from '../errors';
 import { MAX_STATE_BYTES } from '../input/input-limits';
@@ -46,6 +49,8 @@ export interface LocalBackendOptions {
   lockRetryMs?: number;
 }
 
+const fdatasync = promisify(fs.fdatasync);
+
 export class LocalBackend implements StateBackend {
   readonly path: string;
   readonly backupPath: string;
@@ -56,6 +61,8 @@ export class LocalBackend implements StateBackend {
   private readonly lockRetryMs: number;
   /** Open between appends of one apply, so an append is one write plus one fdatasync. */
   private journal: { fd: number; base: JournalBase } | undefined;
+  /** The journal's fdatasync in progress (settled, never rejecting): the fd stays open until it is done. */
+  private syncing: Promise<void> | undefined;
 
   constructor(config: Pick<LocalBackendConfig, 'path'>, options: LocalBackendOptions = {}) {
     this.path = config.path;
@@ -124,6 +131,7 @@ export class LocalBackend implements StateBackend {
   }
 
   private async writeState(state: StateFile): Promise<void> {
+    await this.syncing;
     this.closeJournal();
     const current = this.readStateFile();
     if (current !== null) checkSuccessor(current, state, this.path);
@@ -152,7 +160,15 @@ export class LocalBackend implements StateBackend {
     const fd = (this.journal as { fd: number }).fd;
     const lines = Buffer.from(entries.map(journalEntryLine).join(''), 'utf8');
     writeAll(fd, lines);
-    fs.fdatasyncSync(fd);
+    // The sync runs off the event loop: warehouse replies are read and the next statements sent while the
+    // disk works, and actions finishing meanwhile join the next group. Appends still run one at a time
+    // (SyncState), and every caller waits for its lines to be durable.
+    const synced = fdatasync(fd);
+    this.syncing = synced.then(
+      () => undefined,
+      () => undefined,
+    );
+    await synced;
     this.bytesWritten.journal += lines.length;
   }
 
@@ -176,6 +192,7 @@ export class LocalBackend implements StateBackend {
   }
 
   async close(): Promise<void> {
+    await this.syncing;
     this.closeJournal();
   }
 

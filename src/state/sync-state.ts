@@ -97,7 +97,7 @@ export class SyncState {
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
       // One turn of the event loop first: actions whose warehouse replies have arrived finish now and
-      // join this append (the local backend's fdatasync blocks the loop, so replies pile up meanwhile).
+      // join this append (and actions that finished during the previous append's fdatasync are here).
       await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = this.pending.splice(0);
       if (batch.length > 1 && this.journal.appendJournalEntries) {
