@@ -99,9 +99,9 @@ export async function withWorkspace<T>(
   // Loaded when first asked for (apply of a dbt Cloud webhook): the agent database code is not plan's cost.
   if (agentDatabase)
     connections.webhookSecretStore = () =>
-      (require('../agent/webhook-secret-store') as typeof import('../agent/webhook-secret-store')).agentDbSecretStore(
-        agentDatabase,
-      );
+      (
+        require('../agent/webhook-secret-store') as typeof import('../agent/webhook-secret-store')
+      ).agentDbSecretStore(agentDatabase);
   let lock: LockHandle | undefined;
   // A signal while the lock is held releases it before the process exits (see signals.ts).
   const unwatch = watchSignals(() => void lock?.release());

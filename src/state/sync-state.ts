@@ -19,6 +19,11 @@ export class SyncState {
   /** Once an append fails, later ones fail too: a gap in the journal would replay a wrong history. */
   private failure: { error: unknown } | undefined;
   private closed = false;
+  /**
+   * Sync addresses by the model they deliver (`attributes.model`). Derived from the state and changed only
+   * with it, in put/remove (the one door), so it cannot disagree with it.
+   */
+  private readonly syncsByModel = new Map<string, Set<string>>();
 
   constructor(
     state: StateFile,
@@ -26,6 +31,7 @@ export class SyncState {
   ) {
     this.state = structuredClone(state);
     this.base = { lineage: state.lineage, serial: state.serial, salt: state.salt };
+    for (const [address, r] of Object.entries(this.state.resources)) this.index(address, r);
   }
 
   get lineage(): string {
@@ -48,6 +54,11 @@ export class SyncState {
     return Object.keys(this.state.resources).sort();
   }
 
+  /** Addresses of the syncs in state whose `model` is `model`, sorted (as addresses() would list them). */
+  syncsOfModel(model: string): string[] {
+    return [...(this.syncsByModel.get(model) ?? [])].sort();
+  }
+
   /**
    * Records a finished create or update. The in-memory state changes at once (it must stay true to what
    * happened even if the journal fails); the promise resolves when the change is durable.
@@ -57,13 +68,18 @@ export class SyncState {
       throw new Error(`internal: resource ${resource.type}.${resource.name} put at ${address}`);
     }
     const copy = structuredClone(resource);
-    this.mutable().resources[address] = copy;
+    const state = this.mutable();
+    this.unindex(address);
+    state.resources[address] = copy;
+    this.index(address, copy);
     return this.append({ op: 'put', address, resource: structuredClone(copy) });
   }
 
   /** Records a finished delete. */
   remove(address: string): Promise<void> {
-    delete this.mutable().resources[address];
+    const state = this.mutable();
+    this.unindex(address);
+    delete state.resources[address];
     return this.append({ op: 'delete', address });
   }
 
@@ -82,6 +98,21 @@ export class SyncState {
     return structuredClone(this.state);
   }
 
+  private index(address: string, r: ResourceState): void {
+    if (r.type !== 'sync') return;
+    const model = String(r.attributes.model);
+    let syncs = this.syncsByModel.get(model);
+    if (syncs === undefined) this.syncsByModel.set(model, (syncs = new Set()));
+    syncs.add(address);
+  }
+
+  private unindex(address: string): void {
+    const r = Object.prototype.hasOwnProperty.call(this.state.resources, address)
+      ? this.state.resources[address]
+      : undefined;
+    if (r?.type === 'sync') this.syncsByModel.get(String(r.attributes.model))?.delete(address);
+  }
+
   private mutable(): StateFile {
     if (this.closed) throw new Error('internal: SyncState changed after close()');
     return this.state;
@@ -90,24 +121,34 @@ export class SyncState {
   private append(entry: JournalEntry): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ entry, done: (failed) => (failed ? reject(failed.error) : resolve()) });
-      this.writing ??= this.drain().finally(() => (this.writing = undefined));
+      this.writing ??= this.drain();
     });
   }
 
+  /**
+   * Appends until nothing is pending. `writing` is cleared in the same turn as the loop finds nothing left:
+   * cleared later (in a `.finally`), a caller released by the last append that at once records its next
+   * change would see a drain still "running", and its entry would wait for an append that never comes.
+   */
   private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
-      // One turn of the event loop first: actions whose warehouse replies have arrived finish now and
-      // join this append (and actions that finished during the previous append's fdatasync are here).
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const batch = this.pending.splice(0);
-      if (batch.length > 1 && this.journal.appendJournalEntries) {
-        const entries = batch.map((p) => p.entry);
-        const error = await this.attempt(() => this.journal.appendJournalEntries!(this.base, entries));
-        for (const p of batch) p.done(error);
-      } else {
-        for (const p of batch)
-          p.done(await this.attempt(() => this.journal.appendJournal(this.base, p.entry)));
+    // No await between the loop's last check and the `finally`: they run in one turn.
+    try {
+      while (this.pending.length > 0) {
+        // One turn of the event loop first: actions whose warehouse replies have arrived finish now and
+        // join this append (and actions that finished during the previous append's fdatasync are here).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const batch = this.pending.splice(0);
+        if (batch.length > 1 && this.journal.appendJournalEntries) {
+          const entries = batch.map((p) => p.entry);
+          const error = await this.attempt(() => this.journal.appendJournalEntries!(this.base, entries));
+          for (const p of batch) p.done(error);
+        } else {
+          for (const p of batch)
+            p.done(await this.attempt(() => this.journal.appendJournal(this.base, p.entry)));
+        }
       }
+    } finally {
+      this.writing = undefined;
     }
   }
 

@@ -11,6 +11,11 @@ export interface StateReader {
   get(address: string): ResourceState | undefined;
   /** Every address in the state as the apply has left it so far. */
   addresses(): string[];
+  /**
+   * Addresses of the syncs in state whose `model` is `model` (a name), sorted. Optional: without it, callers
+   * walk addresses() (a reader over a handful of resources needs no index).
+   */
+  syncsOfModel?(model: string): string[];
 }
 
 export interface ActionContext {

@@ -127,3 +127,41 @@ describe('SyncState', () => {
     });
   });
 });
+
+describe('syncsOfModel', () => {
+  /** What the index must always agree with: a walk over every address. */
+  const scan = (sync: SyncState, model: string): string[] =>
+    sync.addresses().filter((a) => a.startsWith('sync.') && sync.get(a)!.attributes.model === model);
+
+  it('lists the syncs of a model, sorted, as puts and removes change them', async () => {
+    const base = stateWith(1, 1);
+    base.resources['sync.b'] = resource('sync', 'b', { model: 'm0' });
+    base.resources['sync.a'] = resource('sync', 'a', { model: 'm0' });
+    const sync = new SyncState(base, slowJournal());
+    expect(sync.syncsOfModel('m0')).toEqual(['sync.a', 'sync.b']);
+
+    await sync.put('sync.c', resource('sync', 'c', { model: 'm0' }));
+    await sync.put('sync.a', resource('sync', 'a', { model: 'other' })); // moved to another model
+    await sync.remove('sync.b');
+    await sync.put('model.x', resource('model', 'x', { model: 'm0' })); // not a sync
+    for (const model of ['m0', 'other', 'x', 'none'])
+      expect(sync.syncsOfModel(model)).toEqual(scan(sync, model));
+    expect(sync.syncsOfModel('m0')).toEqual(['sync.c']);
+    expect(sync.syncsOfModel('other')).toEqual(['sync.a']);
+  });
+});
+
+it('writes a change recorded as soon as the previous one is durable (no entry left waiting)', async () => {
+  const journal = slowJournal();
+  const sync = new SyncState(newState(), journal);
+  // An action that finishes without I/O records its change in the same turn as the previous one resolves.
+  for (let i = 0; i < 5; i++) await sync.put(`model.q${i}`, resource('model', `q${i}`));
+  await sync.flush();
+  expect(journal.entries.map((e) => e.address)).toEqual([
+    'model.q0',
+    'model.q1',
+    'model.q2',
+    'model.q3',
+    'model.q4',
+  ]);
+}, 10_000);
