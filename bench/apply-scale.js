@@ -31,12 +31,16 @@ async function applyOnce(wh, n, parallelism) {
   L.writeConfig(dir, config);
   const desired = await loadConfig({ dir });
   const backend = new LocalBackend(desired.backend);
+  const cpu0 = process.cpuUsage();
   const [total, r] = await L.timed(() => L.applyWorkspace({ desired, backend, parallelism }));
+  const used = process.cpuUsage(cpu0);
+  // Backflow's own CPU (this process: plan, apply, journal, state write); the warehouse's is not in it.
+  const cpu = (used.user + used.system) / 1e6;
   if (r.actions !== n + 2) throw new Error(`${label}: expected ${n + 2} actions, applied ${r.actions}`);
-  const row = { n: n + 2, parallelism, total, ...r };
+  const row = { n: n + 2, parallelism, total, cpu, ...r };
   console.log(
     `  ${L.fmtInt(row.n)} resources, parallelism ${parallelism}: plan ${L.fmtS(r.planSeconds)} + apply ${L.fmtS(r.applySeconds)} ` +
-      `+ state write ${L.fmtS(r.writeSeconds)} = ${L.fmtS(total)}; ${L.fmtInt(r.roundTrips)} statements`,
+      `+ state write ${L.fmtS(r.writeSeconds)} = ${L.fmtS(total)} (Backflow CPU ${L.fmtS(cpu)}); ${L.fmtInt(r.roundTrips)} statements`,
   );
   return row;
 }
@@ -63,10 +67,20 @@ async function main() {
     L.fmtS(r.planSeconds),
     L.fmtS(r.applySeconds),
     L.fmtS(r.total),
+    L.fmtS(r.cpu),
     L.fmtInt(r.roundTrips),
     (r.actions / r.applySeconds).toFixed(0),
   ];
-  const headers = ['resources', 'parallelism', 'plan', 'apply', 'total', 'statements', 'actions/s'];
+  const headers = [
+    'resources',
+    'parallelism',
+    'plan',
+    'apply',
+    'total',
+    'Backflow CPU',
+    'statements',
+    'actions/s',
+  ];
   L.table(headers, bySize.map(fmtRow));
   const first = bySize[0];
   const last = bySize[bySize.length - 1];
@@ -74,7 +88,7 @@ async function main() {
   const growth = last.total / first.total;
   console.log(
     `\ngrowth ${L.fmtInt(last.n)} / ${L.fmtInt(first.n)} (${sizeRatio.toFixed(1)}x the resources): ` +
-      `total ${L.fmtRatio(growth)}, plan ${L.fmtRatio(last.planSeconds / first.planSeconds)}, apply ${L.fmtRatio(last.applySeconds / first.applySeconds)}, ` +
+      `total ${L.fmtRatio(growth)}, Backflow CPU ${L.fmtRatio(last.cpu / first.cpu)}, plan ${L.fmtRatio(last.planSeconds / first.planSeconds)}, apply ${L.fmtRatio(last.applySeconds / first.applySeconds)}, ` +
       `statements ${L.fmtRatio(last.roundTrips / first.roundTrips)}`,
   );
   L.heading(`apply of ${L.fmtInt(largest / 2)} new models (+ as many syncs) by parallelism`);
@@ -84,6 +98,11 @@ async function main() {
   const metrics = [
     [`apply ${L.fmtInt(last.n)} resources, parallelism 10 (plan + apply + write)`, L.fmtS(last.total)],
     [`growth ${L.fmtInt(last.n)} / ${L.fmtInt(first.n)} resources: apply total`, L.fmtRatio(growth)],
+    [
+      `growth ${L.fmtInt(last.n)} / ${L.fmtInt(first.n)} resources: Backflow CPU`,
+      L.fmtRatio(last.cpu / first.cpu),
+    ],
+    [`Backflow CPU, apply of ${L.fmtInt(last.n)} resources`, L.fmtS(last.cpu)],
     [`statements for ${L.fmtInt(largest / 2)} new models (plan + apply)`, L.fmtInt(last.roundTrips)],
   ];
   if (p1 && p10) {

@@ -319,18 +319,24 @@ async function applyWorkspace({ desired, backend, parallelism = 10, hooks = {} }
 
 // ---------------------------------------------------------------------------------------------- processes
 
+const TIME_BIN = '/usr/bin/time';
+
 /**
  * Spawns a command, stdout/stderr to files (so printing never dominates), with a timeout.
- * Resolves { code, signal, seconds, timedOut, stdoutFile, stderrFile }.
+ * Resolves { code, signal, seconds, timedOut, stdoutFile, stderrFile, cpuSeconds }. With `cpu: true` the
+ * command runs under /usr/bin/time (when installed), and cpuSeconds is its user + system CPU time (10 ms
+ * resolution; NaN without /usr/bin/time or when the command was stopped).
  */
-function runTimed(cmd, args, { cwd, env, timeoutMs = 0, outDir }) {
+function runTimed(cmd, args, { cwd, env, timeoutMs = 0, outDir, cpu = false }) {
   const stdoutFile = path.join(outDir, `${path.basename(cmd)}-${Date.now()}.out`);
   const stderrFile = `${stdoutFile}.err`;
+  const cpuFile = cpu && fs.existsSync(TIME_BIN) ? `${stdoutFile}.cpu` : undefined;
+  const [file, argv] = cpuFile ? [TIME_BIN, ['-f', '%U %S', '-o', cpuFile, cmd, ...args]] : [cmd, args];
   const out = fs.openSync(stdoutFile, 'w');
   const err = fs.openSync(stderrFile, 'w');
   const t0 = now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', out, err], detached: true });
+    const child = spawn(file, argv, { cwd, env, stdio: ['ignore', out, err], detached: true });
     let timedOut = false;
     const timer =
       timeoutMs > 0
@@ -354,9 +360,18 @@ function runTimed(cmd, args, { cwd, env, timeoutMs = 0, outDir }) {
       if (timer) clearTimeout(timer);
       fs.closeSync(out);
       fs.closeSync(err);
-      resolve({ code, signal, seconds, timedOut, stdoutFile, stderrFile });
+      resolve({ code, signal, seconds, timedOut, stdoutFile, stderrFile, cpuSeconds: cpuOf(cpuFile) });
     });
   });
+}
+
+/** User + system seconds written by /usr/bin/time -f '%U %S' (its last line), or NaN. */
+function cpuOf(cpuFile) {
+  if (cpuFile === undefined || !fs.existsSync(cpuFile)) return NaN;
+  const lines = fs.readFileSync(cpuFile, 'utf8').trim().split('\n');
+  fs.rmSync(cpuFile, { force: true });
+  const [user, system] = lines[lines.length - 1].split(' ').map(Number);
+  return user + system;
 }
 
 /** The real CLI (`node bin/backflow.js ...`) with the loopback guard preloaded. */

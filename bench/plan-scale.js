@@ -121,10 +121,14 @@ async function measured(work, cmd, args, { expectCode = 0, expect, env = {} } = 
         `${err.slice(-1500)}${out.slice(-600)}`,
     );
   }
-  const rss = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) * 1024 : NaN;
+  // The probe writes `<peak RSS KiB> <user + system CPU µs>` at exit.
+  const [kib, micros] = fs.existsSync(rssFile)
+    ? fs.readFileSync(rssFile, 'utf8').split(' ').map(Number)
+    : [NaN, NaN];
   const result = {
     seconds: r.seconds,
-    rss,
+    cpu: micros / 1e6,
+    rss: kib * 1024,
     outBytes: Buffer.byteLength(out),
     errBytes: Buffer.byteLength(err),
   };
@@ -138,12 +142,13 @@ function cli(work, args, opts) {
   return measured(work, process.execPath, [L.BIN, ...args], opts);
 }
 
-/** Median of `RUNS` runs of `fn` (seconds), with the largest peak RSS seen. */
+/** Median of `RUNS` runs of `fn` (wall and CPU seconds, each its own median), with the largest peak RSS. */
 async function medianOf(fn) {
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await fn());
   return {
     seconds: L.median(runs.map((r) => r.seconds)),
+    cpu: L.median(runs.map((r) => r.cpu)),
     rss: Math.max(...runs.map((r) => r.rss)),
     errBytes: runs[0].errBytes,
     outBytes: runs[0].outBytes,
@@ -170,7 +175,10 @@ async function measureSize(work, input, tf) {
     );
     if (t.timedOut) row.tfNote = `terraform stopped after ${L.fmtS(t.seconds)}`;
     else if (t.skipped) row.tfNote = `terraform skipped: ${t.skipped.split('\n')[0]}`;
-    else row.terraform = t.seconds;
+    else {
+      row.terraform = t.seconds;
+      row.terraformCpu = t.cpuSeconds;
+    }
     fs.rmSync(path.join(work, `tf-${n}`), { recursive: true, force: true });
   }
   row.floorNew = await medianOf(() => measured(work, process.execPath, [FLOOR, newDir]));
@@ -218,7 +226,8 @@ async function main() {
     rows.push(row);
     console.log(
       `  floor ${L.fmtS(row.floorNew.seconds)} / ${L.fmtS(row.floorNoop.seconds)} (with state); ` +
-        `plan new ${L.fmtS(row.planNew.seconds)}; no-op ${L.fmtS(row.noop.seconds)} ${L.fmtBytes(row.noop.rss)}; ` +
+        `plan new ${L.fmtS(row.planNew.seconds)} (cpu ${L.fmtS(row.planNew.cpu)}); no-op ${L.fmtS(row.noop.seconds)} ` +
+        `(cpu ${L.fmtS(row.noop.cpu)}) ${L.fmtBytes(row.noop.rss)}; ` +
         `destroy -target ${L.fmtS(row.destroyTarget.seconds)}; validate ${L.fmtS(row.validate.seconds)}; ` +
         `terraform ${row.terraform !== undefined ? L.fmtS(row.terraform) : row.tfNote || 'n/a'}`,
     );
@@ -227,31 +236,55 @@ async function main() {
   }
 
   const k = (r) => L.fmtInt(r.n);
-  L.heading('plan of new resources (refresh off): Backflow beside Terraform and the floor');
+  const tfRatio = (r, side) =>
+    r.terraform === undefined
+      ? 'n/a'
+      : L.fmtRatio((side === 'cpu' ? r.terraformCpu : r.terraform) / r.planNew[side]);
+  L.heading('plan of new resources (refresh off): Backflow beside Terraform and the floor, wall and CPU');
   L.table(
-    ['resources', 'floor', 'backflow', 'peak RSS', 'terraform', 'terraform / backflow', 'backflow / floor'],
+    [
+      'resources',
+      'floor wall / cpu',
+      'backflow wall / cpu',
+      'peak RSS',
+      'terraform wall / cpu',
+      'terraform / backflow wall',
+      'terraform / backflow cpu',
+      'backflow / floor wall',
+      'backflow / floor cpu',
+    ],
     rows.map((r) => [
       k(r),
-      L.fmtS(r.floorNew.seconds),
-      L.fmtS(r.planNew.seconds),
+      `${L.fmtS(r.floorNew.seconds)} / ${L.fmtS(r.floorNew.cpu)}`,
+      `${L.fmtS(r.planNew.seconds)} / ${L.fmtS(r.planNew.cpu)}`,
       L.fmtBytes(r.planNew.rss),
-      r.terraform !== undefined ? L.fmtS(r.terraform) : 'n/a',
-      r.terraform !== undefined ? L.fmtRatio(r.terraform / r.planNew.seconds) : 'n/a',
+      r.terraform !== undefined ? `${L.fmtS(r.terraform)} / ${L.fmtS(r.terraformCpu)}` : r.tfNote || 'n/a',
+      tfRatio(r, 'seconds'),
+      tfRatio(r, 'cpu'),
       L.fmtRatio(r.planNew.seconds / r.floorNew.seconds),
+      L.fmtRatio(r.planNew.cpu / r.floorNew.cpu),
     ]),
   );
-  L.heading('no-op plan (everything in state, refresh off)');
+  L.heading('no-op plan (everything in state, refresh off), wall and CPU');
   L.table(
-    ['resources', 'floor (config + state)', 'backflow', 'peak RSS', 'backflow / floor'],
+    [
+      'resources',
+      'floor (config + state) wall / cpu',
+      'backflow wall / cpu',
+      'peak RSS',
+      'backflow / floor wall',
+      'backflow / floor cpu',
+    ],
     rows.map((r) => [
       k(r),
-      L.fmtS(r.floorNoop.seconds),
-      L.fmtS(r.noop.seconds),
+      `${L.fmtS(r.floorNoop.seconds)} / ${L.fmtS(r.floorNoop.cpu)}`,
+      `${L.fmtS(r.noop.seconds)} / ${L.fmtS(r.noop.cpu)}`,
       L.fmtBytes(r.noop.rss),
       L.fmtRatio(r.noop.seconds / r.floorNoop.seconds),
+      L.fmtRatio(r.noop.cpu / r.floorNoop.cpu),
     ]),
   );
-  L.heading('formerly quadratic paths');
+  L.heading('formerly quadratic paths (wall / cpu)');
   L.table(
     [
       'resources',
@@ -263,9 +296,9 @@ async function main() {
     ],
     rows.map((r) => [
       k(r),
-      L.fmtS(r.destroyTarget.seconds),
+      `${L.fmtS(r.destroyTarget.seconds)} / ${L.fmtS(r.destroyTarget.cpu)}`,
       L.fmtBytes(r.destroyTarget.rss),
-      L.fmtS(r.validate.seconds),
+      `${L.fmtS(r.validate.seconds)} / ${L.fmtS(r.validate.cpu)}`,
       L.fmtBytes(r.validate.errBytes),
       L.fmtBytes(r.validate.rss),
     ]),
@@ -279,41 +312,53 @@ async function main() {
     `growth: ${k(last)} / ${k(first)} resources (${sizeRatio.toFixed(1)}x the resources; linear = ${sizeRatio.toFixed(1)}x)`,
   );
   const growthRows = [
-    ['floor (config)', growth((r) => r.floorNew.seconds)],
-    ['floor (config + state)', growth((r) => r.floorNoop.seconds)],
-    ['plan, new resources', growth((r) => r.planNew.seconds)],
-    ['plan, no-op', growth((r) => r.noop.seconds)],
-    ['plan -destroy -target', growth((r) => r.destroyTarget.seconds)],
-    ['validate, broken references', growth((r) => r.validate.seconds)],
-    ['validate, error text bytes', growth((r) => r.validate.errBytes)],
+    ['floor (config)', growth((r) => r.floorNew.seconds), growth((r) => r.floorNew.cpu)],
+    ['floor (config + state)', growth((r) => r.floorNoop.seconds), growth((r) => r.floorNoop.cpu)],
+    ['plan, new resources', growth((r) => r.planNew.seconds), growth((r) => r.planNew.cpu)],
+    ['plan, no-op', growth((r) => r.noop.seconds), growth((r) => r.noop.cpu)],
+    ['plan -destroy -target', growth((r) => r.destroyTarget.seconds), growth((r) => r.destroyTarget.cpu)],
+    ['validate, broken references', growth((r) => r.validate.seconds), growth((r) => r.validate.cpu)],
+    ['validate, error text bytes', growth((r) => r.validate.errBytes), NaN],
   ];
   if (first.terraform !== undefined && last.terraform !== undefined)
-    growthRows.push(['terraform plan', growth((r) => r.terraform)]);
+    growthRows.push(['terraform plan', growth((r) => r.terraform), growth((r) => r.terraformCpu)]);
   L.table(
-    ['step', 'time ratio'],
-    growthRows.map(([s, g]) => [s, L.fmtRatio(g)]),
+    ['step', 'wall ratio', 'cpu ratio'],
+    growthRows.map(([s, w, c]) => [s, L.fmtRatio(w), Number.isNaN(c) ? '' : L.fmtRatio(c)]),
   );
 
   const metrics = [];
   for (const r of rows) {
     if (r.terraform !== undefined)
       metrics.push([
-        `terraform / backflow, plan of ${k(r)} new resources (CLI wall)`,
-        L.fmtRatio(r.terraform / r.planNew.seconds),
+        `terraform / backflow, plan of ${k(r)} new resources (wall, cpu)`,
+        `${tfRatio(r, 'seconds')}, ${tfRatio(r, 'cpu')}`,
       ]);
+    else if (r.tfNote) metrics.push([`terraform, plan of ${k(r)} new resources`, r.tfNote]);
     metrics.push([
-      `backflow / floor, plan of ${k(r)} new resources`,
-      L.fmtRatio(r.planNew.seconds / r.floorNew.seconds),
+      `backflow / floor, plan of ${k(r)} new resources (wall, cpu)`,
+      `${L.fmtRatio(r.planNew.seconds / r.floorNew.seconds)}, ${L.fmtRatio(r.planNew.cpu / r.floorNew.cpu)}`,
+    ]);
+    metrics.push([
+      `backflow / floor, no-op plan of ${k(r)} resources (wall, cpu)`,
+      `${L.fmtRatio(r.noop.seconds / r.floorNoop.seconds)}, ${L.fmtRatio(r.noop.cpu / r.floorNoop.cpu)}`,
     ]);
   }
-  metrics.push([`no-op plan of ${k(last)} resources: wall`, L.fmtS(last.noop.seconds)]);
+  metrics.push([
+    `no-op plan of ${k(last)} resources: wall, cpu`,
+    `${L.fmtS(last.noop.seconds)}, ${L.fmtS(last.noop.cpu)}`,
+  ]);
   metrics.push([`no-op plan of ${k(last)} resources: peak RSS`, L.fmtBytes(last.noop.rss)]);
   metrics.push([`plan -destroy -target at ${k(last)}`, L.fmtS(last.destroyTarget.seconds)]);
   metrics.push([
     `validate with ${L.fmtInt(last.n / 2 - 1)} broken references`,
     L.fmtS(last.validate.seconds),
   ]);
-  for (const [s, g] of growthRows) metrics.push([`growth ${k(last)}/${k(first)}: ${s}`, L.fmtRatio(g)]);
+  for (const [s, w, c] of growthRows)
+    metrics.push([
+      `growth ${k(last)}/${k(first)}: ${s} (wall${Number.isNaN(c) ? '' : ', cpu'})`,
+      Number.isNaN(c) ? L.fmtRatio(w) : `${L.fmtRatio(w)}, ${L.fmtRatio(c)}`,
+    ]);
   L.summary('plan-scale', metrics);
 }
 

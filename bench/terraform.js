@@ -71,7 +71,7 @@ function terraformEnvironment(work) {
 
 async function terraform(tf, dir, args, tfEnv, timeoutMs, outDir) {
   const [cmd, argv] = tfEnv.isolated ? ['unshare', ['-n', tf, ...args]] : [tf, args];
-  return L.runTimed(cmd, argv, { cwd: dir, env: tfEnv.env, timeoutMs, outDir });
+  return L.runTimed(cmd, argv, { cwd: dir, env: tfEnv.env, timeoutMs, outDir, cpu: true });
 }
 
 async function terraformPlan(tf, work, name, models, syncs, tfEnv, timeoutMs, shape = {}) {
@@ -98,7 +98,12 @@ async function terraformPlan(tf, work, name, models, syncs, tfEnv, timeoutMs, sh
   }
   const out = fs.readFileSync(run.stdoutFile, 'utf8');
   const line = /Plan: .*\./.exec(out);
-  return { seconds: run.seconds, line: line ? line[0] : '(no plan line)', resources: models + syncs + 2 };
+  return {
+    seconds: run.seconds,
+    cpuSeconds: run.cpuSeconds,
+    line: line ? line[0] : '(no plan line)',
+    resources: models + syncs + 2,
+  };
 }
 
 /** `Terraform v1.11.4` (first line of `terraform version`). */
