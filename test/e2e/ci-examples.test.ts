@@ -163,6 +163,87 @@ it('the examples run only backflow commands and flags that exist', async () => {
   }
 });
 
+it('backflow comment: bad input and refused requests are clear errors, exit 1, the token never shown', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'backflow-comment-'));
+  writeFileSync(join(dir, 'plan.md'), `${markdownMarker()}\n## Backflow plan\n`);
+  writeFileSync(join(dir, 'other.md'), 'no marker here\n');
+  const token = 'ghs_secret_token_for_errors';
+  const api = await fakeApi(() => undefined); // 404 for everything: a token that may not see the repository
+  const none = { GITHUB_ACTIONS: '', GITLAB_CI: '' };
+  const gh = { ...none, GITHUB_TOKEN: token, GITHUB_REPOSITORY: 'acme/analytics', GITHUB_API_URL: api.url };
+  const cases: { args: string[]; env: Record<string, string>; error: string; hint: string }[] = [
+    {
+      args: ['plan.md'],
+      env: none,
+      error: 'Not running in GitHub Actions or GitLab CI',
+      hint: '--platform github',
+    },
+    {
+      args: ['missing.md', '--platform', 'github'],
+      env: none,
+      error: 'missing.md cannot be read (ENOENT)',
+      hint: 'backflow plan --format markdown > FILE',
+    },
+    {
+      args: ['other.md', '--platform', 'github'],
+      env: none,
+      error: 'other.md holds no Backflow plan comment',
+      hint: 'backflow plan --format markdown > FILE',
+    },
+    {
+      args: ['plan.md', '--platform', 'github'],
+      env: none,
+      error: 'GITHUB_TOKEN, GITHUB_REPOSITORY are not set',
+      hint: 'pull-requests: write',
+    },
+    {
+      args: ['plan.md', '--platform', 'github'],
+      env: gh,
+      error: 'No pull request to comment on',
+      hint: '--pr NUMBER',
+    },
+    {
+      args: ['plan.md', '--platform', 'github', '--pr', '7'],
+      env: gh,
+      error: `GET ${api.url}/repos/acme/analytics/issues/7/comments?per_page=100&page=1: HTTP 404`,
+      hint: 'Check the token',
+    },
+    {
+      args: ['plan.md', '--platform', 'gitlab'],
+      env: { ...none, GITLAB_API_TOKEN: token },
+      error: 'CI_API_V4_URL, CI_PROJECT_ID are not set',
+      hint: 'GITLAB_API_TOKEN',
+    },
+    {
+      args: ['plan.md', '--platform', 'bitbucket'],
+      env: none,
+      error: 'Unknown --platform "bitbucket"',
+      hint: '--platform gitlab',
+    },
+  ];
+  try {
+    for (const c of cases) {
+      const r = await runCli(['comment', ...c.args], { cwd: dir, env: c.env });
+      expect({
+        ...c,
+        code: r.code,
+        error: r.stderr.includes(`Error: ${c.error}`),
+        hint: r.stderr.includes(c.hint),
+      }).toEqual({
+        ...c,
+        code: 1,
+        error: true,
+        hint: true,
+      });
+      expect(r.stderr + r.stdout).not.toContain(token);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  } finally {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 describe('CI examples, run against a two-stack cdktf app', () => {
   let work: string;
   let bin: string;
@@ -348,6 +429,7 @@ exec "${process.execPath}" "${BIN}" "$@"
         );
         expect(c.body).toContain('**Plan: 1 to add, 0 to change, 0 to destroy.**');
         expect(c.body).not.toContain('Stack:');
+        expect(c.body).not.toMatch(/fail|exit code/i); // exit code 2 means changes, not a failure
         expect(c.body).not.toContain('tok-ci-secret-value');
         expect(c.body).not.toContain('f'.repeat(40));
       }
@@ -472,6 +554,7 @@ exec "${process.execPath}" "${BIN}" "$@"
       expect(ours()).toHaveLength(1);
       const [comment] = ours();
       expect(comment.body.split('\n')[0]).toBe(markdownMarker());
+      expect(comment.body).not.toMatch(/fail|exit code/i);
       expect(comment.body).toContain(
         `<sub>Workspace \`default\` · commit ${shaA} · [CI run](https://github.com/acme/analytics/actions/runs/${lastRun()})</sub>`,
       );
