@@ -111,7 +111,7 @@ function children(ctx: Ctx, b: Side, a: Side, path: string[], depth: number, kin
 function node(ctx: Ctx, lbl: Label, b: Side, a: Side, path: string[], depth: number): DiffLine[] {
   if (!b.present) return whole(ctx, lbl, a, '+', path, depth);
   if (!a.present) return whole(ctx, lbl, b, '-', path, depth);
-  const note = ctx.replacePaths.has(pathKey(path)) ? FORCES_REPLACEMENT : undefined;
+  const note = forcesReplacement(ctx, path);
   const comma = lbl.element ? ',' : '';
   const leaf = (text: string, change?: Omit<ScalarChange, 'prefix' | 'suffix'>): DiffLine[] => [
     withNote(
@@ -170,21 +170,21 @@ function whole(
   path: string[],
   depth: number,
 ): DiffLine[] {
-  const note = ctx.replacePaths.has(pathKey(path)) ? FORCES_REPLACEMENT : undefined;
+  const note = forcesReplacement(ctx, path);
   // Terraform writes `-> null` after a removed attribute; list elements just disappear.
   const tail = (symbol === '-' && !lbl.element ? ' -> null' : '') + (lbl.element ? ',' : '');
   const kind = kindOf(side);
   if (kind !== undefined) {
-    const keys = (kind === 'object' ? objectKeys(side) : arrayKeys(side)).filter(
-      (k) => child(side, k).present,
-    );
-    if (keys.length === 0)
+    const present = (kind === 'object' ? objectKeys(side) : arrayKeys(side))
+      .map((k) => ({ k, side: child(side, k) }))
+      .filter((c) => c.side.present);
+    if (present.length === 0)
       return [withNote({ depth, symbol, text: lbl.prefix + open(kind) + close(kind) + tail }, note)];
-    const width = Math.max(...keys.map((k) => formatKey(k).length));
+    const width = Math.max(...present.map((c) => formatKey(c.k).length));
     return [
       withNote({ depth, symbol, text: lbl.prefix + open(kind) }, note),
-      ...keys.flatMap((k) =>
-        whole(ctx, label(kind, k, width), child(side, k), symbol, [...path, k], depth + 1),
+      ...present.flatMap((c) =>
+        whole(ctx, label(kind, c.k, width), c.side, symbol, [...path, c.k], depth + 1),
       ),
       { depth, symbol: ' ', text: close(kind) + tail },
     ];
@@ -288,6 +288,11 @@ function heredocTag(lines: readonly string[]): string {
 
 function withNote(line: DiffLine, note: string | undefined): DiffLine {
   return note === undefined ? line : { ...line, note };
+}
+
+/** The note of a path whose change forces replacement; no key is built when nothing does (every create). */
+function forcesReplacement(ctx: Ctx, path: readonly string[]): string | undefined {
+  return ctx.replacePaths.size > 0 && ctx.replacePaths.has(pathKey(path)) ? FORCES_REPLACEMENT : undefined;
 }
 
 function pathKey(path: readonly string[]): string {
