@@ -206,7 +206,7 @@ async function measureSize(work, input, tf) {
 
 async function main() {
   const work = L.tempDir('plan-scale');
-  L.heading(`plan-scale: ${SIZES.map(L.fmtInt).join(' / ')} resources, refresh off, CLI wall time`);
+  L.heading(`plan-scale: ${SIZES.map(L.fmtInt).join(' / ')} resources, refresh off, CLI wall and CPU time`);
   const tf = {};
   tf.bin = TF.findTerraform();
   if (tf.bin) {
