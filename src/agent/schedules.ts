@@ -17,8 +17,9 @@
  * every real hour). One difference is bridged here: croner runs a fixed-time slot of a skipped hour at
  * the gap's end (03:00), Backflow at the same minute after the jump (03:30), as it always has.
  */
-import { Cron, type CronOptions } from 'croner';
+import type { Cron } from 'croner';
 import parseMs from 'parse-duration';
+import { cronJob } from '../config/cron';
 import type { Schedule } from '../config/generated/config';
 
 export type TimeSchedule = Extract<Schedule, { strategy: 'periodic' | 'specific_days' | 'cron' }>;
@@ -84,14 +85,6 @@ export function slotClock(s: TimeSchedule): SlotClock {
   return cronClock(expression, tz);
 }
 
-const CRON_OPTIONS: CronOptions = {
-  paused: true,
-  mode: '5-part',
-  // Lists and ranges in minute/hour are fixed-time jobs for DST, as in Vixie cron (see above).
-  fixedTimeRule: 'no-wildcard',
-  domAndDow: false,
-};
-
 function cronClock(expression: string, tz: string): SlotClock {
   const fail = (err: unknown) =>
     new Error(`cron "${expression}" in ${tz}: ${err instanceof Error ? err.message : String(err)}`);
@@ -99,7 +92,7 @@ function cronClock(expression: string, tz: string): SlotClock {
   try {
     // Resolve the zone now (Intl, cached per zone), so a bad one fails at load rather than at the first tick.
     utcOffsetMinutes(tz, 0);
-    cron = new Cron(expression, { ...CRON_OPTIONS, timezone: tz });
+    cron = cronJob(expression, { timezone: tz });
   } catch (err) {
     throw fail(err);
   }
@@ -107,7 +100,7 @@ function cronClock(expression: string, tz: string): SlotClock {
   const atOffset = new Map<number, Cron>();
   const offsetCron = (offset: number): Cron => {
     let c = atOffset.get(offset);
-    if (!c) atOffset.set(offset, (c = new Cron(expression, { ...CRON_OPTIONS, utcOffset: offset })));
+    if (!c) atOffset.set(offset, (c = cronJob(expression, { utcOffset: offset })));
     return c;
   };
   const next = (after: number): number | undefined => {

@@ -2,14 +2,14 @@
  * How close together a cron expression runs, over a window of eight days (every weekday and one wrap-around)
  * in its time zone.
  *
- * Walking every occurrence with cron-parser costs about a millisecond per minute of the window (seconds for
- * an every-15-minutes expression), too slow for `plan` on many syncs. Every firing day runs at the same
+ * Walking every occurrence costs a next-run computation per firing (thousands for an every-minute
+ * expression), too slow for `plan` on many syncs. Every firing day runs at the same
  * wall-clock times (minute × hour fields), so the gaps inside a day follow from the fields directly; only
  * the wrap from one day's last run to the next day's first depends on the calendar, and that is found by
  * walking a once-a-day variant of the expression (a handful of steps). The window starts on a fixed date,
  * so the answer is the same on every run of `plan`.
  */
-import type { CronExpression, ParserOptions } from 'cron-parser';
+import { cronErrorMessage, cronJob, cronPattern } from '../cron';
 
 const START = new Date('2024-01-01T00:00:00Z');
 const WINDOW_DAYS = 8;
@@ -29,12 +29,10 @@ export interface CronGap {
  */
 const gapCache = new Map<string, CronGap | { error: unknown }>();
 
-/** cron-parser (and luxon under it) load only for configs with a cron schedule: start-up stays light. */
-function parseExpression(expression: string, options: ParserOptions<false>): CronExpression<false> {
-  return (require('cron-parser') as typeof import('cron-parser')).parseExpression(expression, options);
-}
-
-/** Parses a five-field `expression` in `timezone`; throws cron-parser's error when it is invalid. */
+/**
+ * Parses a five-field `expression` in `timezone` as the agent will (croner, src/config/cron.ts); throws an
+ * Error saying what is wrong when it is invalid or never fires.
+ */
 export function shortestCronGap(expression: string, timezone: string): CronGap {
   const key = `${timezone}\u0000${expression}`;
   let cached = gapCache.get(key);
@@ -51,8 +49,20 @@ export function shortestCronGap(expression: string, timezone: string): CronGap {
 }
 
 function computeShortestCronGap(expression: string, timezone: string): CronGap {
-  const { minute, hour } = parseExpression(expression, { tz: timezone, currentDate: START }).fields;
-  const times = hour.flatMap((h) => minute.map((m) => h * 60 + m)).sort((a, b) => a - b);
+  let minutes: number[];
+  let hours: number[];
+  let firstRun: Date | null;
+  try {
+    const pattern = cronPattern(expression, timezone);
+    // croner keeps each field as one flag per value (minute[0..59], hour[0..23]).
+    minutes = setValues(pattern.minute);
+    hours = setValues(pattern.hour);
+    firstRun = cronJob(expression, { timezone }).nextRun(START);
+  } catch (err) {
+    throw new Error(cronErrorMessage(err));
+  }
+  if (firstRun === null) throw new Error('no date matches it (it would never run)');
+  const times = hours.flatMap((h) => minutes.map((m) => h * 60 + m)).sort((a, b) => a - b);
   const result: CronGap = {};
   const consider = (gap: number, from: number, to: number) => {
     if (result.minutes === undefined || gap < result.minutes) {
@@ -71,19 +81,23 @@ function computeShortestCronGap(expression: string, timezone: string): CronGap {
 function runsOnConsecutiveDays(expression: string, timezone: string, firstRun: number): boolean {
   const dayFields = expression.trim().split(/\s+/).slice(2).join(' ');
   const daily = `${firstRun % 60} ${Math.floor(firstRun / 60)} ${dayFields}`;
-  try {
-    const it = parseExpression(daily, { tz: timezone, currentDate: START });
-    let prev = it.next().getTime();
-    for (let i = 0; i < WINDOW_DAYS; i++) {
-      const next = it.next().getTime();
-      // 23 to 25 hours: one calendar day, whatever a daylight-saving change did to it.
-      if (next - prev <= 25 * 3600_000) return true;
-      prev = next;
-    }
-  } catch {
-    // No further runs: it cannot run on two days in a row.
+  const job = cronJob(daily, { timezone });
+  let prev = job.nextRun(START);
+  for (let i = 0; prev !== null && i < WINDOW_DAYS; i++) {
+    const next = job.nextRun(prev);
+    // 23 to 25 hours: one calendar day, whatever a daylight-saving change did to it.
+    if (next !== null && next.getTime() - prev.getTime() <= 25 * 3600_000) return true;
+    prev = next;
   }
   return false;
+}
+
+function setValues(flags: number[]): number[] {
+  const out: number[] = [];
+  flags.forEach((on, value) => {
+    if (on) out.push(value);
+  });
+  return out;
 }
 
 function clock(minuteOfDay: number): string {

@@ -120,8 +120,22 @@ describe('schedules', () => {
     });
     it('rejects an invalid expression', async () =>
       expect(await errorsOf({ strategy: 'cron', expression: '61 * * * *' })).toEqual([
-        'sync.orders: invalid cron expression "61 * * * *": Constraint error, got value 61 expected range 0-59',
+        'sync.orders: invalid cron expression "61 * * * *": Invalid value for minute: 61',
       ]));
+    // Validation reads expressions with the agent's library and options (src/config/cron.ts): one the
+    // agent cannot schedule is refused here, not discovered when it never fires.
+    it('rejects a step larger than its field, which the agent could not schedule', async () =>
+      expect(await errorsOf({ strategy: 'cron', expression: '*/90 * * * *' })).toEqual([
+        'sync.orders: invalid cron expression "*/90 * * * *": Syntax error, steps cannot be greater than maximum value of part (60)',
+      ]));
+    it('rejects an expression no date matches', async () =>
+      expect(await errorsOf({ strategy: 'cron', expression: '0 0 31 2 *' })).toEqual([
+        'sync.orders: invalid cron expression "0 0 31 2 *": no date matches it (it would never run)',
+      ]));
+    it('accepts what the agent accepts: last day of month, nth weekday, names', async () => {
+      for (const expression of ['0 6 L * *', '0 6 * * 1#2', '30 7 * * MON-FRI', '0 */4 * JAN,JUL *'])
+        expect(await scheduleOf({ strategy: 'cron', expression })).toMatchObject({ expression });
+    });
     it('rejects a wrong number of fields', async () =>
       expect(await errorsOf({ strategy: 'cron', expression: '0 * * *' })).toEqual([
         'sync.orders: invalid cron expression "0 * * *": expected 5 fields, got 4',
