@@ -56,7 +56,10 @@ export async function fetchPackage(
   const gitdirOf = (commit: string) => join(root, `${urlKey}-${commit}.git`);
   await preferSyncSha1();
 
-  if (!opts.network) {
+  // An exact pin (a commit SHA, as package-lock.yml records git packages, or one hub version) already in
+  // the cache is read without contacting the remote; anything that can move (a branch, a range) is
+  // resolved again when the network is allowed.
+  if (!opts.network || exactPin(pkg)) {
     const alias = readAlias(aliasFile);
     if (alias && (await complete(gitdirOf(alias.commit), alias.commit))) {
       return {
@@ -66,7 +69,9 @@ export async function fetchPackage(
         kind: 'cache',
       };
     }
-    throw new UserError(`${location.display} at ${describe(pkg)} is not in the package cache`);
+    if (!opts.network) {
+      throw new UserError(`${location.display} at ${describe(pkg)} is not in the package cache`);
+    }
   }
 
   const spec: GitRemoteSpec = {
@@ -242,6 +247,11 @@ async function complete(gitdir: string, commit: string): Promise<boolean> {
 
 function tree(gitdir: string, commit: string): ProjectFiles {
   return new TreeFiles(gitdir, commit);
+}
+
+function exactPin(pkg: PackageRevision): boolean {
+  if (pkg.revision !== undefined) return SHA.test(pkg.revision.toLowerCase());
+  return pkg.versions?.length === 1 && valid(pkg.versions[0].replace(/^=+/, '')) !== null;
 }
 
 function revisionKey(pkg: PackageRevision): string {

@@ -135,6 +135,15 @@ describe('packages.yml packages fetched from Git', () => {
     const sent = server.requests.slice(before);
     // one ref listing to resolve the revision, no upload-pack (no objects)
     expect(sent.filter((r) => r.method === 'POST')).toEqual([]);
+    // a commit pinned by package-lock.yml (or one hub version) is read from the cache with no request at all
+    const locked = projectDir({
+      'packages.yml': `packages:\n  - git: "${url}"\n    revision: 1.0.0\n`,
+      'package-lock.yml': `packages:\n  - git: "${url}"\n    revision: ${commits['1.0.0']}\n`,
+    });
+    await load(locked, cache);
+    const afterFirst = server.requests.length;
+    expect(alias(await load(locked, cache), 'orders')).toBe('v100_orders');
+    expect(server.requests.length).toBe(afterFirst);
   });
 
   it('plan fetches nothing from a non-public host: the cache an earlier run filled, else a warning', async () => {
