@@ -2,7 +2,14 @@
  * One config file as read: its text, parsed value and syntax tree, and how to turn a JSON path inside it
  * into the line and column an editor shows.
  */
-import { parseTree, type Node } from 'jsonc-parser';
+import type { Node } from 'jsonc-parser';
+
+/**
+ * jsonc-parser loads only when a tree is needed (a problem to point at, or JSON.parse refused the file):
+ * `validate` of a valid config never pays its start-up (issue 13: start as fast as Terraform).
+ */
+export const jsonc = (): typeof import('jsonc-parser') =>
+  require('jsonc-parser') as typeof import('jsonc-parser');
 import type { JsonOutline, MemberOffsets } from './json-outline';
 
 export type Segment = string | number;
@@ -48,7 +55,10 @@ export class LazyConfigFile implements ConfigFile {
   get tree(): Node | undefined {
     if (!this.treeBuilt && this.value !== undefined) {
       this.treeBuilt = true;
-      this.builtTree = parseTree(this.text, [], { disallowComments: true, allowTrailingComma: false });
+      this.builtTree = jsonc().parseTree(this.text, [], {
+        disallowComments: true,
+        allowTrailingComma: false,
+      });
     }
     return this.builtTree;
   }

@@ -2,9 +2,9 @@
  * Reads a config file's text as strict JSON (no comments, no trailing commas), keeping the syntax tree so
  * that later problems can point at a line and column. Syntax errors come back as diagnostics.
  */
-import { getLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { Node, ParseError } from 'jsonc-parser';
 import { error, jsonPath, type Diagnostic } from '../diagnostics';
-import { LazyConfigFile, positionAt, type ConfigFile } from './config-file';
+import { jsonc, LazyConfigFile, positionAt, type ConfigFile } from './config-file';
 import { MAX_CONFIG_DEPTH } from '../input/input-limits';
 import { countMembers, nestingProblem } from '../input/json-limits';
 import { outlineJson } from './json-outline';
@@ -40,6 +40,7 @@ export function parseConfigFile(
     return { file, diagnostics: [] };
   }
   const errors: ParseError[] = [];
+  const { getLocation, parseTree } = jsonc();
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   const at = (offset: number, summary: string, detail?: string): Diagnostic =>
     error(summary, {
@@ -106,14 +107,14 @@ function trimEmpty(path: (string | number)[]): (string | number)[] {
 }
 
 function isComment(e: ParseError): boolean {
-  const code = printParseErrorCode(e.error);
+  const code = jsonc().printParseErrorCode(e.error);
   return code === 'InvalidCommentToken' || code === 'UnexpectedEndOfComment';
 }
 
 function describe(e: ParseError, text: string): string {
   const char = text[e.offset];
   const trailingComma = (char === '}' || char === ']') && /,\s*$/.test(text.slice(0, e.offset));
-  switch (printParseErrorCode(e.error)) {
+  switch (jsonc().printParseErrorCode(e.error)) {
     case 'PropertyNameExpected':
       if (trailingComma) return `trailing comma before "${char}"`;
       if (char === "'") return 'property names need double quotes, not single quotes';
