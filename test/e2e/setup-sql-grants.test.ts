@@ -16,6 +16,7 @@ import { SECRETS, scratchDir, writeConfig } from '../helpers/workspace';
 
 let db: TestDatabase;
 let dir: string;
+let config: Record<string, unknown>;
 const user = uniqueName('bf_setup');
 
 const cli = (args: string[]): Promise<CliResult> => runCli(args, { cwd: dir, env: SECRETS });
@@ -41,7 +42,7 @@ beforeAll(async () => {
   const repo = mkdtempSync(join(tmpdir(), 'backflow-setup-repo-'));
   await createWorkRepo(repo, { branch: 'main', files: PROJECT });
   dir = scratchDir('backflow-setup-sql-');
-  writeConfig(dir, {
+  config = {
     sources: {
       warehouse: {
         warehouse: 'postgres',
@@ -79,7 +80,8 @@ beforeAll(async () => {
         primary_key: 'customer_id',
       },
     },
-  });
+  };
+  writeConfig(dir, config);
 }, 60_000);
 
 afterAll(async () => {
@@ -116,7 +118,14 @@ test('setup-sql grants read on the schemas SQL and dbt models read; run as admin
   const orders = await cli(['preview', 'big_orders', '--json']);
   expect(orders.code).toBe(0);
   expect(JSON.parse(orders.stdout).rows).toEqual([{ order_id: 2, amount: '5000' }]);
-  // dbt-backed models have no preview yet: apply reads both models (described, primary keys checked).
+  // A dbt-backed model previews the relation its Git sync resolves it to (analytics_marts, a custom schema).
+  const customers = await cli(['preview', 'customers', '--json']);
+  expect(customers.code).toBe(0);
+  expect(JSON.parse(customers.stdout).rows).toEqual([{ customer_id: 1, name: 'a' }]);
+  expect(customers.stderr).toMatch(
+    /^model\.customers: dbt model "customers" is analytics_marts\.customers at commit [0-9a-f]{12} \(/,
+  );
+  // Apply reads both models (described, primary keys checked).
   const apply = await cli(['apply', '-auto-approve']);
   expect(apply.stderr).toBe('');
   expect(apply.code).toBe(0);
@@ -134,4 +143,23 @@ test('setup-sql grants read on the schemas SQL and dbt models read; run as admin
   const test = await cli(['source', 'test', 'warehouse']);
   expect(test.stdout).toContain('grants: all present');
   expect(test.code).toBe(0);
+});
+
+test('preview of a dbt-backed model the project does not have: a clear error, exit 1', async () => {
+  const other = scratchDir('backflow-setup-sql-missing-');
+  const models = config.models as Record<string, Record<string, unknown>>;
+  writeConfig(other, {
+    ...config,
+    models: {
+      ...models,
+      customers: { ...models.customers, dbt_model: { git_sync: 'analytics', name: 'custmers' } },
+    },
+  });
+  const r = await runCli(['preview', 'customers'], { cwd: other, env: SECRETS });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(
+    /model\.customers: dbt model "custmers" does not exist in git_sync\.analytics; did you mean "customers"\?/,
+  );
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.stdout).toBe('');
 });

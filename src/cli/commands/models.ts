@@ -4,26 +4,10 @@
  * materialization, primary-key candidates and how its relation was resolved).
  */
 import type { DbtModel } from '../../adapters/dbt';
-import { UserError } from '../../errors';
 import { renderTable } from '../../render/table';
 import { BACKFLOW_VERSION } from '../../version';
-import { withWorkspace, type GlobalOptions, type Workspace } from '../workspace';
-
-function gitSyncOf(ws: Workspace, name: string): { address: string; attributes: Record<string, unknown> } {
-  const address = name.startsWith('git_sync.') ? name : `git_sync.${name}`;
-  const r = ws.desired.resources.get(address);
-  if (!r) {
-    const names = [...ws.desired.resources.values()].filter((x) => x.type === 'git_sync').map((x) => x.name);
-    throw new UserError(
-      `No Git sync "${name}" in the configuration`,
-      names.length ? `Git syncs: ${names.join(', ')}` : undefined,
-    );
-  }
-  return { address, attributes: r.attributes };
-}
-
-const linkLookup = (ws: Workspace) => (name: string) =>
-  ws.desired.resources.get(`dbt_cloud.${name}`)?.attributes;
+import { gitSyncOf, linkLookup } from '../git-sync-lookup';
+import { withWorkspace, type GlobalOptions } from '../workspace';
 
 export async function modelsSyncCommand(name: string, flags: GlobalOptions): Promise<number> {
   return withWorkspace(flags, 'models sync', async (ws) => {
