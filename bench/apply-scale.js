@@ -86,22 +86,29 @@ async function main() {
   const last = bySize[bySize.length - 1];
   const sizeRatio = last.n / first.n;
   const growth = last.total / first.total;
-  console.log(
-    `\ngrowth ${L.fmtInt(last.n)} / ${L.fmtInt(first.n)} (${sizeRatio.toFixed(1)}x the resources): ` +
-      `total ${L.fmtRatio(growth)}, Backflow CPU ${L.fmtRatio(last.cpu / first.cpu)}, plan ${L.fmtRatio(last.planSeconds / first.planSeconds)}, apply ${L.fmtRatio(last.applySeconds / first.applySeconds)}, ` +
-      `statements ${L.fmtRatio(last.roundTrips / first.roundTrips)}`,
-  );
+  // With one size there is no growth to speak of: nothing is printed for it.
+  const grew = bySize.length > 1;
+  if (grew)
+    console.log(
+      `\ngrowth ${L.fmtInt(last.n)} / ${L.fmtInt(first.n)} (${sizeRatio.toFixed(1)}x the resources): ` +
+        `total ${L.fmtRatio(growth)}, Backflow CPU ${L.fmtRatio(last.cpu / first.cpu)}, plan ${L.fmtRatio(last.planSeconds / first.planSeconds)}, apply ${L.fmtRatio(last.applySeconds / first.applySeconds)}, ` +
+        `statements ${L.fmtRatio(last.roundTrips / first.roundTrips)}`,
+    );
   L.heading(`apply of ${L.fmtInt(largest / 2)} new models (+ as many syncs) by parallelism`);
   L.table(headers, byParallelism.map(fmtRow));
   const p1 = byParallelism.find((r) => r.parallelism === 1);
   const p10 = byParallelism.find((r) => r.parallelism === 10);
   const metrics = [
     [`apply ${L.fmtInt(last.n)} resources, parallelism 10 (plan + apply + write)`, L.fmtS(last.total)],
-    [`growth ${L.fmtInt(last.n)} / ${L.fmtInt(first.n)} resources: apply total`, L.fmtRatio(growth)],
-    [
-      `growth ${L.fmtInt(last.n)} / ${L.fmtInt(first.n)} resources: Backflow CPU`,
-      L.fmtRatio(last.cpu / first.cpu),
-    ],
+    ...(grew
+      ? [
+          [`growth ${L.fmtInt(last.n)} / ${L.fmtInt(first.n)} resources: apply total`, L.fmtRatio(growth)],
+          [
+            `growth ${L.fmtInt(last.n)} / ${L.fmtInt(first.n)} resources: Backflow CPU`,
+            L.fmtRatio(last.cpu / first.cpu),
+          ],
+        ]
+      : []),
     [`Backflow CPU, apply of ${L.fmtInt(last.n)} resources`, L.fmtS(last.cpu)],
     [`statements for ${L.fmtInt(largest / 2)} new models (plan + apply)`, L.fmtInt(last.roundTrips)],
   ];
