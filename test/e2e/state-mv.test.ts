@@ -4,7 +4,7 @@
  * still finds it. `-replace=ADDR` forces a replacement, which starts tracking over. The real CLI, real Postgres.
  */
 import { runCli, type CliResult } from '../helpers/cli';
-import { createTestDatabase, type TestDatabase, type TestRole } from '../helpers/pg';
+import { createTestDatabase, seedWarehouse, type TestDatabase, type TestRole } from '../helpers/pg';
 import { SECRETS, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
 
 let db: TestDatabase;
@@ -39,14 +39,12 @@ const snapshotTables = async (): Promise<string[]> =>
 beforeAll(async () => {
   db = await createTestDatabase('e2e_state_mv');
   role = await db.createRole({ password: SECRETS.WAREHOUSE_PASSWORD });
-  await db.query(`
-    create schema analytics;
-    create table analytics.orders (order_id bigint primary key, amount numeric);
-    insert into analytics.orders select g, g * 10 from generate_series(1, 40) g;
-    grant usage on schema analytics to "${role.name}";
-    grant select on all tables in schema analytics to "${role.name}";
-    grant create, temporary on database "${db.name}" to "${role.name}";
-  `);
+  await seedWarehouse(
+    db,
+    role,
+    `create table analytics.orders (order_id bigint primary key, amount numeric);
+    insert into analytics.orders select g, g * 10 from generate_series(1, 40) g;`,
+  );
   dir = scratchDir('backflow-mv-');
   writeConfig(dir, config('big_orders', 'orders_to_crm'));
   expect((await cli(['apply', '-auto-approve'])).code).toBe(0);

@@ -167,16 +167,25 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
 }
 
 /**
- * The small warehouse most end-to-end tests sync from: `analytics.t(id bigint primary key, v text)` with
- * rows 1..`rows`, readable by `role`, which may also create Backflow's own schema and temp tables.
+ * A warehouse for end-to-end tests: schema `analytics` holding what `tablesSql` creates, readable by
+ * `role`, which may also create Backflow's own schema and temp tables (what setup-sql grants).
  */
-export async function seedAnalyticsTable(db: TestDatabase, role: TestRole, rows: number): Promise<void> {
+export async function seedWarehouse(db: TestDatabase, role: TestRole, tablesSql: string): Promise<void> {
   await db.query(`
     create schema analytics;
-    create table analytics.t (id bigint primary key, v text);
-    insert into analytics.t select g, 'v' || g from generate_series(1, ${Math.trunc(rows)}) g;
+    ${tablesSql}
     grant usage on schema analytics to ${quoteIdent(role.name)};
     grant select on all tables in schema analytics to ${quoteIdent(role.name)};
     grant create, temporary on database ${quoteIdent(db.name)} to ${quoteIdent(role.name)};
   `);
+}
+
+/** The small warehouse most end-to-end tests sync from: `analytics.t(id bigint primary key, v text)`, rows 1..`rows`. */
+export async function seedAnalyticsTable(db: TestDatabase, role: TestRole, rows: number): Promise<void> {
+  await seedWarehouse(
+    db,
+    role,
+    `create table analytics.t (id bigint primary key, v text);
+    insert into analytics.t select g, 'v' || g from generate_series(1, ${Math.trunc(rows)}) g;`,
+  );
 }

@@ -203,22 +203,6 @@ async function fetchCommit(
   target: Target,
 ): Promise<void> {
   const git = isoGit();
-  if (target.ref !== undefined) {
-    await git.fetch({
-      fs,
-      http: transport.http,
-      gitdir,
-      url: transport.url,
-      headers: { ...transport.headers },
-      ref: target.ref,
-      remoteRef: target.ref,
-      singleBranch: true,
-      depth: 1,
-      tags: false,
-    });
-    return;
-  }
-  // A SHA no ref points at (an older commit of a branch): the default branch's history holds it, if any.
   await git.fetch({
     fs,
     http: transport.http,
@@ -227,7 +211,11 @@ async function fetchCommit(
     headers: { ...transport.headers },
     singleBranch: true,
     tags: false,
+    // A ref: its tip only. A SHA no ref points at (an older commit of a branch): the default branch's
+    // whole history, which holds it if any branch does.
+    ...(target.ref !== undefined ? { ref: target.ref, remoteRef: target.ref, depth: 1 } : {}),
   });
+  if (target.ref !== undefined) return;
   try {
     await git.readCommit({ fs, gitdir, oid: target.commit });
   } catch {
