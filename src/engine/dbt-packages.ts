@@ -27,6 +27,11 @@ export interface PackageInstall {
   cached: number;
 }
 
+/** How deep packages' own packages.yml are followed (dbt deps has no limit; a cycle stops at `seen`). */
+const MAX_DEPTH = 8;
+/** At most this many packages per project, dependencies included: a bound on what a pull request can ask. */
+const MAX_PACKAGES = 64;
+
 export async function installPackages(
   files: ProjectFiles,
   projectPath: string,
@@ -37,18 +42,61 @@ export async function installPackages(
   const out: PackageInstall = { mounts: [], warnings, fetched: 0, cached: 0 };
   if (requests.length === 0) return out;
   const limit = pLimit(4);
-  const results = await Promise.all(
-    requests.map((r) => limit(() => installOne(r, files, opts).catch((err: unknown) => failure(r, err)))),
-  );
-  for (const r of results) {
-    if ('warning' in r) out.warnings.push(r.warning);
-    else {
+  // package-lock.yml lists the packages' own dependencies already, pinned: with it, nothing more is read.
+  // Without it, each fetched package's packages.yml is followed, breadth first, as dbt deps does; the
+  // first request of a package wins (the project's own, then the shallowest), where dbt deps would
+  // intersect version ranges.
+  const followDependencies = !requests.some((r) => r.kind !== 'local' && r.locked);
+  const seen = new Set(requests.map(identity));
+  let level = requests.map((r) => ({ r, files }));
+  for (let depth = 0; level.length > 0; depth++) {
+    const results = await Promise.all(
+      level.map(({ r, files: from }) =>
+        limit(() => installOne(r, from, opts).catch((err: unknown) => failure(r, err))),
+      ),
+    );
+    const next: { r: PackageRequest; files: ProjectFiles }[] = [];
+    for (const [i, r] of results.entries()) {
+      if ('warning' in r) {
+        out.warnings.push(r.warning);
+        continue;
+      }
       out.mounts.push(r.mount);
       if (r.kind === 'fetch') out.fetched++;
       else if (r.kind === 'cache') out.cached++;
+      if (!followDependencies || r.kind === 'local' || depth + 1 >= MAX_DEPTH) continue;
+      const parent = nameOf(level[i].r);
+      const own = await dbt.readPackageRequests(r.mount.files, r.mount.root);
+      for (const w of own.warnings) out.warnings.push({ ...w, message: `package ${parent}: ${w.message}` });
+      for (const dep of own.requests) {
+        const id = identity(dep);
+        if (seen.has(id)) continue;
+        if (seen.size >= MAX_PACKAGES) {
+          out.warnings.push({
+            ...dep.origin,
+            message: `package ${parent} needs more packages than the ${MAX_PACKAGES} Backflow installs for one project: ${nameOf(dep)} is not installed; the models that need it are unresolved`,
+          });
+          continue;
+        }
+        seen.add(id);
+        // Named as dbt deps names it: the dependency's packages.yml, inside the package that needs it.
+        const origin = { ...dep.origin, file: `${dep.origin.file} of package ${parent}` };
+        next.push({ r: { ...dep, origin }, files: r.mount.files });
+      }
     }
+    level = next;
   }
   return out;
+}
+
+/** What makes two requests the same package: the repository (and folder in it), or the hub name. */
+function identity(r: PackageRequest): string {
+  const dbt = loadDbt();
+  if (r.kind === 'local') return `local ${r.path}`;
+  // A hub package and a git: entry for its repository are one package.
+  const url = r.kind === 'git' ? r.url : dbt.hubRepository(r.package);
+  if (url === undefined) return `hub ${r.kind === 'hub' ? r.package.toLowerCase() : ''}`;
+  return `git ${dbt.normaliseGitUrl(url)} ${r.kind === 'git' ? (r.subdirectory ?? '') : ''}`;
 }
 
 type Installed = { mount: PackageMount; kind: 'fetch' | 'cache' | 'local' } | { warning: CatalogWarning };

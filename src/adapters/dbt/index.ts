@@ -27,6 +27,11 @@ export {
 } from './catalog';
 export { DbtLoadError } from './errors';
 export { MANIFEST_SCHEMA_VERSIONS } from './manifest';
-export { readPackageRequests, type PackageRequest, type PackageRequests } from './package-requests';
+export {
+  normaliseGitUrl,
+  readPackageRequests,
+  type PackageRequest,
+  type PackageRequests,
+} from './package-requests';
 export { withPackages, type PackageMount } from './package-mounts';
 export { hubRepository, HUB_REPOSITORIES } from './hub-packages';

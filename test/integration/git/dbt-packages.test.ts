@@ -1,7 +1,7 @@
 /**
  * packages.yml resolved as `dbt deps` would, against a real Git server on loopback: a `git:` package
  * pinned to a tag, a commit, or through package-lock.yml; a hub-style version range resolved to the
- * highest matching tag; the content-addressed package cache (a second run sends nothing); plan's rule
+ * highest matching tag; a package's own packages.yml followed (unless package-lock.yml pins all); the content-addressed package cache (a second run sends nothing); plan's rule
  * (no fetch from a non-public host, only the cache); an unreachable URL reported naming packages.yml and
  * the package, with the models that need it unresolved and every other model loaded.
  */
@@ -110,6 +110,52 @@ describe('packages.yml packages fetched from Git', () => {
       tempDir('cache'),
     );
     expect(alias(c, 'orders')).toBe('v100_orders');
+  });
+
+  it("follows a package's own packages.yml, as dbt deps does, unless package-lock.yml pins everything", async () => {
+    const naming = server.url('naming-kit.git');
+    const outer = await createServedRepo({
+      root,
+      name: 'outer-kit.git',
+      files: {
+        'dbt_project.yml': "name: outer_kit\nversion: '1.0.0'\nconfig-version: 2\n",
+        'packages.yml': `packages:\n  - git: "${naming}"\n    revision: 1.0.0\n`,
+        'macros/wrap.sql': "{% macro wrap(x) %}{{ return('w_' ~ naming_kit.slug(x)) }}{% endmacro %}",
+      },
+    });
+    try {
+      const project = {
+        'packages.yml': `packages:\n  - git: "${server.url('outer-kit.git')}"\n`,
+        'models/wrapped.sql': "{{ config(alias=outer_kit.wrap('Orders')) }}\nselect 1",
+      };
+      const c = await load(projectDir(project), tempDir('cache'));
+      expect(alias(c, 'wrapped')).toBe('w_v100_orders');
+      expect(alias(c, 'orders')).toBe('v100_orders');
+      expect(c.warnings.map((w) => w.message)).toEqual([]);
+
+      // The project asks for naming-kit itself, at another version: its own request wins.
+      const own = await load(
+        projectDir({
+          'packages.yml': `${project['packages.yml']}  - git: "${naming}/"\n    revision: v1.1.0\n`,
+          'models/wrapped.sql': project['models/wrapped.sql'],
+        }),
+        tempDir('cache'),
+      );
+      expect(alias(own, 'wrapped')).toBe('w_v110_orders');
+
+      // With package-lock.yml, what it lists is all there is (dbt deps wrote the dependencies into it).
+      const locked = await load(
+        projectDir({
+          ...project,
+          'package-lock.yml': `packages:\n  - git: "${server.url('outer-kit.git')}"\n    revision: ${outer.first}\nsha1_hash: 0000\n`,
+        }),
+        tempDir('cache'),
+      );
+      expect(alias(locked, 'wrapped')).toBeUndefined();
+      expect(locked.models.find((m) => m.name === 'wrapped')?.unresolvedReason).toMatch(/naming_kit/);
+    } finally {
+      outer.remove();
+    }
   });
 
   it('resolves a hub-style version range to the highest matching tag', async () => {
