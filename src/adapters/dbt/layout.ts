@@ -37,6 +37,11 @@ export interface Layout {
 export const joinPath = (dir: string, rel: string): string =>
   dir === '' ? rel : rel === '' ? dir : `${dir}/${rel}`;
 
+/** Whether a project-relative path (packages-install-path) may lead out of the project's folder. */
+export function outsideProject(relPath: string): boolean {
+  return relPath.startsWith('/') || relPath.split('/').includes('..');
+}
+
 function under(path: string, dir: string): boolean {
   return dir === '' || path.startsWith(`${dir}/`);
 }
@@ -102,11 +107,17 @@ function collect(
   };
 }
 
-export async function discover(store: FileStore, allFiles: string[], projectPath: string): Promise<Layout> {
+export async function discover(
+  store: FileStore,
+  allFiles: string[],
+  projectPath: string,
+  /** The whole repository's files, for naming the projects it has when `projectPath` holds none. */
+  everyFile: () => Promise<string[]> = () => Promise.resolve(allFiles),
+): Promise<Layout> {
   const dir = normaliseRelPath(projectPath === '' ? '.' : projectPath);
-  const all = new Set(allFiles);
+  let all = new Set(allFiles);
   const rootFile = joinPath(dir, 'dbt_project.yml');
-  if (!all.has(rootFile)) throw missingProject(allFiles, dir);
+  if (!all.has(rootFile)) throw missingProject(await everyFile(), dir);
   const rootSpec = (
     await store.summarise([
       { path: rootFile, kind: 'project', summarise: (t) => parseProjectYml(t, rootFile) },
@@ -114,6 +125,11 @@ export async function discover(store: FileStore, allFiles: string[], projectPath
   ).get(rootFile)!;
   const warnings: CatalogWarning[] = [];
   const installDir = joinPath(dir, rootSpec.packagesInstallPath);
+  if (outsideProject(rootSpec.packagesInstallPath)) {
+    // Packages installed outside the project's folder: a listing of that folder alone misses them.
+    allFiles = await everyFile();
+    all = new Set(allFiles);
+  }
 
   const packageFiles = allFiles.filter((p) => {
     if (!under(p, installDir) || !p.endsWith('/dbt_project.yml')) return false;

@@ -38,12 +38,19 @@ export async function loadDbtProject(files: ProjectFiles, opts: LoadOptions): Pr
     });
   }
   const manifest = opts.manifest ? readManifest(opts.manifest) : undefined;
+  // What the load reads of the repository: the project's folder (its models, macros, dbt_packages/) and
+  // the folders of its local packages. A folder listing walks only these.
+  const scope = [
+    opts.projectPath ?? '.',
+    ...(opts.packages ?? []).filter((m) => m.files === files).map((m) => m.root || '.'),
+  ];
   const mounted = opts.packages?.length
-    ? await withPackages(files, opts.projectPath ?? '.', opts.packages)
+    ? await withPackages(files, opts.projectPath ?? '.', opts.packages, scope)
     : undefined;
+  const base = files;
   if (mounted) files = mounted.files;
   const store = new FileStore(files, opts.previous);
-  const layout = await discover(store, await files.list(), opts.projectPath ?? '.');
+  const layout = await discover(store, await files.list(scope), opts.projectPath ?? '.', () => base.list());
   const warnings: CatalogWarning[] = [...(mounted?.warnings ?? []), ...layout.warnings];
 
   const {

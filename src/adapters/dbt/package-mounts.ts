@@ -5,7 +5,7 @@
  * copy the team's dbt runs), and a second package of one name is skipped with a warning.
  */
 import type { CatalogWarning } from './catalog';
-import { joinPath } from './layout';
+import { joinPath, outsideProject } from './layout';
 import type { ProjectFiles } from './project-files';
 import { normaliseRelPath, parseProjectYml } from './project-yml';
 
@@ -22,16 +22,24 @@ export async function withPackages(
   base: ProjectFiles,
   projectPath: string,
   mounts: PackageMount[],
+  /** The folders of `base` the load reads (ProjectFiles.list's `under`). */
+  scope?: readonly string[],
 ): Promise<{ files: ProjectFiles; warnings: CatalogWarning[] }> {
   const warnings: CatalogWarning[] = [];
   const dir = normaliseRelPath(projectPath === '' ? '.' : projectPath);
-  const baseList = await base.list();
-  const baseSet = new Set(baseList);
+  let baseList = await base.list(scope);
+  let baseSet = new Set(baseList);
   const rootFile = joinPath(dir, 'dbt_project.yml');
   if (!baseSet.has(rootFile) || mounts.length === 0) return { files: base, warnings };
   let installDir: string;
   try {
-    installDir = joinPath(dir, parseProjectYml(await base.read(rootFile), rootFile).packagesInstallPath);
+    const installPath = parseProjectYml(await base.read(rootFile), rootFile).packagesInstallPath;
+    installDir = joinPath(dir, installPath);
+    if (outsideProject(installPath)) {
+      // Committed packages outside the project's folder are outside `scope`: list everything.
+      baseList = await base.list();
+      baseSet = new Set(baseList);
+    }
   } catch {
     return { files: base, warnings }; // the load reports the root project's own problem
   }
@@ -42,7 +50,8 @@ export async function withPackages(
     let name: string;
     let all: string[];
     try {
-      all = await m.files.list();
+      // A local package lies in the repository, whose listing already covers it (the load's scope).
+      all = m.files === base ? baseList : await m.files.list([m.root || '.']);
       name = parseProjectYml(await m.files.read(projectFile), projectFile).name;
     } catch (err) {
       warnings.push({

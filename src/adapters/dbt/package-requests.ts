@@ -59,7 +59,7 @@ export async function readPackageRequests(
   projectPath: string,
 ): Promise<PackageRequests> {
   const dir = normaliseRelPath(projectPath === '' ? '.' : projectPath);
-  const all = new Set(await files.list());
+  const all = new Set(await files.list([dir]));
   const warnings: CatalogWarning[] = [];
   const wanted: PackageRequest[] = [];
   for (const name of FILES) {

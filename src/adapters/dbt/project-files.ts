@@ -9,8 +9,12 @@ import { DbtLoadError } from './errors';
 
 /** Paths are POSIX, relative to the repository root. */
 export interface ProjectFiles {
-  /** Every file path in the repository (an implementation may leave out folders no dbt project uses). */
-  list(): Promise<string[]>;
+  /**
+   * Every file path in the repository (an implementation may leave out folders no dbt project uses).
+   * With `under` (folders, '.' for the root), only the files inside those folders are needed: a folder
+   * implementation then walks just them (a monorepo's other projects cost nothing on every reload).
+   */
+  list(under?: readonly string[]): Promise<string[]>;
   read(path: string): Promise<string>;
   /** A content id (git blob oid, or mtime+size for a folder): same id ⇒ same content, for incremental reloads. */
   id(path: string): Promise<string>;
@@ -29,7 +33,7 @@ export function folderFiles(root: string): ProjectFiles {
   let ids = new Map<string, string>();
   const idOf = (st: fs.Stats) => `${st.mtimeMs}-${st.size}-${st.ino}`;
   return {
-    async list() {
+    async list(under) {
       const found = new Map<string, string>();
       const walk = (dir: string, rel: string): void => {
         for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -49,7 +53,10 @@ export function folderFiles(root: string): ProjectFiles {
           hint: 'Point Backflow at the folder of the dbt project (or of the repository holding it).',
         });
       }
-      walk(root, '');
+      for (const rel of walkRoots(under)) {
+        if (rel === '') walk(root, '');
+        else if (statOrUndefined(abs(rel))?.isDirectory()) walk(abs(rel), rel);
+      }
       ids = found;
       return [...found.keys()].sort();
     },
@@ -71,4 +78,23 @@ function statOrUndefined(p: string): fs.Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The folders to walk for `list(under)`: '' (the whole folder) without `under` or when it names the root;
+ * otherwise each folder once, leaving out folders inside another one listed.
+ */
+function walkRoots(under: readonly string[] | undefined): string[] {
+  if (under === undefined) return [''];
+  const dirs = [
+    ...new Set(
+      under
+        .map((d) => d.split('/').filter((part) => part !== '' && part !== '.'))
+        // Never outside the folder: a `..` in a path from a repository's files is not followed.
+        .filter((parts) => !parts.includes('..'))
+        .map((parts) => parts.join('/')),
+    ),
+  ];
+  if (dirs.includes('')) return [''];
+  return dirs.sort().filter((d, i, all) => !all.slice(0, i).some((outer) => d.startsWith(`${outer}/`)));
 }
