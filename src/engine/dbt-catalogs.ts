@@ -5,21 +5,13 @@
  * commit, so `plan -refresh=false` resolves dbt models from the last synced commit without any network.
  */
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogWarning, DbtCatalog, LoaderCache } from '../adapters/dbt';
 import type { manifestFromDbtCloud } from '../adapters/dbtcloud/manifest-source';
 import type { GitCredentials, GitRemoteSpec } from '../adapters/git';
 import { isSensitive, readSecret } from '../config/secrets';
+import { writeCacheFile } from '../cache-file';
 import { UserError } from '../errors';
 import type { DbtCloudClients } from './dbt-cloud-clients';
 import { dbtLoadOptions, manifestFromFile, manifestFromRepository } from './dbt-load-options';
@@ -250,7 +242,5 @@ function readJson<T>(file: string): T | undefined {
 }
 
 function writeJson(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value), { mode: 0o600 });
-  renameSync(tmp, file);
+  writeCacheFile(file, JSON.stringify(value), { mode: 0o600 });
 }

@@ -3,8 +3,9 @@
  * (`metadata.dbt_schema_version` v9 to v12: dbt 1.5 and later), and cached on disk by run id, since a run's
  * artifacts never change.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeCacheFile } from '../../cache-file';
 import { DbtCloudError } from './dbtcloud-errors';
 
 export const MIN_MANIFEST_VERSION = 9;
@@ -90,8 +91,5 @@ export function readCachedManifest(path: string, what: string): ParsedManifest |
 
 /** Written atomically (temp file, rename), so a crash never leaves half a manifest to be read later. */
 export function writeCachedManifest(path: string, text: string): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  writeCacheFile(path, text);
 }

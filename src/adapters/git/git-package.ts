@@ -11,9 +11,10 @@
  * revision is read: nothing is sent anywhere.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { maxSatisfying, valid } from 'semver';
+import { writeCacheFile } from '../../cache-file';
 import { UserError } from '../../errors';
 import { ensureBareRepository, recordHead, resetRepository } from './git-cache';
 import { remoteUserError } from './git-errors';
@@ -269,8 +270,5 @@ function readAlias(file: string): { commit: string; resolved: string } | undefin
 }
 
 function writeAlias(file: string, commit: string, resolved: string): void {
-  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify({ commit, resolved }), { mode: 0o600 });
-  renameSync(tmp, file);
+  writeCacheFile(file, JSON.stringify({ commit, resolved }), { mode: 0o600, dirMode: 0o700 });
 }
