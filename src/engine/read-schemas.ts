@@ -5,6 +5,7 @@
  * cannot be known offline is said in `notes`, printed as comments above the SQL.
  */
 import type { DesiredResource, DesiredState } from '../config/desired';
+import { hasControlCharacter } from '../adapters/warehouse/setup-names';
 import type { NamePart, ReadSchema } from '../adapters/warehouse/warehouse';
 import type { Connections } from './connections';
 import { dbtModelRef, resolveDbtModel } from './dbt-models';
@@ -15,9 +16,6 @@ export interface SchemasRead {
   notes: string[];
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
 export async function schemasModelsRead(
   desired: DesiredState,
   source: DesiredResource,
@@ -27,7 +25,7 @@ export async function schemasModelsRead(
   const notes: string[] = [];
   const add = (r: ReadSchema): void => {
     // A name that could not be printed safely into a SQL console is left out (setup-names.ts says why).
-    if (CONTROL.test(r.database?.text ?? '') || CONTROL.test(r.schema?.text ?? '')) return;
+    if (hasControlCharacter(r.database?.text ?? '') || hasControlCharacter(r.schema?.text ?? '')) return;
     reads.set(JSON.stringify(r), r);
   };
   const warehouse = source.attributes.warehouse;
@@ -70,5 +68,5 @@ export async function schemasModelsRead(
       schema: part(res.relation.schema),
     });
   }
-  return { reads: [...reads.values()], notes: notes.filter((n) => !CONTROL.test(n)) };
+  return { reads: [...reads.values()], notes: notes.filter((n) => !hasControlCharacter(n)) };
 }

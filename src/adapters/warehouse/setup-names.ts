@@ -11,6 +11,11 @@ import type { ReadSchema, WarehouseSettings } from './warehouse';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+/** Whether `text` holds a character that must never be printed into setup SQL (see above). */
+export function hasControlCharacter(text: string): boolean {
+  return CONTROL.test(text);
+}
+
 function check(value: unknown, where: string): void {
   if (typeof value === 'string') {
     if (CONTROL.test(value)) {
