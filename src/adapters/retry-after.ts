@@ -1,7 +1,12 @@
 /**
+ * How long to wait before trying again, shared by everything that retries (destinations and the run loop,
+ * dbt Cloud): what the service asked for (`Retry-After`), else exponential backoff with jitter. The retry
+ * loops themselves are p-retry's.
+ */
+
+/**
  * `Retry-After` (RFC 9110 §10.2.3) as milliseconds to wait: delta-seconds or an HTTP date; undefined when
- * absent or unreadable. Shared by every adapter that retries (destinations, dbt Cloud): the retry loops
- * themselves are p-retry's.
+ * absent or unreadable.
  */
 export function retryAfterMs(
   header: string | null | undefined,
@@ -13,4 +18,18 @@ export function retryAfterMs(
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * Exponential backoff with jitter in [half, full]: `baseMs` doubled per retry (`retry` 0 is the first),
+ * at most `maxMs`. The jitter keeps clients that failed together from retrying in step.
+ */
+export function backoffWithJitterMs(
+  baseMs: number,
+  maxMs: number,
+  retry: number,
+  random: () => number = Math.random,
+): number {
+  const full = Math.min(maxMs, baseMs * 2 ** Math.min(retry, 30));
+  return Math.round(full / 2 + (random() * full) / 2);
 }

@@ -5,6 +5,8 @@
  * is slow, not broken — up to a total wait after which the run fails with the service's message.
  * The retry loop itself is p-retry's (deliver.ts); this file is only the policy.
  */
+import { backoffWithJitterMs } from '../adapters/retry-after';
+
 export interface RetryPolicy {
   /** First backoff; doubles per attempt. */
   baseMs: number;
@@ -22,8 +24,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 /** Exponential backoff with full jitter in [half, full]. */
 export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const full = Math.min(policy.maxWaitMs, policy.baseMs * 2 ** Math.min(attempt, 30));
-  return Math.round(full / 2 + (random() * full) / 2);
+  return backoffWithJitterMs(policy.baseMs, policy.maxWaitMs, attempt, random);
 }
 
 /** The wait the service asked for, bounded; else backoff. */

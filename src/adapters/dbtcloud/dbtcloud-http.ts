@@ -14,7 +14,7 @@ import {
   unreachableError,
 } from './dbtcloud-errors';
 import pRetry from 'p-retry';
-import { retryAfterMs } from '../retry-after';
+import { backoffWithJitterMs, retryAfterMs } from '../retry-after';
 
 export { retryAfterMs };
 
@@ -137,8 +137,8 @@ export class DbtCloudHttp {
             throw failed.network !== undefined
               ? this.networkFailure(url, failed.network, method)
               : this.gaveUp(url, failed.reason, attempt, waited);
-          const backoff = Math.min(t.backoffMaxMs, t.backoffBaseMs * 2 ** (attempt - 1));
-          const delay = failed.retryAfter ?? Math.round(backoff * (0.5 + t.random() / 2));
+          const delay =
+            failed.retryAfter ?? backoffWithJitterMs(t.backoffBaseMs, t.backoffMaxMs, attempt - 1, t.random);
           if (waited + delay > t.maxTotalWaitMs)
             throw this.gaveUp(url, failed.reason, attempt, waited, failed.retryAfter);
           this.log?.(
