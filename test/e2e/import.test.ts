@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, expectNoErrorOutput, type CliResult } from '../helpers/cli';
-import { createTestDatabase, seedWarehouse, type TestDatabase, type TestRole } from '../helpers/pg';
+import { createTestDatabase, seedOrdersTable, type TestDatabase, type TestRole } from '../helpers/pg';
 import { SECRETS, persistedText, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
 
 let db: TestDatabase;
@@ -55,12 +55,7 @@ const trackedRows = async (): Promise<string[]> =>
 beforeAll(async () => {
   db = await createTestDatabase('e2e_import');
   role = await db.createRole({ password: SECRETS.WAREHOUSE_PASSWORD });
-  await seedWarehouse(
-    db,
-    role,
-    `create table analytics.orders (order_id bigint primary key, amount numeric);
-    insert into analytics.orders select g, g * 10 from generate_series(1, 40) g;`,
-  );
+  await seedOrdersTable(db, role, 40);
   dir = scratchDir('backflow-import-');
   const { other: _other, ...sources } = config().sources as Record<string, unknown>;
   writeConfig(dir, { ...config(), sources });

@@ -4,7 +4,7 @@
  * still finds it. `-replace=ADDR` forces a replacement, which starts tracking over. The real CLI, real Postgres.
  */
 import { runCli, type CliResult } from '../helpers/cli';
-import { createTestDatabase, seedWarehouse, type TestDatabase, type TestRole } from '../helpers/pg';
+import { createTestDatabase, seedOrdersTable, type TestDatabase, type TestRole } from '../helpers/pg';
 import { SECRETS, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
 
 let db: TestDatabase;
@@ -39,12 +39,7 @@ const snapshotTables = async (): Promise<string[]> =>
 beforeAll(async () => {
   db = await createTestDatabase('e2e_state_mv');
   role = await db.createRole({ password: SECRETS.WAREHOUSE_PASSWORD });
-  await seedWarehouse(
-    db,
-    role,
-    `create table analytics.orders (order_id bigint primary key, amount numeric);
-    insert into analytics.orders select g, g * 10 from generate_series(1, 40) g;`,
-  );
+  await seedOrdersTable(db, role, 40);
   dir = scratchDir('backflow-mv-');
   writeConfig(dir, config('big_orders', 'orders_to_crm'));
   expect((await cli(['apply', '-auto-approve'])).code).toBe(0);

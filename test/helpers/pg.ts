@@ -189,3 +189,13 @@ export async function seedAnalyticsTable(db: TestDatabase, role: TestRole, rows:
     insert into analytics.t select g, 'v' || g from generate_series(1, ${Math.trunc(rows)}) g;`,
   );
 }
+
+/** `analytics.orders(order_id bigint primary key, amount numeric)`, orders 1..`rows` of amount 10 × id. */
+export async function seedOrdersTable(db: TestDatabase, role: TestRole, rows: number): Promise<void> {
+  await seedWarehouse(
+    db,
+    role,
+    `create table analytics.orders (order_id bigint primary key, amount numeric);
+    insert into analytics.orders select g, g * 10 from generate_series(1, ${Math.trunc(rows)}) g;`,
+  );
+}
