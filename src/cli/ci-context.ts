@@ -13,7 +13,7 @@ export interface CiContext {
 export function ciContext(env: NodeJS.ProcessEnv = process.env): CiContext {
   const out: CiContext = {};
   if (env.GITHUB_ACTIONS === 'true') {
-    const head = pullRequestHead(env.GITHUB_EVENT_PATH);
+    const head = githubPullRequest(env.GITHUB_EVENT_PATH).headSha;
     const commit = head ?? env.GITHUB_SHA;
     if (commit) out.commit = commit;
   } else if (env.GITLAB_CI === 'true') {
@@ -25,13 +25,20 @@ export function ciContext(env: NodeJS.ProcessEnv = process.env): CiContext {
   return out;
 }
 
-/** `pull_request.head.sha` of the event that started a GitHub Actions run, if it is a pull request's. */
-function pullRequestHead(eventPath: string | undefined): string | undefined {
-  if (!eventPath) return undefined;
+/**
+ * The pull request of the event that started a GitHub Actions run (`GITHUB_EVENT_PATH`): its number and
+ * head commit; empty when the run is not for a pull request or the event cannot be read.
+ */
+export function githubPullRequest(eventPath: string | undefined): { number?: string; headSha?: string } {
+  if (!eventPath) return {};
+  let pr: { number?: unknown; head?: { sha?: unknown } } | undefined;
   try {
-    const sha = JSON.parse(readFileSync(eventPath, 'utf8'))?.pull_request?.head?.sha;
-    return typeof sha === 'string' ? sha : undefined;
+    pr = JSON.parse(readFileSync(eventPath, 'utf8'))?.pull_request;
   } catch {
-    return undefined;
+    return {};
   }
+  return {
+    ...(typeof pr?.number === 'number' ? { number: String(pr.number) } : {}),
+    ...(typeof pr?.head?.sha === 'string' ? { headSha: pr.head.sha } : {}),
+  };
 }

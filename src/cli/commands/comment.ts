@@ -7,6 +7,7 @@
  * with the same token's user. No dependency: the REST APIs through Node's fetch.
  */
 import { readFileSync } from 'node:fs';
+import { githubPullRequest } from '../ci-context';
 import { UserError } from '../../errors';
 import { BACKFLOW_VERSION } from '../../version';
 
@@ -123,7 +124,7 @@ function github(env: NodeJS.ProcessEnv, pr: string | undefined): Target {
     'Give the step `env: { GITHUB_TOKEN: ${{ github.token }} }` and `permissions: { pull-requests: write }`.',
   );
   const api = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/$/, '');
-  const number = pr ?? pullRequestNumber(env.GITHUB_EVENT_PATH);
+  const number = pr ?? githubPullRequest(env.GITHUB_EVENT_PATH).number;
   if (number === undefined || !/^\d+$/.test(number))
     throw new UserError(
       'No pull request to comment on: this run was not started by a pull request',
@@ -227,15 +228,4 @@ async function call(
     );
   }
   return res.json();
-}
-
-/** `pull_request.number` of the event that started a GitHub Actions run. */
-function pullRequestNumber(eventPath: string | undefined): string | undefined {
-  if (!eventPath) return undefined;
-  try {
-    const n = JSON.parse(readFileSync(eventPath, 'utf8'))?.pull_request?.number;
-    return typeof n === 'number' ? String(n) : undefined;
-  } catch {
-    return undefined;
-  }
 }
