@@ -103,14 +103,18 @@ describe('agent scale-out', () => {
     const b = await start('b');
     const q = async (sql: string) => (await db.query<{ n: string }>(sql))[0].n;
 
-    // Kill agent a while it has runs in flight, after a fair share of the work.
+    // Kill agent a while it has runs in flight, after a fair share of the work, once it has finished some
+    // itself (on a loaded CI machine b once finished the first 60 while a's first runs were still going).
     await until('agent a to be mid-run', async () => {
       const finished = Number(await q(`select count(*) as n from exec_log where phase = 'finish'`));
+      const finishedByA = Number(
+        await q(`select count(*) as n from exec_log where phase = 'finish' and agent = 'a'`),
+      );
       const inFlight = Number(
         await q(`select count(*) as n from exec_log s where agent = 'a' and phase = 'start'
                   and not exists (select 1 from exec_log f where f.run_id = s.run_id and f.phase = 'finish')`),
       );
-      return finished >= 60 && inFlight > 0;
+      return finished >= 60 && finishedByA > 0 && inFlight > 0;
     });
     a.kill('SIGKILL');
     const killedAt = new Date();
