@@ -3,7 +3,6 @@
  * its exit code; main.ts owns printing errors and exiting.
  */
 import { Argument, Command, Option } from 'commander';
-import { completionScript } from './completion';
 import { useColor } from './output';
 
 /**
@@ -375,7 +374,9 @@ export function buildProgram(run: Run): Command {
     .description('print a shell completion script: eval "$(backflow completion bash)"')
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
     .action((shell: string) => {
-      process.stdout.write(completionScript(program, shell));
+      process.stdout.write(
+        (require('./completion') as typeof import('./completion')).completionScript(program, shell),
+      );
       run(Promise.resolve(0));
     });
 

@@ -6,18 +6,27 @@
 import type { WarehouseAdapter } from '../adapters/warehouse/warehouse';
 import { isSensitive, readSecret } from '../config/secrets';
 import { join } from 'node:path';
-import { DbtCatalogs } from './dbt-catalogs';
-import { DbtCloudClients } from './dbt-cloud-clients';
+import type { DbtCatalogs } from './dbt-catalogs';
+import type { DbtCloudClients } from './dbt-cloud-clients';
 import type { WebhookSecretStore } from './webhook-secrets';
 
 /** Warehouse dialects load on the first connection: a plan with refresh off never opens one. */
 const loadRegistry = () =>
   require('../adapters/warehouse/registry') as typeof import('../adapters/warehouse/registry');
+/** dbt Cloud clients and dbt catalogs (Git, the dbt loader, the HTTP client) load on first use too. */
+const loadDbtCloudClients = () => require('./dbt-cloud-clients') as typeof import('./dbt-cloud-clients');
+const loadDbtCatalogs = () => require('./dbt-catalogs') as typeof import('./dbt-catalogs');
 
 export class Connections {
   private readonly open = new Map<string, Promise<WarehouseAdapter>>();
+  private dbtCloudClients?: DbtCloudClients;
+  private dbtCatalogs?: DbtCatalogs;
+
   /** dbt Cloud API clients, one per dbt_cloud link (they hold no connection: nothing to close). */
-  readonly dbtCloud: DbtCloudClients;
+  get dbtCloud(): DbtCloudClients {
+    this.dbtCloudClients ??= new (loadDbtCloudClients().DbtCloudClients)(this.configDir);
+    return this.dbtCloudClients;
+  }
 
   /**
    * Opens the store of dbt Cloud webhook secrets (the agent database); set by the CLI when it knows that
@@ -34,20 +43,20 @@ export class Connections {
   }
 
   /** dbt catalogs of Git syncs, synced and loaded once per run; clones and caches under `.backflow/cache`. */
-  readonly dbt: DbtCatalogs;
+  get dbt(): DbtCatalogs {
+    this.dbtCatalogs ??= new (loadDbtCatalogs().DbtCatalogs)(
+      this.configDir,
+      join(this.configDir, '.backflow', 'cache'),
+      this.dbtCloud,
+      this.onGitProgress,
+    );
+    return this.dbtCatalogs;
+  }
 
   constructor(
     private readonly configDir: string,
-    onGitProgress?: (address: string, phase: string, loaded?: number, total?: number) => void,
-  ) {
-    this.dbtCloud = new DbtCloudClients(configDir);
-    this.dbt = new DbtCatalogs(
-      configDir,
-      join(configDir, '.backflow', 'cache'),
-      this.dbtCloud,
-      onGitProgress,
-    );
-  }
+    private readonly onGitProgress?: (address: string, phase: string, loaded?: number, total?: number) => void,
+  ) {}
 
   /** Connection for `address` (a source), opened once. */
   get(address: string, attributes: Record<string, unknown>): Promise<WarehouseAdapter> {

@@ -2,7 +2,8 @@
  * Line diff of two multi-line strings (a model's SQL, mostly), so a one-line edit to a query shows as
  * one `-` and one `+` line rather than the whole query twice. The diff is jsdiff's (Myers), not ours.
  */
-import { diffArrays } from 'diff';
+// jsdiff (twenty modules) loads only when a plan shows a changed multi-line value.
+const loadDiff = () => require('diff') as typeof import('diff');
 
 export interface LineOp {
   op: '+' | '-' | ' ';
@@ -16,7 +17,7 @@ export interface LineOp {
 const MAX_EDIT_LENGTH = 2_000;
 
 export function diffLines(before: readonly string[], after: readonly string[]): LineOp[] {
-  const parts = diffArrays([...before], [...after], { maxEditLength: MAX_EDIT_LENGTH });
+  const parts = loadDiff().diffArrays([...before], [...after], { maxEditLength: MAX_EDIT_LENGTH });
   if (parts === undefined)
     return [
       ...before.map((line): LineOp => ({ op: '-', line })),

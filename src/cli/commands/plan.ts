@@ -17,10 +17,7 @@ import {
 import type { Diagnostic } from '../../diagnostics';
 import { BACKFLOW_VERSION } from '../../version';
 import { diagnosticsOf } from './validate';
-import { renderMarkdown } from '../../render/markdown';
-import { ciContext } from '../ci-context';
 import { printError } from '../output';
-import { savePlan } from '../../state/plan-file';
 import { newState } from '../../state/state';
 import type { StateFile } from '../../state/types';
 import { hint } from '../automation';
@@ -28,6 +25,11 @@ import { refreshHooks } from '../progress';
 import { writeSections } from '../write-sections';
 import { forEachWorkspace, withWorkspace, type GlobalOptions, type Workspace } from '../workspace';
 import { findErroredState } from '../errored-state';
+
+// Loaded only by the formats and flags that need them: a plain `plan` never pays for them at start-up.
+const loadMarkdown = () => require('../../render/markdown') as typeof import('../../render/markdown');
+const loadCiContext = () => require('../ci-context') as typeof import('../ci-context');
+const loadPlanFile = () => require('../../state/plan-file') as typeof import('../../state/plan-file');
 
 export interface PlanFlags extends GlobalOptions {
   out?: string;
@@ -77,9 +79,9 @@ export function renderPlan(plan: Plan, format: string, color: boolean, where: Co
     case 'json':
       return renderJson(plan);
     case 'markdown':
-      return renderMarkdown(plan, {
+      return loadMarkdown().renderMarkdown(plan, {
         context: {
-          ...ciContext(),
+          ...loadCiContext().ciContext(),
           ...(where.name === undefined ? {} : { workspace: where.name }),
           ...(where.stack === undefined ? { markerNamesWorkspace: false } : {}),
         },
@@ -237,7 +239,7 @@ function planOne(
     if (plan.errored) return 1;
     if (flags.out) {
       const file = stackPlanPath(flags.out, stack, count);
-      savePlan(resolve(file), plan, state);
+      loadPlanFile().savePlan(resolve(file), plan, state);
       if (format === 'human') {
         process.stdout.write(`\nSaved the plan to: ${file}\n`);
         hint(
