@@ -55,7 +55,12 @@ export class Connections {
 
   constructor(
     private readonly configDir: string,
-    private readonly onGitProgress?: (address: string, phase: string, loaded?: number, total?: number) => void,
+    private readonly onGitProgress?: (
+      address: string,
+      phase: string,
+      loaded?: number,
+      total?: number,
+    ) => void,
   ) {}
 
   /** Connection for `address` (a source), opened once. */
