@@ -30,13 +30,18 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** Top-level attribute names whose values differ between `before` and `after`, sorted. */
 export function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  // Own keys by for-in, without the two key lists per resource that Object.keys would build.
   const changed: string[] = [];
-  for (const k of Object.keys(before)) if (!deepEqual(before[k], after[k])) changed.push(k);
-  for (const k of Object.keys(after)) {
-    if (!Object.prototype.hasOwnProperty.call(before, k) && !deepEqual(undefined, after[k])) changed.push(k);
+  for (const k in before) {
+    if (hasOwn.call(before, k) && !deepEqual(before[k], after[k])) changed.push(k);
   }
-  return changed.sort();
+  for (const k in after) {
+    if (hasOwn.call(after, k) && !hasOwn.call(before, k) && after[k] !== undefined) changed.push(k);
+  }
+  return changed.length > 1 ? changed.sort() : changed;
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 export function cloneJson<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);

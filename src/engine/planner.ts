@@ -42,15 +42,22 @@ export function buildPlan(input: PlanInput): Plan {
   const diagnostics = [...input.diagnostics];
   const changes = new Map<string, ResourceChange>();
 
+  // Over the keys, not Object.entries: no [address, resource] pair per resource of a 20,000-resource state.
+  const stateResources = state.resources;
   if (mode === 'destroy') {
-    for (const [address, r] of Object.entries(state.resources))
-      changes.set(address, deleteChange(address, r, 'delete_because_destroy'));
+    const addresses = Object.keys(stateResources);
+    for (let i = 0; i < addresses.length; i++) {
+      const address = addresses[i];
+      changes.set(address, deleteChange(address, stateResources[address], 'delete_because_destroy'));
+    }
   } else if (mode === 'normal') {
     for (const [address, r] of desired.resources)
-      changes.set(address, diffResource(r, state.resources[address], state.salt, address));
-    for (const [address, r] of Object.entries(state.resources)) {
+      changes.set(address, diffResource(r, stateResources[address], state.salt, address));
+    const addresses = Object.keys(stateResources);
+    for (let i = 0; i < addresses.length; i++) {
+      const address = addresses[i];
       if (!desired.resources.has(address))
-        changes.set(address, diffResource(undefined, r, state.salt, address));
+        changes.set(address, diffResource(undefined, stateResources[address], state.salt, address));
     }
   }
 
@@ -86,7 +93,8 @@ export function buildPlan(input: PlanInput): Plan {
   const { order, cycles } = topoSort([...selected.keys()], (a) => selected.get(a)!.depends_on);
   for (const c of cycles)
     diagnostics.push(error(`Dependency cycle between planned changes: ${c.chain.join(' -> ')}`));
-  const ordered = order.map((a) => selected.get(a)!);
+  const ordered: ResourceChange[] = new Array(order.length);
+  for (let i = 0; i < order.length; i++) ordered[i] = selected.get(order[i])!;
   const resourceChanges = mode === 'refresh-only' ? [] : ordered;
 
   return {
@@ -112,8 +120,10 @@ export function buildPlan(input: PlanInput): Plan {
 /** Address -> addresses in state that depended on it when applied (the reverse of `dependencies`). */
 function dependentsIndex(state: StateFile): Map<string, string[]> {
   const dependents = new Map<string, string[]>();
-  for (const [address, r] of Object.entries(state.resources)) {
-    for (const d of r.dependencies) pushTo(dependents, d, address);
+  const resources = state.resources;
+  for (const address of Object.keys(resources)) {
+    const dependencies = resources[address].dependencies;
+    for (let i = 0; i < dependencies.length; i++) pushTo(dependents, dependencies[i], address);
   }
   return dependents;
 }
@@ -129,21 +139,37 @@ function addDependencyEdges(
 ): void {
   for (const change of changes.values()) {
     if (change.action === 'no-op') continue;
-    const deps = new Set(change.depends_on);
+    // Collected in a list, then sorted and made unique: no Set per change (a delete of a source has as
+    // many dependents as the workspace has models).
+    const deps = change.depends_on.slice();
     if (change.action === 'create' || change.action === 'update' || change.action === 'replace') {
-      for (const d of desired.resources.get(change.address)?.dependsOn ?? []) {
+      const dependsOn = desired.resources.get(change.address)?.dependsOn ?? [];
+      for (let i = 0; i < dependsOn.length; i++) {
+        const d = dependsOn[i];
         const dc = changes.get(d);
-        if (dc && dc.action !== 'no-op' && dc.action !== 'delete') deps.add(d);
+        if (dc && dc.action !== 'no-op' && dc.action !== 'delete') deps.push(d);
       }
     }
     if (change.action === 'delete' || change.action === 'replace') {
-      for (const d of dependents().get(change.address) ?? []) {
+      const of = dependents().get(change.address) ?? [];
+      for (let i = 0; i < of.length; i++) {
+        const d = of[i];
         const dc = changes.get(d);
-        if (dc && (dc.action === 'delete' || dc.action === 'replace') && d !== change.address) deps.add(d);
+        if (dc && (dc.action === 'delete' || dc.action === 'replace') && d !== change.address) deps.push(d);
       }
     }
-    change.depends_on = [...deps].sort();
+    change.depends_on = sortedUnique(deps);
   }
+}
+
+/** `list` sorted (default string order) without repeats, in place. */
+function sortedUnique(list: string[]): string[] {
+  if (list.length < 2) return list;
+  list.sort();
+  let kept = 1;
+  for (let i = 1; i < list.length; i++) if (list[i] !== list[kept - 1]) list[kept++] = list[i];
+  list.length = kept;
+  return list;
 }
 
 function preventDestroy(changes: Map<string, ResourceChange>, desired: DesiredState): Diagnostic[] {
@@ -186,7 +212,9 @@ function restrictToTargets(
     keep.add(a);
     for (const x of next(a)) if (changes.has(x) && !keep.has(x)) stack.push(x);
   }
-  return new Map([...changes].filter(([a]) => keep.has(a)));
+  const kept = new Map<string, ResourceChange>();
+  for (const [a, c] of changes) if (keep.has(a)) kept.set(a, c);
+  return kept;
 }
 
 /**
