@@ -280,7 +280,7 @@ function close(kind: Kind): string {
 }
 
 /** `EOT`, unless a line of the text is `EOT`, which would end the heredoc early for a reader. */
-function heredocTag(lines: readonly string[]): string {
+export function heredocTag(lines: readonly string[]): string {
   let tag = 'EOT';
   while (lines.some((l) => l.trim() === tag)) tag += '_';
   return tag;

@@ -4,7 +4,7 @@
  * renderer); the last line is `summaryLine(plan)`, byte for byte, unless the plan errored.
  */
 import { createColors } from 'picocolors';
-import { summaryLine, type DriftEntry, type Plan } from '../engine/plan';
+import { summaryLine, type Action, type DriftEntry, type Plan, type ResourceChange } from '../engine/plan';
 import {
   ACTION_ORDER,
   ACTION_STYLES,
@@ -19,6 +19,8 @@ import type { Diagnostic } from '../diagnostics';
 import { resourceBlock, type DiffLine } from './diff-lines';
 import { toJsonDrift, toJsonResourceChange, type JsonResourceChange } from './json-plan';
 import { pauseNote, reasonNote, sanitize } from './text';
+import { computedNotes } from './computed-notes';
+import { wholeBlockText, type BlockMarks } from './whole-block';
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -33,8 +35,9 @@ export function renderHuman(plan: Plan, opts: HumanOptions): string {
 
 /**
  * The same view, section by section (joined by blank lines), for a writer that streams: a plan of 20,000
- * changes starts printing at once and never exists as one string. Each change is converted to its JSON
- * plan form as it is reached; unchanged resources are never converted.
+ * changes starts printing at once and never exists as one string. A create or destroy is written straight
+ * from its values (whole-block.ts); any other change is converted to its JSON plan form as it is reached;
+ * unchanged resources are never converted.
  */
 export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string> {
   const c = createColors(opts.color);
@@ -49,7 +52,8 @@ export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string
     );
     yield ['Resource actions are indicated with the following symbols:', ...legend].join('\n');
     yield c.bold('Backflow will perform the following actions:');
-    for (const rc of changes) yield changeSection(c, toJsonResourceChange(rc));
+    const view = newView(c);
+    for (const rc of changes) yield changeText(view, rc);
   }
 
   // The same formatter as config errors, so every problem reads alike; fields sanitised first.
@@ -59,15 +63,56 @@ export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string
   if (!plan.errored) yield summaryLine(plan);
 }
 
+interface View {
+  c: Colors;
+  /** The symbol columns of whole-block lines, coloured once. */
+  marks: BlockMarks;
+}
+
+function newView(c: Colors): View {
+  return { c, marks: { '+': symbol(c, '+'), '-': symbol(c, '-'), ' ': symbol(c, ' ') } };
+}
+
+/** One change's section: a create or destroy (nearly all of a large plan) straight from its values. */
+function changeText(view: View, rc: ResourceChange): string {
+  const body = wholeBlockText(rc, view.marks);
+  if (body === undefined) return changeSection(view.c, toJsonResourceChange(rc));
+  return changeHead(view.c, rc.address, rc.action, rc.reason, rc.pause_syncs, computedNotes(rc)) + body;
+}
+
+/** One change's section as `humanSections` writes it (for tests of the two paths). */
+export function renderChange(rc: ResourceChange, opts: HumanOptions): string {
+  return changeText(newView(createColors(opts.color)), rc);
+}
+
+/** The same section always through the JSON plan: the general path `renderChange` must agree with. */
+export function renderChangeViaJsonPlan(rc: ResourceChange, opts: HumanOptions): string {
+  return changeSection(createColors(opts.color), toJsonResourceChange(rc));
+}
+
 function changeSection(c: Colors, rc: JsonResourceChange): string {
-  const style = ACTION_STYLES[actionFromList(rc.change.actions)];
-  const phrase = changePhrase(actionFromList(rc.change.actions), rc.action_reason);
-  const head = [`  ${c.bold(`# ${sanitize(rc.address)}`)} ${phrase}`];
-  const reason = rc.action_reason === undefined ? undefined : reasonNote(rc.address, rc.action_reason);
-  if (reason !== undefined) head.push(`  # (${sanitize(reason)})`);
-  if (rc.pause_syncs !== undefined) head.push(`  # (${sanitize(pauseNote(rc.pause_syncs))})`);
-  for (const note of rc.notes ?? []) head.push(`  # (${sanitize(note)})`);
-  return [...head, ...resourceBlock(rc, style.symbol).map((l) => line(c, l))].join('\n');
+  const action = actionFromList(rc.change.actions);
+  const head = changeHead(c, rc.address, action, rc.action_reason, rc.pause_syncs, rc.notes ?? []);
+  let out = head;
+  for (const l of resourceBlock(rc, ACTION_STYLES[action].symbol)) out += '\n' + line(c, l);
+  return out;
+}
+
+/** `# model.x will be created` and the notes under it, one line each (no trailing newline). */
+function changeHead(
+  c: Colors,
+  address: string,
+  action: Action,
+  reason: string | undefined,
+  pauseSyncs: readonly string[] | undefined,
+  notes: readonly string[],
+): string {
+  let out = `  ${c.bold(`# ${sanitize(address)}`)} ${changePhrase(action, reason)}`;
+  const why = reason === undefined ? undefined : reasonNote(address, reason);
+  if (why !== undefined) out += `\n  # (${sanitize(why)})`;
+  if (pauseSyncs !== undefined && pauseSyncs.length > 0) out += `\n  # (${sanitize(pauseNote(pauseSyncs))})`;
+  for (const note of notes) out += `\n  # (${sanitize(note)})`;
+  return out;
 }
 
 function* driftSection(c: Colors, drift: readonly DriftEntry[], mode: Plan['mode']): Generator<string> {
