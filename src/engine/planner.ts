@@ -5,6 +5,7 @@
  */
 import type { DesiredState } from '../config/desired';
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics';
+import { cycleText } from '../graph/cycle-text';
 import { topoSort } from '../graph/order';
 import type { StateFile } from '../state/types';
 import { addDbtChanges } from './dbt-changes';
@@ -92,7 +93,7 @@ export function buildPlan(input: PlanInput): Plan {
 
   const { order, cycles } = topoSort([...selected.keys()], (a) => selected.get(a)!.depends_on);
   for (const c of cycles)
-    diagnostics.push(error(`Dependency cycle between planned changes: ${c.chain.join(' -> ')}`));
+    diagnostics.push(error(`Dependency cycle between planned changes: ${cycleText(c.chain)}`));
   const ordered: ResourceChange[] = new Array(order.length);
   for (let i = 0; i < order.length; i++) ordered[i] = selected.get(order[i])!;
   const resourceChanges = mode === 'refresh-only' ? [] : ordered;

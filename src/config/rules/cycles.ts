@@ -2,6 +2,7 @@
  * The dependency graph has no cycles (e.g. syncs scheduled after each other in a ring).
  */
 import { error, type Diagnostic } from '../../diagnostics';
+import { cycleText } from '../../graph/cycle-text';
 import { topoSort } from '../../graph/order';
 import { referenceAt, REFERENCE_FIELDS } from '../../graph/references';
 import type { RuleContext } from './context';
@@ -19,7 +20,7 @@ export function noDependencyCycles(ctx: RuleContext): Diagnostic[] {
         : REFERENCE_FIELDS[resource.type].find(
             (f) => `${f.target}.${referenceAt(resource.attributes, f.path) ?? ''}` === to,
           );
-    return error(`dependency cycle: ${chain.join(' -> ')}`, {
+    return error(`dependency cycle: ${cycleText(chain)}`, {
       ...ctx.at(from, field?.path),
       detail: 'Resources in a cycle can never run after one another. Break one of the references.',
     });

@@ -124,6 +124,31 @@ describe('cycles', () => {
     expect(found[0]).toMatchObject({ address: 'sync.a', path: '$.syncs.a.schedule.sync' });
   });
 
+  it('names the first hops of a ring of 500 syncs and counts the rest, at the reference that closes it', async () => {
+    const c = baseConfig();
+    const names = Array.from({ length: 500 }, (_, i) => `s${String(i).padStart(3, '0')}`);
+    c.syncs = Object.fromEntries(
+      names.map((name, i) => [
+        name,
+        {
+          model: 'big_orders',
+          destination: 'crm',
+          schedule: { strategy: 'after_sync', sync: names[(i + 1) % names.length] },
+        },
+      ]),
+    );
+    const found = await problems(fixture({ 'backflow.json': c }));
+    expect(found).toHaveLength(1);
+    const first = names
+      .slice(0, 10)
+      .map((n) => `sync.${n}`)
+      .join(' -> ');
+    expect(summaries(found)).toEqual([
+      `dependency cycle: ${first} -> … (489 more) … -> sync.s499 -> sync.s000`,
+    ]);
+    expect(found[0]).toMatchObject({ address: 'sync.s000', path: '$.syncs.s000.schedule.sync' });
+  });
+
   it('reports a sync scheduled after itself once, not as a cycle', async () => {
     const c = baseConfig();
     (c.syncs.orders as Record<string, unknown>).schedule = { strategy: 'after_sync', sync: 'orders' };
