@@ -20,8 +20,16 @@ export interface SnapshotTarget {
   model: string;
 }
 
+/** Which of the three statements is run: a dialect may treat them differently (Redshift's TRUNCATE commits). */
+export type SnapshotStatement = 'create' | 'reset' | 'drop';
+
 /** Runs one DDL statement; `doing` names it for error messages. */
-export type RunSnapshotStatement = (doing: string, sql: string, target: SnapshotTarget) => Promise<unknown>;
+export type RunSnapshotStatement = (
+  doing: string,
+  sql: string,
+  target: SnapshotTarget,
+  statement: SnapshotStatement,
+) => Promise<unknown>;
 
 export class SnapshotDdl {
   constructor(
@@ -37,6 +45,7 @@ export class SnapshotDdl {
       `creating the snapshot table of model ${JSON.stringify(model)}`,
       `create table if not exists ${this.relation(schema, model)} (\n${this.columns}\n)`,
       { schema, model },
+      'create',
     );
   }
 
@@ -44,10 +53,8 @@ export class SnapshotDdl {
     await this.run(
       `emptying the snapshot table of model ${JSON.stringify(model)}`,
       `truncate table ${this.relation(schema, model)}`,
-      {
-        schema,
-        model,
-      },
+      { schema, model },
+      'reset',
     );
   }
 
@@ -55,10 +62,8 @@ export class SnapshotDdl {
     await this.run(
       `dropping the snapshot table of model ${JSON.stringify(model)}`,
       `drop table if exists ${this.relation(schema, model)}`,
-      {
-        schema,
-        model,
-      },
+      { schema, model },
+      'drop',
     );
   }
 }

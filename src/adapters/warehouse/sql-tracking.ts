@@ -43,6 +43,12 @@ export interface TrackingDialect {
   /** Runs one statement; `doing` names it in errors. */
   query(sql: string, doing: string): Promise<Row[]>;
   /**
+   * Runs DDL statements (no parameters, no rows back) as one message and one transaction, which the
+   * driver may commit together with other DDL asked for at the same time (Redshift: the tables of many
+   * syncs created by one apply). Without it, each statement goes through `query`, one after another.
+   */
+  ddl?(statements: readonly string[], doing: string): Promise<void>;
+  /**
    * Runs `fn` with a query function. `dml`: writes that the warehouse can run in one transaction
    * (Snowflake's DDL commits implicitly, so only DML is wrapped there); `all`: DDL too (Redshift).
    * `undo`: roll back at the end (only asked of dialects that say `transactionalDdl`).
@@ -175,14 +181,23 @@ ${COUNT_COLUMNS.map((c) => `  ${i(c)} ${bigint},`).join('\n')}
   ${i('reason')} ${text} not null,
   ${i('rejected_at')} ${text} not null
 )${this.d.tableOptions}`;
-    for (const sql of [ledger, recordsDdl, rejectionsDdl]) await this.d.query(sql, doing);
+    await this.runDdl([ledger, recordsDdl, rejectionsDdl], doing);
   }
 
   async dropTables(t: TrackingTarget): Promise<void> {
     const doing = `dropping the tracking tables of sync ${JSON.stringify(t.sync)}`;
     const all = this.tables(t);
-    for (const table of [all.records, all.rejections, all.plan, all.stage, all.batch])
-      await this.d.query(`drop table if exists ${table}`, doing);
+    await this.runDdl(
+      [all.records, all.rejections, all.plan, all.stage, all.batch].map(
+        (table) => `drop table if exists ${table}`,
+      ),
+      doing,
+    );
+  }
+
+  private async runDdl(statements: readonly string[], doing: string): Promise<void> {
+    if (this.d.ddl) return this.d.ddl(statements, doing);
+    for (const sql of statements) await this.d.query(sql, doing);
   }
 
   async resetTracking(t: TrackingTarget): Promise<void> {

@@ -7,7 +7,8 @@
  *   r_names.html, "Names and identifiers"; r_enable_case_sensitive_identifier.html). Postgres keeps quoted
  *   names as written, so each quoted identifier is lower-cased before the statement reaches it.
  * - Functions Redshift's leader node (Postgres 8.0.2) never had: `unnest`, `array_agg`, `string_agg`,
- *   `json_agg`, `jsonb_*`, `generate_subscripts` → 42883 "function ... does not exist"
+ *   `json_agg`, `jsonb_*`, `generate_subscripts`, the advisory lock functions (`pg_advisory_xact_lock`, ...)
+ *   → 42883 "function ... does not exist"
  *   (docs.aws.amazon.com/redshift/latest/dg/c_unsupported-postgresql-functions.html).
  * - The aggregate `FILTER (WHERE ...)` clause (Postgres 9.4) → 42601 syntax error at or near "(".
  * - Leader-node-only functions and catalogs, and arrays, mixed with user tables (which live on the compute
@@ -33,6 +34,15 @@ const MISSING_FUNCTIONS = new Set([
   'generate_subscripts',
   'array_length',
   'array_position',
+  // Advisory lock functions (Postgres 8.2) are on the same list: Redshift serialises nothing for a client.
+  'pg_advisory_lock',
+  'pg_advisory_xact_lock',
+  'pg_advisory_lock_shared',
+  'pg_advisory_xact_lock_shared',
+  'pg_try_advisory_lock',
+  'pg_try_advisory_xact_lock',
+  'pg_advisory_unlock',
+  'pg_advisory_unlock_all',
 ]);
 const LEADER_FUNCTIONS = new Set([
   'format_type',

@@ -131,8 +131,15 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
     return { total: Number(rows[0].total), distinct: Number(rows[0].distinct), nulls: Number(rows[0].nulls) };
   }
 
+  /**
+   * Creates and drops are batched writes (no advisory lock: Redshift has none; the driver runs writes one
+   * at a time, in the order asked, as before): the snapshot tables of many new models, asked for together,
+   * commit together in one transaction (Redshift DDL is transactional). A reset is sent alone: Redshift's
+   * TRUNCATE commits the transaction it runs in, so it would commit half a batch.
+   */
   protected readonly snapshots = new SnapshotDdl(
-    (doing, sql) => this.run(doing, sql),
+    (doing, sql, _target, statement) =>
+      statement === 'reset' ? this.run(doing, sql) : this.batchedWrite(doing, sql),
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
@@ -169,6 +176,14 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
   ) {
     try {
       return await this.driver.read<R & Record<string, unknown>>(text, params);
+    } catch (err) {
+      throw queryError(err, this.settings, doing);
+    }
+  }
+
+  private async batchedWrite(doing: string, sql: string): Promise<void> {
+    try {
+      await this.driver.batchedWrite(sql);
     } catch (err) {
       throw queryError(err, this.settings, doing);
     }

@@ -44,6 +44,13 @@ export function redshiftTracking(
         .catch((err) => {
           throw fail(err, doing);
         }),
+    // One message, one implicit transaction (Redshift DDL is transactional); DDL asked for together, as an
+    // apply creating many syncs does, commits together (PostgresDriver.batchedWrite). No advisory lock:
+    // Redshift has none, and the driver already runs writes one at a time, in the order asked.
+    ddl: (statements, doing) =>
+      driver.batchedWrite(statements.join(';\n')).catch((err) => {
+        throw fail(err, doing);
+      }),
     transaction: (_kind, doing, fn, undo = false) =>
       driver
         .exclusive(async (s) => {
