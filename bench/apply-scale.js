@@ -11,12 +11,19 @@
  * Each run applies into its own managed schema and state folder, so runs never see each other's tables.
  * Statements are the warehouse round trips of the run (Connections.roundTrips: handshakes not counted).
  * Sizes: BENCH_APPLY_SCALE_SIZES (2000,20000); BENCH_APPLY_SCALE_PARALLELISM (1,10) for the largest size.
+ * BENCH_APPLY_SCALE_WAREHOUSE=redshift: a Redshift source on the same Postgres behind the Redshift
+ * compatibility schema (test/servers/redshift), for the Redshift adapter's statements.
  * No timed assertions: a failed plan or apply fails the benchmark; numbers are printed.
  */
 const L = require('./lib');
 
 const SIZES = (process.env.BENCH_APPLY_SCALE_SIZES || '2000,20000').split(',').map(Number);
 const PARALLELISMS = (process.env.BENCH_APPLY_SCALE_PARALLELISM || '1,10').split(',').map(Number);
+const WAREHOUSE = process.env.BENCH_APPLY_SCALE_WAREHOUSE || 'postgres';
+if (!['postgres', 'redshift'].includes(WAREHOUSE))
+  throw new Error(
+    `BENCH_APPLY_SCALE_WAREHOUSE must be postgres or redshift, not ${JSON.stringify(WAREHOUSE)}`,
+  );
 
 const { loadConfig } = L.dist('config/load');
 const { LocalBackend } = L.dist('state/local-backend');
@@ -26,7 +33,12 @@ let runs = 0;
 async function applyOnce(wh, n, parallelism) {
   const label = `r${++runs}_${n}_p${parallelism}`;
   const dir = L.tempDir(`apply-scale-${label}`);
-  const config = L.workspaceConfig({ models: n / 2, syncs: n / 2, settings: wh.settings });
+  const config = L.workspaceConfig({
+    models: n / 2,
+    syncs: n / 2,
+    settings: wh.settings,
+    warehouse: WAREHOUSE,
+  });
   config.sources.warehouse.managed_schema = `bench_${label}`;
   L.writeConfig(dir, config);
   const desired = await loadConfig({ dir });
@@ -46,8 +58,11 @@ async function applyOnce(wh, n, parallelism) {
 }
 
 async function main() {
-  L.heading(`apply-scale: ${SIZES.map(L.fmtInt).join(' / ')} resources (half models), real Postgres`);
-  const [startS, wh] = await L.timed(() => L.startWarehouse({ rows: 1000 }));
+  const on = WAREHOUSE === 'redshift' ? 'Redshift (real Postgres, compatibility schema)' : 'real Postgres';
+  L.heading(`apply-scale: ${SIZES.map(L.fmtInt).join(' / ')} resources (half models), ${on}`);
+  const [startS, wh] = await L.timed(() =>
+    L.startWarehouse({ rows: 1000, redshift: WAREHOUSE === 'redshift' }),
+  );
   console.log(`warehouse: ${wh.version}, started in ${L.fmtS(startS)}`);
   process.env.WAREHOUSE_PASSWORD = wh.password;
 
@@ -120,7 +135,7 @@ async function main() {
     metrics.push([`apply ${L.fmtInt(largest / 2)} new models, parallelism 10`, L.fmtS(p10.total)]);
     metrics.push(['parallelism 1 / 10, apply step', L.fmtRatio(p1.applySeconds / p10.applySeconds)]);
   }
-  L.summary('apply-scale', metrics);
+  L.summary(WAREHOUSE === 'redshift' ? 'apply-scale redshift' : 'apply-scale', metrics);
 }
 
 L.runMain('apply-scale', main);

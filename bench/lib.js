@@ -175,11 +175,19 @@ function pad(i, width) {
 }
 
 /**
- * A workspace config: one Postgres source (password from `{ "env": "WAREHOUSE_PASSWORD" }`), one webhook
- * destination, `models` SQL models and `syncs` syncs spread round-robin over the models.
- * Names are zero-padded to a fixed width so every model (and every sync) costs the same bytes.
+ * A workspace config: one Postgres source (or `warehouse`'s, e.g. redshift; password from
+ * `{ "env": "WAREHOUSE_PASSWORD" }`), one webhook destination, `models` SQL models and `syncs` syncs spread
+ * round-robin over the models. Names are zero-padded to a fixed width so every model (and every sync) costs
+ * the same bytes.
  */
-function workspaceConfig({ models, syncs, settings, schedules = SCHEDULES, width = 5 }) {
+function workspaceConfig({
+  models,
+  syncs,
+  settings,
+  schedules = SCHEDULES,
+  width = 5,
+  warehouse = 'postgres',
+}) {
   const m = {};
   for (let i = 0; i < models; i++) {
     m[`m_${pad(i, width)}`] = {
@@ -202,7 +210,7 @@ function workspaceConfig({ models, syncs, settings, schedules = SCHEDULES, width
     backend: { type: 'local', path: '.backflow/state.json' },
     sources: {
       warehouse: {
-        warehouse: 'postgres',
+        warehouse,
         settings: { ...settings, password: { env: 'WAREHOUSE_PASSWORD' }, sslmode: 'disable' },
       },
     },
@@ -225,8 +233,10 @@ function writeConfig(dir, config) {
  * A throw-away Postgres cluster on 127.0.0.1 with database `bench`, table `t(id, v)` of `rows` rows and a
  * LOGIN role with a password (the harness requires one over TCP for everyone but the superuser) that may
  * connect, create temp views and create the managed schema. Stopped by cleanup().
+ * `redshift`: the database answers as Redshift through the compatibility schema (test/servers/redshift),
+ * without the tests' proxy, so the Redshift adapter's SQL runs on it.
  */
-async function startWarehouse({ rows = 1000 } = {}) {
+async function startWarehouse({ rows = 1000, redshift = false } = {}) {
   const { startPostgres } = require(path.join(ROOT, 'test', 'helpers', 'postgres-server.js'));
   const { Client } = require('pg');
   const pg = await startPostgres();
@@ -247,6 +257,10 @@ async function startWarehouse({ rows = 1000 } = {}) {
   const db = new Client({ host: pg.host, port: pg.port, user: pg.user, database });
   await db.connect();
   try {
+    if (redshift)
+      await db.query(
+        require(path.join(ROOT, 'test', 'servers', 'redshift', 'redshift-compat.js')).compatSql(database),
+      );
     await db.query('create table public.t (id int primary key, v text not null)');
     await db.query(`insert into public.t select g, 'v' || g from generate_series(1, ${rows}) g`);
     await db.query(`grant select on public.t to ${user}`);
