@@ -220,7 +220,7 @@ export class LocalBackend implements StateBackend {
       ? backupHint(this.path)
       : `There is no backup (${this.backupPath} does not exist): the state was written only once. ` +
         'Fix the file by hand, or move it aside and import the objects again.';
-    return parseState(text.toString('utf8'), this.path, hint);
+    return parseState(text, this.path, hint);
   }
 
   /** The backup, or null when there is none or it cannot be read (it is a convenience, not the state). */
@@ -228,7 +228,7 @@ export class LocalBackend implements StateBackend {
     const text = readIfExists(this.backupPath);
     if (text === undefined) return null;
     try {
-      return parseState(text.toString('utf8'), this.backupPath);
+      return parseState(text, this.backupPath);
     } catch {
       return null;
     }

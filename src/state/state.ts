@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { UserError } from '../errors';
 import { MAX_STATE_BYTES, MAX_STATE_DEPTH, formatBytes } from '../input/input-limits';
-import { describeProblem, jsonTextShape, repeatedKeyProblem } from '../input/json-limits';
+import { describeProblem, jsonBytesMembers, jsonTextShape, repeatedKeyProblem } from '../input/json-limits';
 import { isResourceType, type ResourceType } from '../graph/address';
 import { BACKFLOW_VERSION } from '../version';
 import { sortKeysDeep } from './stable-json';
@@ -33,11 +33,12 @@ export function backupHint(where: string): string {
 }
 
 /**
- * Parses and validates a state. `where` names the storage in messages; `corruptHint` says how to recover
- * (by default: restore `<where>.backup`); `subject` is how messages name it (default `State file <where>`).
+ * Parses and validates a state: its text, or the UTF-8 bytes of a file as read (which the checks of the
+ * text scan faster). `where` names the storage in messages; `corruptHint` says how to recover (by default:
+ * restore `<where>.backup`); `subject` is how messages name it (default `State file <where>`).
  */
 export function parseState(
-  text: string,
+  input: string | Buffer,
   where: string,
   corruptHint: string = backupHint(where),
   subject = `State file ${where}`,
@@ -45,12 +46,18 @@ export function parseState(
   const corrupt = (reason: string): UserError =>
     new UserError(`${subject} is corrupt: ${reason}`, corruptHint);
 
+  const text = typeof input === 'string' ? input : input.toString('utf8');
   // A local file is bounded when read; text from another backend (a pg row) is bounded here.
   if (text.length > MAX_STATE_BYTES)
     throw corrupt(`it is larger than the limit of ${formatBytes(MAX_STATE_BYTES)}`);
-  // One scan: the nesting bound (before anything recursive) and the member count (for repeated keys).
-  const shape = jsonTextShape(text, MAX_STATE_DEPTH);
-  if (shape.problem !== undefined) throw corrupt(describeProblem(shape.problem));
+  // One scan: the nesting bound (before anything recursive) and the member count (for repeated keys). Over
+  // the bytes when there are any; a text that nests too deep is scanned again to say where.
+  let members = typeof input === 'string' ? -1 : jsonBytesMembers(input, MAX_STATE_DEPTH);
+  if (members < 0) {
+    const shape = jsonTextShape(text, MAX_STATE_DEPTH);
+    if (shape.problem !== undefined) throw corrupt(describeProblem(shape.problem));
+    members = shape.members;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -58,7 +65,7 @@ export function parseState(
     throw corrupt(`it is not valid JSON (${(err as Error).message})`);
   }
   // JSON.parse keeps the last of two equal keys; a reader that keeps the first would see another state.
-  const repeated = repeatedKeyProblem(text, { value: raw, members: shape.members });
+  const repeated = repeatedKeyProblem(text, { value: raw, members });
   if (repeated !== undefined) throw corrupt(describeProblem(repeated));
   if (!isObject(raw)) throw corrupt('it is not a JSON object');
 
@@ -78,8 +85,9 @@ export function parseState(
   if (!Number.isSafeInteger(raw.serial) || (raw.serial as number) < 0) throw corrupt('serial is not a count');
   if (typeof raw.salt !== 'string' || !/^[0-9a-f]{2,}$/i.test(raw.salt)) throw corrupt('salt is not hex');
   if (!isObject(raw.resources)) throw corrupt('resources is not an object');
-  for (const [address, resource] of Object.entries(raw.resources)) {
-    const problem = resourceProblem(address, resource);
+  const resources = raw.resources;
+  for (const address of Object.keys(resources)) {
+    const problem = resourceProblem(address, resources[address]);
     if (problem !== undefined) throw corrupt(`resource ${address}: ${problem}`);
   }
   return raw as unknown as StateFile;
@@ -89,14 +97,12 @@ export function parseState(
 export function resourceProblem(address: string, value: unknown): string | undefined {
   if (!isObject(value)) return 'not an object';
   if (typeof value.type !== 'string' || !isResourceType(value.type)) return 'unknown type';
-  if (typeof value.name !== 'string' || `${value.type}.${value.name}` !== address) {
+  if (typeof value.name !== 'string' || !isAddressOf(address, value.type, value.name)) {
     return `type and name do not match the address`;
   }
   if (!isObject(value.attributes)) return 'attributes is not an object';
   if (!isObject(value.computed)) return 'computed is not an object';
-  if (!Array.isArray(value.dependencies) || !value.dependencies.every((d) => typeof d === 'string')) {
-    return 'dependencies is not a list of addresses';
-  }
+  if (!isListOfStrings(value.dependencies)) return 'dependencies is not a list of addresses';
   if (value.paused_by !== undefined && typeof value.paused_by !== 'string')
     return 'paused_by is not a string';
   if (value.tainted !== undefined && typeof value.tainted !== 'boolean') return 'tainted is not a boolean';
@@ -150,6 +156,22 @@ export function resourcesOfType(state: StateFile, type: ResourceType): ResourceS
 
 export function isEmptyState(state: StateFile | null): boolean {
   return state === null || Object.keys(state.resources).length === 0;
+}
+
+/** `address === type + '.' + name`, without building the string (this runs for every resource in state). */
+function isAddressOf(address: string, type: string, name: string): boolean {
+  return (
+    address.length === type.length + 1 + name.length &&
+    address.startsWith(type) &&
+    address.charCodeAt(type.length) === 46 && // '.'
+    address.endsWith(name)
+  );
+}
+
+function isListOfStrings(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+  return true;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
