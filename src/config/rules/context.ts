@@ -19,9 +19,28 @@ export interface RuleContext {
 /** A rule returns every problem it finds; it never throws for bad config. */
 export type Rule = (ctx: RuleContext) => Diagnostic[];
 
-export function resourcesOf(ctx: RuleContext, type: ResourceType): DesiredResource[] {
-  return [...ctx.resources.values()].filter((r) => r.type === type);
+/**
+ * Resources by type, grouped in one pass per context: most rules ask for one type, and each asking used to
+ * walk (and copy) every resource of a 20,000-resource config. A context's resources do not change while
+ * its rules run; the lists are shared between rules, which only read them.
+ */
+const byType = new WeakMap<RuleContext, Map<ResourceType, DesiredResource[]>>();
+
+export function resourcesOf(ctx: RuleContext, type: ResourceType): readonly DesiredResource[] {
+  let groups = byType.get(ctx);
+  if (groups === undefined) {
+    groups = new Map();
+    for (const r of ctx.resources.values()) {
+      const list = groups.get(r.type);
+      if (list === undefined) groups.set(r.type, [r]);
+      else list.push(r);
+    }
+    byType.set(ctx, groups);
+  }
+  return groups.get(type) ?? NONE;
 }
+
+const NONE: readonly DesiredResource[] = Object.freeze([]);
 
 /** Value at `path` of a resource's attributes. */
 export function attr(resource: DesiredResource, ...path: string[]): unknown {

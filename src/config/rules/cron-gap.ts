@@ -57,7 +57,7 @@ function computeShortestCronGap(expression: string, timezone: string): CronGap {
     // croner keeps each field as one flag per value (minute[0..59], hour[0..23]).
     minutes = setValues(pattern.minute);
     hours = setValues(pattern.hour);
-    firstRun = cronJob(expression, { timezone }).nextRun(START);
+    firstRun = cronJob(expression, zone(timezone)).nextRun(START);
   } catch (err) {
     throw new Error(cronErrorMessage(err));
   }
@@ -81,7 +81,7 @@ function computeShortestCronGap(expression: string, timezone: string): CronGap {
 function runsOnConsecutiveDays(expression: string, timezone: string, firstRun: number): boolean {
   const dayFields = expression.trim().split(/\s+/).slice(2).join(' ');
   const daily = `${firstRun % 60} ${Math.floor(firstRun / 60)} ${dayFields}`;
-  const job = cronJob(daily, { timezone });
+  const job = cronJob(daily, zone(timezone));
   let prev = job.nextRun(START);
   for (let i = 0; prev !== null && i < WINDOW_DAYS; i++) {
     const next = job.nextRun(prev);
@@ -90,6 +90,14 @@ function runsOnConsecutiveDays(expression: string, timezone: string, firstRun: n
     prev = next;
   }
   return false;
+}
+
+/**
+ * How croner is told the zone. UTC (the schema's default) as a zero offset: the same instants (UTC has no
+ * daylight saving), without croner asking Intl, whose first time-zone formatter costs ICU ~15 ms of start-up.
+ */
+export function zone(timezone: string): { timezone: string } | { utcOffset: number } {
+  return timezone === 'UTC' || timezone === 'Etc/UTC' ? { utcOffset: 0 } : { timezone };
 }
 
 function setValues(flags: number[]): number[] {

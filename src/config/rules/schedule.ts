@@ -11,10 +11,25 @@ import { isKnownTimezone, knownTimezones } from './timezone';
 export const MIN_INTERVAL_MINUTES = 15;
 const MINUTES = { m: 1, h: 60, d: 24 * 60 } as const;
 
-function schedules(ctx: RuleContext): { address: string; schedule: Schedule }[] {
-  return resourcesOf(ctx, 'sync')
-    .map((s) => ({ address: s.address, schedule: attr(s, 'schedule') as Schedule | undefined }))
-    .filter((s): s is { address: string; schedule: Schedule } => s.schedule !== undefined);
+interface Scheduled {
+  address: string;
+  schedule: Schedule;
+}
+
+/** Every sync's schedule, listed once per context for the four rules below. */
+const listed = new WeakMap<RuleContext, readonly Scheduled[]>();
+
+function schedules(ctx: RuleContext): readonly Scheduled[] {
+  let list = listed.get(ctx);
+  if (list === undefined) {
+    const found: Scheduled[] = [];
+    for (const s of resourcesOf(ctx, 'sync')) {
+      const schedule = attr(s, 'schedule') as Schedule | undefined;
+      if (schedule !== undefined) found.push({ address: s.address, schedule });
+    }
+    listed.set(ctx, (list = found));
+  }
+  return list;
 }
 
 export function timezonesExist(ctx: RuleContext): Diagnostic[] {
@@ -35,44 +50,65 @@ export function timezonesExist(ctx: RuleContext): Diagnostic[] {
   return out;
 }
 
+/** What cronExpressionsValid finds for one (expression, written timezone): the same for every sync using it. */
+type CronVerdict =
+  | { fields: number }
+  | { invalid: string }
+  | { tooClose: { apart: string; between: [string, string]; tz: string } }
+  | undefined;
+
 export function cronExpressionsValid(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
+  // Thousands of syncs share a handful of schedules: each (timezone, expression) is judged once per run.
+  const verdicts = new Map<string | undefined, Map<string, CronVerdict>>();
   for (const { address, schedule } of schedules(ctx)) {
     if (schedule.strategy !== 'cron') continue;
     const expr = schedule.expression;
-    const at = (): ReturnType<RuleContext['at']> => ctx.at(address, ['schedule', 'expression']); // when reported
-    const fields = expr.trim().split(/\s+/).length;
-    if (fields !== 5) {
+    let byExpr = verdicts.get(schedule.timezone);
+    if (byExpr === undefined) verdicts.set(schedule.timezone, (byExpr = new Map()));
+    let verdict = byExpr.get(expr);
+    if (!byExpr.has(expr)) byExpr.set(expr, (verdict = cronVerdict(expr, schedule.timezone)));
+    if (verdict === undefined) continue;
+    const at = ctx.at(address, ['schedule', 'expression']); // only when reported: positions cost
+    if ('fields' in verdict) {
       out.push(
-        error(`${address}: invalid cron expression "${expr}": expected 5 fields, got ${fields}`, {
-          ...at(),
+        error(`${address}: invalid cron expression "${expr}": expected 5 fields, got ${verdict.fields}`, {
+          ...at,
           detail: 'Fields: minute hour day-of-month month day-of-week, e.g. "0 */2 * * *".',
         }),
       );
-      continue;
-    }
-    // An unknown zone is reported by timezonesExist; the expression itself can still be checked in UTC.
-    const tz =
-      schedule.timezone !== undefined && isKnownTimezone(schedule.timezone) ? schedule.timezone : 'UTC';
-    let gap;
-    try {
-      gap = shortestCronGap(expr, tz);
-    } catch (err) {
-      out.push(error(`${address}: invalid cron expression "${expr}": ${(err as Error).message}`, at()));
-      continue;
-    }
-    if (gap.minutes !== undefined && gap.minutes < MIN_INTERVAL_MINUTES && gap.between) {
-      const [a, b] = gap.between;
-      const apart = gap.minutes === 1 ? '1 minute' : `${gap.minutes} minutes`;
+    } else if ('invalid' in verdict) {
+      out.push(error(`${address}: invalid cron expression "${expr}": ${verdict.invalid}`, at));
+    } else {
+      const { apart, between, tz } = verdict.tooClose;
+      const [a, b] = between;
       out.push(
         error(
           `${address}: cron expression "${expr}" runs ${apart} apart; syncs must be at least ${MIN_INTERVAL_MINUTES} minutes apart`,
-          { ...at(), detail: `For example at ${a} and ${b} (${tz}).` },
+          { ...at, detail: `For example at ${a} and ${b} (${tz}).` },
         ),
       );
     }
   }
   return out;
+}
+
+function cronVerdict(expr: string, timezone: string | undefined): CronVerdict {
+  const fields = expr.trim().split(/\s+/).length;
+  if (fields !== 5) return { fields };
+  // An unknown zone is reported by timezonesExist; the expression itself can still be checked in UTC.
+  const tz = timezone !== undefined && isKnownTimezone(timezone) ? timezone : 'UTC';
+  let gap;
+  try {
+    gap = shortestCronGap(expr, tz);
+  } catch (err) {
+    return { invalid: (err as Error).message };
+  }
+  if (gap.minutes !== undefined && gap.minutes < MIN_INTERVAL_MINUTES && gap.between) {
+    const apart = gap.minutes === 1 ? '1 minute' : `${gap.minutes} minutes`;
+    return { tooClose: { apart, between: gap.between, tz } };
+  }
+  return undefined;
 }
 
 export function periodicIntervalsLongEnough(ctx: RuleContext): Diagnostic[] {

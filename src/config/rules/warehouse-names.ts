@@ -45,7 +45,19 @@ export const WAREHOUSE_NAME_RULES: Record<string, NameRules> = {
 };
 
 const DEFAULT_SCHEMA = '__segment_reverse_etl';
-const SYNC_TABLES = ['records', 'rejections', 'plan', 'stage', 'batch'];
+const SNAPSHOT_TABLE = 'snapshot';
+/** The longest first: only it can pass a length limit that the others fit. */
+export const SYNC_TABLES = ['rejections', 'records', 'plan', 'stage', 'batch'];
+const LONGEST_SYNC_TABLE = SYNC_TABLES.slice(0, 1);
+
+/**
+ * Whether distinct (prefix, name) pairs always give distinct table names: no `prefix_` starts another. Then,
+ * where a warehouse stores names exactly as written, no two objects can share a table (a model and a sync
+ * differ in prefix, and names are unique within a type), and only lengths need checking.
+ */
+export const TABLE_PREFIXES_DISTINCT = [SNAPSHOT_TABLE, ...SYNC_TABLES].every((a, i, all) =>
+  all.every((b, j) => i === j || !`${b}_`.startsWith(`${a}_`)),
+);
 
 function size(name: string, rules: NameRules): number {
   return rules.unit === 'bytes' ? Buffer.byteLength(name, 'utf8') : Array.from(name).length;
@@ -63,8 +75,11 @@ interface Place {
   schema: string;
   warehouse: string;
   fold: (name: string) => string;
-  /** Folded table name → the object whose tracking it holds. */
-  tables: Map<string, Owner>;
+  /**
+   * Folded table name → the object whose tracking it holds; undefined where the warehouse stores names as
+   * written (no fold), since distinct objects then never share a table (TABLE_PREFIXES_DISTINCT).
+   */
+  tables?: Map<string, Owner>;
 }
 
 interface Owner {
@@ -90,18 +105,20 @@ export function warehouseNamesFit(ctx: RuleContext): Diagnostic[] {
       const schema = String(attr(source, 'managed_schema') ?? DEFAULT_SCHEMA);
       const settings = (attr(source, 'settings') ?? {}) as Record<string, unknown>;
       const fold = rules.fold ?? ((n: string) => n);
-      const key = `${warehouse}\u0000${databaseOf(settings)}\u0000${fold(schema)}`;
-      let tables = stored.get(key);
-      if (tables === undefined) stored.set(key, (tables = new Map()));
+      let tables: Map<string, Owner> | undefined;
+      if (rules.fold !== undefined || !TABLE_PREFIXES_DISTINCT) {
+        const key = `${warehouse}\u0000${databaseOf(settings)}\u0000${fold(schema)}`;
+        tables = stored.get(key);
+        if (tables === undefined) stored.set(key, (tables = new Map()));
+      }
       place = { rules, schema, warehouse, fold, tables };
     }
     places.set(sourceName, place);
     return place;
   };
 
-  const check = (sourceName: string, owner: Owner): void => {
-    const where = schemaOf(sourceName);
-    if (!where) return;
+  /** Whether `owner`'s table is too long (reported), else whether it folds into another's (reported). */
+  const check = (where: Place, owner: Owner, sourceName: string): boolean => {
     const { rules, warehouse } = where;
     const n = size(owner.written, rules);
     if (n > rules.max) {
@@ -117,8 +134,9 @@ export function warehouseNamesFit(ctx: RuleContext): Diagnostic[] {
           },
         ),
       );
-      return;
+      return true;
     }
+    if (where.tables === undefined) return false;
     const table = where.fold(owner.written);
     const other = where.tables.get(table);
     if (other === undefined) {
@@ -135,7 +153,9 @@ export function warehouseNamesFit(ctx: RuleContext): Diagnostic[] {
           },
         ),
       );
+      return true;
     }
+    return false;
   };
 
   for (const source of sources.values()) {
@@ -160,17 +180,19 @@ export function warehouseNamesFit(ctx: RuleContext): Diagnostic[] {
     const source = attr(model, 'source');
     if (typeof source !== 'string') continue;
     modelSource.set(model.name, source);
-    check(source, { address: model.address, written: `snapshot_${model.name}` });
+    const where = schemaOf(source);
+    if (where) check(where, { address: model.address, written: `${SNAPSHOT_TABLE}_${model.name}` }, source);
   }
   for (const sync of resourcesOf(ctx, 'sync')) {
     const model = attr(sync, 'model');
     const source = typeof model === 'string' ? modelSource.get(model) : undefined;
     if (source === undefined) continue;
-    // Only the longest prefix can be cut; every prefix can fold into another sync's table.
-    const before = out.length;
-    for (const prefix of ['rejections', ...SYNC_TABLES.filter((p) => p !== 'rejections')]) {
-      check(source, { address: sync.address, written: `${prefix}_${sync.name}` });
-      if (out.length > before) break;
+    const where = schemaOf(source);
+    if (where === undefined) continue;
+    // Only the longest prefix can be cut (it goes first); every prefix can fold into another sync's table.
+    // Where names are stored as written, the longest is the only one to look at (see Place.tables).
+    for (const prefix of where.tables === undefined ? LONGEST_SYNC_TABLE : SYNC_TABLES) {
+      if (check(where, { address: sync.address, written: `${prefix}_${sync.name}` }, source)) break;
     }
   }
   return out;

@@ -1,0 +1,178 @@
+/**
+ * The shortcuts the config rules take at scale (issue 16) give the answers of the long way round: the
+ * cycle check before topoSort, time zones judged without the whole alias list, UTC cron gaps without Intl,
+ * tracking-table collisions looked for only where a warehouse folds names, one verdict per cron schedule.
+ */
+import { Cron } from 'croner';
+import type { DesiredResource } from '../../../src/config/desired';
+import { CRON_OPTIONS } from '../../../src/config/cron';
+import { hasCycle } from '../../../src/config/rules/cycles';
+import { zone } from '../../../src/config/rules/cron-gap';
+import { isKnownTimezone, knownTimezones } from '../../../src/config/rules/timezone';
+import { SYNC_TABLES, TABLE_PREFIXES_DISTINCT } from '../../../src/config/rules/warehouse-names';
+import { topoSort } from '../../../src/graph/order';
+import { baseConfig, cleanFixtures, fixture, problems, summaries } from './fixtures';
+
+afterEach(cleanFixtures);
+
+function graph(edges: Record<string, string[]>): Map<string, DesiredResource> {
+  const out = new Map<string, DesiredResource>();
+  for (const [address, dependsOn] of Object.entries(edges))
+    out.set(address, { address, dependsOn } as unknown as DesiredResource);
+  return out;
+}
+
+const topoFindsCycle = (g: Map<string, DesiredResource>): boolean =>
+  topoSort([...g.keys()], (a) => g.get(a)?.dependsOn ?? []).cycles.length > 0;
+
+describe('hasCycle', () => {
+  it.each<[string, Record<string, string[]>, boolean]>([
+    ['no edges', { a: [], b: [] }, false],
+    ['a chain', { a: ['b'], b: ['c'], c: [] }, false],
+    ['a diamond', { a: ['b', 'c'], b: ['d'], c: ['d'], d: [] }, false],
+    ['a self edge', { a: ['a'] }, true],
+    ['a ring of three', { a: ['b'], b: ['c'], c: ['a'] }, true],
+    ['a ring reached late', { x: ['y'], y: [], a: ['x', 'b'], b: ['a'] }, true],
+    ['edges to undeclared nodes', { a: ['gone'], b: ['a', 'gone'] }, false],
+  ])('%s', (_, edges, expected) => {
+    expect(hasCycle(graph(edges))).toBe(expected);
+    expect(topoFindsCycle(graph(edges))).toBe(expected);
+  });
+
+  it('agrees with topoSort on random graphs', () => {
+    let seed = 16;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    let cyclic = 0;
+    for (let round = 0; round < 400; round++) {
+      const n = 1 + random(12);
+      const edges: Record<string, string[]> = {};
+      for (let i = 0; i < n; i++) {
+        // Mostly edges to earlier nodes (acyclic), sometimes any node or one that is not declared.
+        edges[`n${i}`] = Array.from({ length: random(3) }, () =>
+          random(8) === 0 ? `n${random(n + 2)}` : `n${random(i + 1) - 1}`,
+        );
+      }
+      const g = graph(edges);
+      expect(hasCycle(g)).toBe(topoFindsCycle(g));
+      if (topoFindsCycle(g)) cyclic++;
+    }
+    expect(cyclic).toBeGreaterThan(20);
+    expect(cyclic).toBeLessThan(380);
+  });
+});
+
+describe('isKnownTimezone', () => {
+  // What it answered before it stopped building the alias list up front.
+  const before = (tz: string): boolean => {
+    if (knownTimezones().has(tz)) return true;
+    if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz) || tz.length > 64) return false;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const names = [
+    ...Intl.supportedValuesOf('timeZone'),
+    ...knownTimezones(),
+    'UTC',
+    'Etc/UTC',
+    'GMT',
+    'utc',
+    'europe/berlin',
+    'US/Eastern',
+    'Asia/Kolkata',
+    'Europe/Kyiv',
+    'Etc/GMT-14',
+    'Etc/GMT+13',
+    'Mars/Olympus',
+    'Europe/Berln',
+    '+05:30',
+    'Asia/../../etc',
+    '',
+    ' UTC',
+    'A'.repeat(65),
+  ];
+  it('answers as the full list and Intl together would, for every name', () => {
+    const differ = names.filter((tz) => isKnownTimezone(tz) !== before(tz));
+    expect(differ).toEqual([]);
+    expect(names.filter((tz) => isKnownTimezone(tz)).length).toBeGreaterThan(400);
+    expect(isKnownTimezone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('cron gaps in UTC', () => {
+  const expressions = [
+    '0 */2 * * *',
+    '30 6 * * 1-5',
+    '*/15 * * * *',
+    '0 0 L * *',
+    '0 12 * * 5#2',
+    '5,50 23 * * *',
+    '0 0 29 2 *',
+    '0 9-17 * * MON-FRI',
+    '0 0 1,15 * 3',
+  ];
+  it.each(expressions)('%s fires at the same instants as with timezone "UTC"', (expression) => {
+    const runs = (job: Cron): number[] => {
+      const out: number[] = [];
+      let at: Date | null = new Date('2024-01-01T00:00:00Z');
+      for (let i = 0; i < 60 && at !== null; i++) {
+        at = job.nextRun(at);
+        if (at !== null) out.push(at.getTime());
+      }
+      return out;
+    };
+    const named = runs(new Cron(expression, { ...CRON_OPTIONS, timezone: 'UTC' }));
+    expect(named.length).toBeGreaterThan(10);
+    expect(runs(new Cron(expression, { ...CRON_OPTIONS, ...zone('UTC') }))).toEqual(named);
+  });
+  it('leaves other zones to Intl', () => {
+    expect(zone('Europe/Berlin')).toEqual({ timezone: 'Europe/Berlin' });
+  });
+});
+
+describe('cron verdicts shared by many syncs', () => {
+  it('still reports every sync that uses a bad or too frequent expression', async () => {
+    const c = baseConfig();
+    const orders = c.syncs.orders as Record<string, unknown>;
+    const cron = (expression: string, timezone?: string) => ({
+      ...orders,
+      schedule: { strategy: 'cron', expression, ...(timezone ? { timezone } : {}) },
+    });
+    c.syncs = {
+      a: cron('*/5 * * * *'),
+      b: cron('*/5 * * * *', 'UTC'),
+      c: cron('*/5 * * * *', 'Europe/Berlin'),
+      d: cron('0 25 * * *'),
+      e: cron('0 25 * * *'),
+      f: cron('0 * * *'),
+      g: cron('0 * * *'),
+      h: cron('0 */2 * * *'),
+    };
+    const found = summaries(await problems(fixture({ 'backflow.json': c })));
+    const about = (sync: string) => found.filter((s) => s.startsWith(`sync.${sync}:`));
+    for (const sync of ['a', 'b', 'c'])
+      expect(about(sync)).toEqual([
+        `sync.${sync}: cron expression "*/5 * * * *" runs 5 minutes apart; syncs must be at least 15 minutes apart`,
+      ]);
+    for (const sync of ['d', 'e']) expect(about(sync)).toHaveLength(1);
+    expect(about('d')[0]).toContain('sync.d: invalid cron expression "0 25 * * *"');
+    for (const sync of ['f', 'g'])
+      expect(about(sync)).toEqual([
+        `sync.${sync}: invalid cron expression "0 * * *": expected 5 fields, got 4`,
+      ]);
+    expect(about('h')).toEqual([]);
+  });
+});
+
+describe('tracking tables', () => {
+  it('no table prefix starts another, and the longest sync table comes first', () => {
+    expect(TABLE_PREFIXES_DISTINCT).toBe(true);
+    expect(Math.max(...SYNC_TABLES.map((p) => p.length))).toBe(SYNC_TABLES[0].length);
+  });
+});
