@@ -26,6 +26,8 @@ const TYPE_OF_KEY = new Map<string, ResourceType>(RESOURCE_TYPES.map((t) => [CON
 
 export function collectDeclarations(files: readonly ConfigFile[]): {
   declarations: Declaration[];
+  /** The same declarations by address. */
+  byAddress: Map<string, Declaration>;
   backend?: BackendDeclaration;
   diagnostics: Diagnostic[];
 } {
@@ -49,7 +51,9 @@ export function collectDeclarations(files: readonly ConfigFile[]): {
       }
       const type = TYPE_OF_KEY.get(key);
       if (type === undefined || !isObject(section)) continue;
-      for (const [name, value] of Object.entries(section)) {
+      // Names, not [name, value] pairs: a section may hold 20,000 resources.
+      for (const name of Object.keys(section)) {
+        const value = section[name];
         if (!isObject(value)) continue;
         const decl: Declaration = {
           type,
@@ -72,7 +76,7 @@ export function collectDeclarations(files: readonly ConfigFile[]): {
       }
     }
   }
-  return { declarations, backend, diagnostics };
+  return { declarations, byAddress, backend, diagnostics };
 }
 
 function twice(

@@ -97,14 +97,12 @@ export function buildDesired(
 
   const collected = collectDeclarations(files);
   diagnostics.push(...collected.diagnostics);
-  const byAddress = new Map(collected.declarations.map((d) => [d.address, d]));
 
   const resources = new Map<string, DesiredResource>();
+  const normalise = { configDir, env, readSecrets };
   for (const decl of collected.declarations) {
-    if (invalid.has(decl.address)) continue;
-    const { resource, diagnostics: found } = normaliseResource(decl, { configDir, env, readSecrets });
-    diagnostics.push(...found);
-    resources.set(decl.address, resource);
+    if (invalid.size > 0 && invalid.has(decl.address)) continue;
+    resources.set(decl.address, normaliseResource(decl, normalise, diagnostics));
   }
   const backendDecl = invalid.has('backend') ? undefined : collected.backend;
   const { backend, diagnostics: backendProblems } = normaliseBackend(backendDecl, {
@@ -114,7 +112,7 @@ export function buildDesired(
   });
   diagnostics.push(...backendProblems);
 
-  diagnostics.push(...runConfigRules(ruleContext(resources, byAddress)));
+  for (const d of runConfigRules(ruleContext(resources, collected.byAddress))) diagnostics.push(d);
   if (hasErrors(diagnostics)) throw new DiagnosticsError(diagnostics, summaryOf(diagnostics));
   const paths = files.map((f) => f.path);
   return { configDir, files: paths, configHash, backend, resources, warnings: diagnostics };
@@ -126,7 +124,7 @@ function ruleContext(
 ): RuleContext {
   return {
     resources,
-    declared: new Set(declarations.keys()),
+    declared: new KeySet(declarations),
     at(address, attrPath = []) {
       const decl = declarations.get(address);
       if (decl === undefined) return { address };
@@ -139,6 +137,32 @@ function ruleContext(
       };
     },
   };
+}
+
+/** The keys of a map as a read-only set, without copying 20,000 addresses into a Set of their own. */
+class KeySet implements ReadonlySet<string> {
+  constructor(private readonly map: ReadonlyMap<string, unknown>) {}
+  get size(): number {
+    return this.map.size;
+  }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+  keys(): SetIterator<string> {
+    return this.map.keys();
+  }
+  values(): SetIterator<string> {
+    return this.map.keys();
+  }
+  *entries(): SetIterator<[string, string]> {
+    for (const key of this.map.keys()) yield [key, key];
+  }
+  forEach(fn: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
+    for (const key of this.map.keys()) fn.call(thisArg, key, key, this);
+  }
+  [Symbol.iterator](): SetIterator<string> {
+    return this.map.keys();
+  }
 }
 
 const TYPE_OF_KEY = new Map<Segment, string>(RESOURCE_TYPES.map((t) => [CONFIG_KEYS[t], t]));

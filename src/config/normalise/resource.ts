@@ -25,53 +25,71 @@ const TYPE_STEPS: Partial<Record<ResourceType, (attributes: Record<string, unkno
   sync: canonicalSchedule,
 };
 
+/**
+ * Normalises `decl` and appends its problems to `diagnostics`.
+ *
+ * Takes over `decl.value`: the attributes are its members, changed in place (references stripped, secrets
+ * replaced by markers, schedules sorted), not a copy. A declaration's value is a tree of its own (JSON.parse
+ * and the cdktf front end's schema ordering share no object between resources) and nothing reads it after
+ * normalisation; copying every resource of a 20,000-resource config cost a sixth of `plan`'s loading.
+ */
 export function normaliseResource(
   decl: Declaration,
   opts: NormaliseOptions,
-): { resource: DesiredResource; diagnostics: Diagnostic[] } {
-  const { lifecycle: written, ...rest } = copyJson(decl.value);
-  const attributes: Record<string, unknown> = rest;
+  diagnostics: Diagnostic[],
+): DesiredResource {
+  const { value } = decl;
+  const attributes = Object.hasOwn(value, 'lifecycle') ? withoutLifecycle(value) : value;
   stripAddressPrefixes(decl.type, attributes);
   TYPE_STEPS[decl.type]?.(attributes);
 
-  const where = (attrPath: Segment[]) => {
-    const segments = [...decl.segments, ...attrPath];
-    return { file: decl.file.displayPath, path: jsonPath(segments), ...locate(decl.file, segments) };
-  };
-  const { values, diagnostics } = extractSecrets(attributes, SECRET_FIELDS[decl.type], {
-    configDir: opts.configDir,
-    env: opts.env,
-    read: opts.readSecrets,
-    where,
-    owner: decl.address,
-  });
+  let secrets: DesiredResource['secrets'];
+  const fields = SECRET_FIELDS[decl.type];
+  if (fields.length === 0) secrets = new Map();
+  else {
+    const where = (attrPath: Segment[]) => {
+      const segments = [...decl.segments, ...attrPath];
+      return { file: decl.file.displayPath, path: jsonPath(segments), ...locate(decl.file, segments) };
+    };
+    const found = extractSecrets(attributes, fields, {
+      configDir: opts.configDir,
+      env: opts.env,
+      read: opts.readSecrets,
+      where,
+      owner: decl.address,
+    });
+    for (const d of found.diagnostics) diagnostics.push(d);
+    secrets = found.values;
+  }
 
-  const position = locate(decl.file, decl.segments, true);
-  const resource: DesiredResource = {
+  const { line, column } = locate(decl.file, decl.segments, true);
+  return {
     address: decl.address,
     type: decl.type,
     name: decl.name,
     attributes,
-    lifecycle: lifecycleOf(written),
+    lifecycle: lifecycleOf(value.lifecycle),
     dependsOn: dependenciesOf(decl.type, decl.name, attributes),
-    origin: { file: decl.file.displayPath, path: jsonPath(decl.segments), ...position },
-    secrets: values,
+    origin: { file: decl.file.displayPath, path: jsonPath(decl.segments), line, column },
+    secrets,
   };
-  return { resource, diagnostics };
 }
 
-/** A deep copy of a JSON value (what JSON.parse and schema defaults produce): faster than structuredClone. */
-function copyJson<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(copyJson) as T;
+/** The members of `value` but `lifecycle`, in their order (an own `__proto__` member stays a member). */
+function withoutLifecycle(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    const v = copyJson((value as Record<string, unknown>)[key]);
+    if (key === 'lifecycle') continue;
     if (key === '__proto__')
-      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[key] = v;
+      Object.defineProperty(out, key, {
+        value: value[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[key] = value[key];
   }
-  return out as T;
+  return out;
 }
 
 function lifecycleOf(written: unknown): Lifecycle {

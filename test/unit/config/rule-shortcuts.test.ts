@@ -1,7 +1,8 @@
 /**
  * The shortcuts the config rules take at scale (issue 16) give the answers of the long way round: the
  * cycle check before topoSort, time zones judged without the whole alias list, UTC cron gaps without Intl,
- * tracking-table collisions looked for only where a warehouse folds names, one verdict per cron schedule.
+ * tracking-table collisions looked for only where a warehouse folds names, one verdict per cron schedule,
+ * resources normalised in place of their parsed value instead of a copy of it.
  */
 import { Cron } from 'croner';
 import type { DesiredResource } from '../../../src/config/desired';
@@ -11,7 +12,7 @@ import { zone } from '../../../src/config/rules/cron-gap';
 import { isKnownTimezone, knownTimezones } from '../../../src/config/rules/timezone';
 import { SYNC_TABLES, TABLE_PREFIXES_DISTINCT } from '../../../src/config/rules/warehouse-names';
 import { topoSort } from '../../../src/graph/order';
-import { baseConfig, cleanFixtures, fixture, problems, summaries } from './fixtures';
+import { baseConfig, cleanFixtures, fixture, load, positionOf, problems, summaries } from './fixtures';
 
 afterEach(cleanFixtures);
 
@@ -174,5 +175,42 @@ describe('tracking tables', () => {
   it('no table prefix starts another, and the longest sync table comes first', () => {
     expect(TABLE_PREFIXES_DISTINCT).toBe(true);
     expect(Math.max(...SYNC_TABLES.map((p) => p.length))).toBe(SYNC_TABLES[0].length);
+  });
+});
+
+describe('normalising the parsed value in place', () => {
+  it('gives each resource its own attributes: lifecycle apart, prefixes stripped, secrets as markers', async () => {
+    const c = baseConfig();
+    const warehouse = c.sources.warehouse as Record<string, unknown>;
+    c.sources.other = { ...warehouse, lifecycle: { prevent_destroy: true } };
+    c.models.big_orders = { ...(c.models.big_orders as object), source: 'source.warehouse' };
+    c.syncs.orders = { model: 'model.big_orders', destination: 'crm', lifecycle: { prevent_destroy: true } };
+    const dir = fixture({ 'backflow.json': c });
+    const desired = await load(dir, { WAREHOUSE_PASSWORD: 'pw-in-place' });
+    const [one, two] = ['source.warehouse', 'source.other'].map((a) => desired.resources.get(a)!);
+    expect(two.attributes).not.toHaveProperty('lifecycle');
+    expect(Object.keys(two.attributes)).toEqual(Object.keys(one.attributes));
+    expect(two.lifecycle).toEqual({ prevent_destroy: true, on_attached_change: 'fail' });
+    expect(one.lifecycle).toEqual({ prevent_destroy: false, on_attached_change: 'fail' });
+    for (const source of [one, two]) {
+      expect(source.secrets.get('settings.password')).toBe('pw-in-place');
+      expect((source.attributes.settings as Record<string, unknown>).password).toEqual({
+        $sensitive: { ref: { env: 'WAREHOUSE_PASSWORD' }, fingerprint: '' },
+      });
+    }
+    expect(one.attributes.settings).not.toBe(two.attributes.settings);
+    const model = desired.resources.get('model.big_orders')!;
+    expect(model.attributes.source).toBe('warehouse');
+    expect(model.dependsOn).toEqual(['source.warehouse']);
+    const sync = desired.resources.get('sync.orders')!;
+    expect(sync.attributes.model).toBe('big_orders');
+    expect(sync.attributes).not.toHaveProperty('lifecycle');
+    expect(sync.lifecycle.prevent_destroy).toBe(true);
+    expect(sync.dependsOn).toEqual(['model.big_orders', 'destination.crm']);
+    expect(sync.origin).toEqual({
+      file: 'backflow.json',
+      path: '$.syncs.orders',
+      ...positionOf(dir, 'backflow.json', '"orders": {'),
+    });
   });
 });
