@@ -94,10 +94,38 @@ function objectMembers(
   unknown: ReadonlySet<string> | undefined,
   depth: number,
 ): void {
-  let keys = Object.keys(value);
+  const layout = layoutOf(Object.keys(value), unknown);
+  const { keys, prefixes } = layout;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const v = value[key];
+    member(w, prefixes[i], false, v, isSensitive(v), unknown?.has(key) === true, depth);
+  }
+}
+
+/** An object's keys in display order, each with its `key = ` prefix padded to align the `=`. */
+interface Layout {
+  /** The object's own keys as `Object.keys` gave them (the cache's key). */
+  own: readonly string[];
+  keys: readonly string[];
+  prefixes: readonly string[];
+}
+
+/**
+ * The last few layouts: resources of one type, and their nested blocks, mostly share their keys, so a large
+ * plan sorts and pads each set of keys once rather than once per resource.
+ */
+const LAYOUTS: Layout[] = [];
+const MAX_LAYOUTS = 32;
+
+function layoutOf(own: string[], unknown: ReadonlySet<string> | undefined): Layout {
+  if (unknown === undefined) {
+    for (const layout of LAYOUTS) if (sameKeys(layout.own, own)) return layout;
+  }
   // The JSON plan's redacted copy cannot hold an own `__proto__` key (assigning it sets the prototype):
   // leave such a value to the general path, which shows what the JSON plan holds.
-  if (Object.hasOwn(value, '__proto__')) throw BAIL;
+  if (own.includes('__proto__')) throw BAIL;
+  let keys = own.slice();
   if (unknown !== undefined) {
     const all = new Set(keys);
     for (const k of unknown) all.add(k);
@@ -107,11 +135,18 @@ function objectMembers(
   const shown = keys.map(formatKey);
   let width = 0;
   for (const k of shown) if (k.length > width) width = k.length;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    const v = value[key];
-    member(w, shown[i].padEnd(width) + ' = ', false, v, isSensitive(v), unknown?.has(key) === true, depth);
+  const layout: Layout = { own, keys, prefixes: shown.map((k) => k.padEnd(width) + ' = ') };
+  if (unknown === undefined) {
+    if (LAYOUTS.length >= MAX_LAYOUTS) LAYOUTS.shift();
+    LAYOUTS.push(layout);
   }
+  return layout;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Mirrors diff-lines.ts `whole` for one side's value, with its sensitivity and unknown flag. */
