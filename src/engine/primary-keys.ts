@@ -1,7 +1,7 @@
 /**
  * The pushed-down primary-key check: the key must be unique and never null in the model's rows. Run by the
  * warehouse (no rows come back to Backflow), for every new or changed model: batched per source when the
- * adapter can (Postgres: hundreds of checks per round trip), else one query per model.
+ * adapter can (Postgres, Redshift: hundreds of checks per round trip), else one query per model.
  */
 import pLimit from 'p-limit';
 import type { PrimaryKeyCheck, WarehouseAdapter } from '../adapters/warehouse/warehouse';

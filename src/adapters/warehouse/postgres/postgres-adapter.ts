@@ -21,6 +21,7 @@ import { PostgresDriver } from './postgres-driver';
 import { connectionError, queryError } from './postgres-errors';
 import { GRANTS_QUERY, missingGrants, type GrantsRow } from './postgres-grants';
 import { PostgresIntrospector } from './postgres-introspector';
+import { PrimaryKeyChecks } from './postgres-primary-keys';
 import type { PostgresSettings } from './postgres-settings';
 import { asSubquery, fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from './postgres-sql';
 import { BUILTIN_TYPE_NAMES, jsonSafeTypes } from './postgres-values';
@@ -35,29 +36,17 @@ const SNAPSHOT_COLUMNS = `  pk text primary key,
   row_hash text not null,
   synced_at timestamptz not null default now()`;
 
-/** Primary-key checks sent in one round trip (see checkPrimaryKeys). */
-const PK_BATCH = 200;
-
-interface PrimaryKeyRow {
-  total: string;
-  distinct: string;
-  nulls: string;
-}
-
 function primaryKeySql(sql: string, column: string): string {
   const col = quoteIdent(column);
   return `select count(*)::text as total, count(distinct ${col})::text as distinct, count(*) filter (where ${col} is null)::text as nulls
   from ${asSubquery(sql)}`;
 }
 
-function primaryKeyResult(row: PrimaryKeyRow): PrimaryKeyCheck {
-  return { total: Number(row.total), distinct: Number(row.distinct), nulls: Number(row.nulls) };
-}
-
 export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter {
   readonly warehouse: string = 'postgres';
   private readonly driver: PostgresDriver;
   private readonly introspector: PostgresIntrospector;
+  private readonly keys: PrimaryKeyChecks;
 
   constructor(
     private readonly pg: PgModule,
@@ -66,6 +55,9 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
     super();
     this.driver = new PostgresDriver(pg, settings);
     this.introspector = new PostgresIntrospector(this.driver);
+    this.keys = new PrimaryKeyChecks(this.driver, primaryKeySql, (err, doing) =>
+      queryError(err, settings, doing),
+    );
   }
 
   get roundTrips(): number {
@@ -122,37 +114,12 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
   }
 
   async checkPrimaryKey(sql: string, column: string): Promise<PrimaryKeyCheck> {
-    const { rows } = await this.read<PrimaryKeyRow>(
-      `checking primary key ${JSON.stringify(column)}`,
-      primaryKeySql(sql, column),
-    );
-    return primaryKeyResult(rows[0]);
+    return this.keys.one(sql, column);
   }
 
-  /**
-   * Many checks in one read-only transaction per batch: one round trip for up to PK_BATCH models instead
-   * of one each. When a statement of a batch fails, the batch is run again one check at a time, so every
-   * model gets its own result or its own error, exactly as checkPrimaryKey gives them.
-   */
+  /** Many checks per round trip (postgres-primary-keys.ts), each model its own result or error. */
   async checkPrimaryKeys(requests: readonly PrimaryKeyRequest[]): Promise<(PrimaryKeyCheck | Error)[]> {
-    const batches: (readonly PrimaryKeyRequest[])[] = [];
-    for (let i = 0; i < requests.length; i += PK_BATCH) batches.push(requests.slice(i, i + PK_BATCH));
-    // Batches are reads: they run side by side on the driver's sessions.
-    const results = await Promise.all(batches.map((batch) => this.checkBatch(batch)));
-    return results.flat();
-  }
-
-  private async checkBatch(batch: readonly PrimaryKeyRequest[]): Promise<(PrimaryKeyCheck | Error)[]> {
-    try {
-      const results = await this.driver.reading((session) =>
-        session.readOnly(batch.map((r) => ({ text: primaryKeySql(r.sql, r.column) }))),
-      );
-      return results.map((result) => primaryKeyResult(result.rows[0] as PrimaryKeyRow));
-    } catch {
-      const out: (PrimaryKeyCheck | Error)[] = [];
-      for (const r of batch) out.push(await this.checkPrimaryKey(r.sql, r.column).catch((err: Error) => err));
-      return out;
-    }
+    return this.keys.many(requests);
   }
 
   /**

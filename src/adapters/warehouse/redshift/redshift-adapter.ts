@@ -6,6 +6,7 @@
 import { UserError } from '../../../errors';
 import { PostgresDriver, type PgModule } from '../postgres/postgres-driver';
 import { jsonSafeTypes } from '../postgres/postgres-values';
+import { PrimaryKeyChecks } from '../postgres/postgres-primary-keys';
 import type {
   ConnectionInfo,
   GrantCheck,
@@ -13,6 +14,7 @@ import type {
   IntrospectionResult,
   PreviewResult,
   PrimaryKeyCheck,
+  PrimaryKeyRequest,
   RelationRef,
   WarehouseAdapter,
 } from '../warehouse';
@@ -42,10 +44,17 @@ const SNAPSHOT_COLUMNS = `  pk varchar(4096) not null primary key,
   row_hash varchar(128) not null,
   synced_at timestamp not null default getdate()`;
 
+/** No FILTER clause in Redshift: nulls are count(*) - count(col). */
+function primaryKeySql(sql: string, column: string): string {
+  const col = quoteIdent(column);
+  return `select count(*) as total, count(distinct ${col}) as distinct, count(*) - count(${col}) as nulls from ${asSubquery(sql)}`;
+}
+
 export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter {
   readonly warehouse: string = 'redshift';
   private readonly driver: PostgresDriver;
   private readonly introspector: RedshiftIntrospector;
+  private readonly keys: PrimaryKeyChecks;
 
   constructor(
     private readonly pg: PgModule,
@@ -54,6 +63,9 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
     super();
     this.driver = new PostgresDriver(pg, settings);
     this.introspector = new RedshiftIntrospector(this.driver, settings);
+    this.keys = new PrimaryKeyChecks(this.driver, primaryKeySql, (err, doing) =>
+      queryError(err, settings, doing),
+    );
   }
 
   get roundTrips(): number {
@@ -121,14 +133,13 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
     }
   }
 
-  /** No FILTER clause in Redshift: nulls are count(*) - count(col). */
   async checkPrimaryKey(sql: string, column: string): Promise<PrimaryKeyCheck> {
-    const col = quoteIdent(column);
-    const { rows } = await this.read<{ total: string; distinct: string; nulls: string }>(
-      `checking primary key ${JSON.stringify(column)}`,
-      `select count(*) as total, count(distinct ${col}) as distinct, count(*) - count(${col}) as nulls from ${asSubquery(sql)}`,
-    );
-    return { total: Number(rows[0].total), distinct: Number(rows[0].distinct), nulls: Number(rows[0].nulls) };
+    return this.keys.one(sql, column);
+  }
+
+  /** Many checks per round trip (../postgres/postgres-primary-keys.ts), each model its own result or error. */
+  async checkPrimaryKeys(requests: readonly PrimaryKeyRequest[]): Promise<(PrimaryKeyCheck | Error)[]> {
+    return this.keys.many(requests);
   }
 
   /**
