@@ -17,6 +17,7 @@ const BENCHES = [
   'startup',
   'plan-large',
   'plan-scale',
+  'render-plan',
   'refresh-roundtrips',
   'refresh-warehouses',
   'tracking-statements',
