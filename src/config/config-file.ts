@@ -136,23 +136,27 @@ function propertyIndex(object: Node): Map<unknown, Node> {
 
 /** Line and column of the node at `segments` (see nodeAt), or of the file start when it has no tree. */
 export function locate(file: ConfigFile, segments: readonly Segment[], key = false): Position {
-  const outlined = file.outline === undefined ? undefined : outlineOffset(file.outline, segments, key);
-  if (outlined !== undefined) return positionAt(file, outlined);
+  const member = file.outline === undefined ? undefined : outlineMember(file.outline, segments);
+  if (member !== undefined)
+    return key
+      ? { line: member.keyLine, column: member.keyColumn }
+      : { line: member.valueLine, column: member.valueColumn };
   const tree = file.tree;
   if (tree === undefined) return { line: 1, column: 1 };
   return positionAt(file, nodeAt(tree, segments, key).offset);
 }
 
-/** The offset nodeAt would give, from the outline: for a path of the top two levels that exists. */
-function outlineOffset(outline: JsonOutline, segments: readonly Segment[], key: boolean): number | undefined {
+/** The outlined member nodeAt would find: for a path of the top two levels that exists. */
+function outlineMember(outline: JsonOutline, segments: readonly Segment[]): MemberOffsets | undefined {
   if (segments.length === 0 || segments.length > 2 || outline.root === undefined) return undefined;
   let members: Map<string, MemberOffsets> | undefined = outline.root;
   let member: MemberOffsets | undefined;
-  for (const seg of segments) {
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
     if (typeof seg !== 'string' || members === undefined) return undefined;
     member = members.get(seg);
     if (member === undefined || member.value < 0) return undefined;
     members = member.members;
   }
-  return key ? member!.key : member!.value;
+  return member;
 }

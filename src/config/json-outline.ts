@@ -8,10 +8,18 @@
 
 import { JSON_CHAR, stringEnd } from '../input/json-limits';
 
-/** Offsets of one member: its key (the opening quote) and its value (first character). */
+/**
+ * Offsets of one member: its key (the opening quote) and its value (first character), with their 1-based
+ * lines and columns (what positionAt would say; nearly every message and every resource's origin needs
+ * one, and the scan passes every line break anyway).
+ */
 export interface MemberOffsets {
   key: number;
   value: number;
+  keyLine: number;
+  keyColumn: number;
+  valueLine: number;
+  valueColumn: number;
   /** Members of the value, when it is an object at the top two levels. */
   members?: Map<string, MemberOffsets>;
 }
@@ -19,11 +27,17 @@ export interface MemberOffsets {
 export interface JsonOutline {
   /** Object members in the whole text, duplicates included. */
   members: number;
+  /**
+   * Set when the text opens more than `maxDepth` nested objects and arrays (counted as nestingProblem
+   * counts them): the scan stops there, and the rest of the outline is partial.
+   */
+  tooDeep?: boolean;
   /** Members of the root object (when the root is an object), with the members of their object values. */
   root?: Map<string, MemberOffsets>;
 }
 
 const { QUOTE, COLON, COMMA, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
+const NEWLINE = 10;
 
 interface Container {
   object: boolean;
@@ -33,19 +47,24 @@ interface Container {
 }
 
 /** Outline of `text`, which must be valid JSON (call after JSON.parse succeeded). */
-export function outlineJson(text: string): JsonOutline {
+export function outlineJson(text: string, maxDepth = Infinity): JsonOutline {
   let members = 0;
+  let depth = 0; // as nestingProblem counts: every open bracket up, every close down
+  let line = 1;
+  let lineStart = 0; // offset where `line` starts (JSON strings hold no raw line break)
   let root: Map<string, MemberOffsets> | undefined;
   const stack: Container[] = [];
   let top: Container | undefined;
   let expectKey = false;
-  let pendingKey: { name: string; offset: number } | undefined;
+  let pendingKey: { name: string; offset: number; line: number; lineStart: number } | undefined;
   let awaitingValue: MemberOffsets | undefined; // a recorded member whose value offset comes next
   const n = text.length;
   let i = 0;
   const valueStarts = (at: number): void => {
     if (awaitingValue !== undefined) {
       awaitingValue.value = at;
+      awaitingValue.valueLine = line;
+      awaitingValue.valueColumn = at - lineStart + 1;
       awaitingValue = undefined;
     }
   };
@@ -62,6 +81,8 @@ export function outlineJson(text: string): JsonOutline {
           pendingKey = {
             name: raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1),
             offset: start,
+            line,
+            lineStart,
           };
         }
       } else valueStarts(start);
@@ -71,7 +92,14 @@ export function outlineJson(text: string): JsonOutline {
       case COLON:
         members++;
         if (pendingKey !== undefined && top?.members !== undefined) {
-          const entry: MemberOffsets = { key: pendingKey.offset, value: -1 };
+          const entry: MemberOffsets = {
+            key: pendingKey.offset,
+            value: -1,
+            keyLine: pendingKey.line,
+            keyColumn: pendingKey.offset - pendingKey.lineStart + 1,
+            valueLine: 0,
+            valueColumn: 0,
+          };
           top.members.set(pendingKey.name, entry); // the last of a name wins, as in JSON.parse
           awaitingValue = entry;
           pendingKey = undefined;
@@ -81,17 +109,19 @@ export function outlineJson(text: string): JsonOutline {
         if (top?.object) expectKey = true;
         break;
       case OPEN_BRACE: {
-        const depth = (top?.depth ?? 0) + 1;
+        if (++depth > maxDepth) return { members, root, tooDeep: true };
+        const level = (top?.depth ?? 0) + 1;
         let recorded: Map<string, MemberOffsets> | undefined;
-        if (depth === 1) recorded = root = new Map();
-        else if (depth === 2 && awaitingValue !== undefined) recorded = awaitingValue.members = new Map();
+        if (level === 1) recorded = root = new Map();
+        else if (level === 2 && awaitingValue !== undefined) recorded = awaitingValue.members = new Map();
         valueStarts(i);
-        top = { object: true, members: recorded, depth };
+        top = { object: true, members: recorded, depth: level };
         stack.push(top);
         expectKey = true;
         break;
       }
       case OPEN_BRACKET:
+        if (++depth > maxDepth) return { members, root, tooDeep: true };
         valueStarts(i);
         top = { object: false, depth: (top?.depth ?? 0) + 1 };
         stack.push(top);
@@ -99,6 +129,7 @@ export function outlineJson(text: string): JsonOutline {
         break;
       case CLOSE_BRACE:
       case CLOSE_BRACKET:
+        depth--;
         stack.pop();
         top = stack[stack.length - 1];
         expectKey = false;
@@ -106,6 +137,10 @@ export function outlineJson(text: string): JsonOutline {
       default:
         // Numbers, true/false/null start a value; whitespace does not.
         if (c > 32) valueStarts(i);
+        else if (c === NEWLINE) {
+          line++;
+          lineStart = i + 1;
+        }
     }
     i++;
   }

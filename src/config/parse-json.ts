@@ -20,7 +20,16 @@ export function parseConfigFile(
   // A byte-order mark (some Windows editors write one) is not JSON; a space keeps every offset in place.
   const text = raw.startsWith('\uFEFF') ? ' ' + raw.slice(1) : raw;
   const file = new LazyConfigFile(path, displayPath, text);
-  // Before any parser: every walk of the value after it (outline, schema, normalise) recurses.
+  // The common case: valid JSON, not too deep, without duplicate keys. JSON.parse and a one-pass outline
+  // (which also measures the nesting) are enough; anything else takes the full parser below, which
+  // explains every problem with its position.
+  const plain = parseWhenPlain(text);
+  if (plain !== undefined && plain !== TOO_DEEP) {
+    file.value = plain.value;
+    file.outline = plain.outline;
+    return { file, diagnostics: [] };
+  }
+  // Before the full parser: it, and every walk of the value after it (schema, normalise), recurses.
   const deep = nestingProblem(text, MAX_CONFIG_DEPTH);
   if (deep !== undefined) {
     const { message, path: at, line, column } = deep;
@@ -30,14 +39,6 @@ export function parseConfigFile(
       file,
       diagnostics: [error(`invalid JSON: ${message}`, { detail, file: displayPath, path: at, line, column })],
     };
-  }
-  // The common case: valid JSON without duplicate keys. JSON.parse and a one-pass outline are enough;
-  // anything else takes the full parser below, which explains every problem with its position.
-  const value = parseWhenPlain(text);
-  if (value !== undefined) {
-    file.value = value.value;
-    file.outline = value.outline;
-    return { file, diagnostics: [] };
   }
   const errors: ParseError[] = [];
   const { getLocation, parseTree } = jsonc();
@@ -82,20 +83,25 @@ export function parseConfigFile(
   return { file, diagnostics };
 }
 
+const TOO_DEEP = 'too deep';
+
 /**
  * The value and outline of a text that is strict JSON with no repeated key in any object (JSON.parse would
- * silently keep the last one), or undefined when the full parser must look.
+ * silently keep the last one), TOO_DEEP when it nests deeper than MAX_CONFIG_DEPTH, or undefined when the
+ * full parser must look. JSON.parse comes first: V8's parser does not recurse, so any nesting is safe for
+ * it; the outline then measures the nesting before countMembers, which recurses, walks the value.
  */
-function parseWhenPlain(text: string): Pick<ConfigFile, 'value' | 'outline'> | undefined {
+function parseWhenPlain(text: string): Pick<ConfigFile, 'value' | 'outline'> | typeof TOO_DEEP | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  const outline = outlineJson(text, MAX_CONFIG_DEPTH);
+  if (outline.tooDeep) return TOO_DEEP;
   const members = countMembers(value);
   if (members < 0) return undefined;
-  const outline = outlineJson(text);
   return outline.members === members ? { value, outline } : undefined;
 }
 

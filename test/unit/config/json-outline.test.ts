@@ -2,6 +2,8 @@ import { parseTree } from 'jsonc-parser';
 import { locate, nodeAt, positionAt, type ConfigFile } from '../../../src/config/config-file';
 import { countMembers, outlineJson } from '../../../src/config/json-outline';
 import { parseConfigFile } from '../../../src/config/parse-json';
+import { MAX_CONFIG_DEPTH } from '../../../src/input/input-limits';
+import { nestingProblem } from '../../../src/input/json-limits';
 
 // Strings holding JSON punctuation and escapes, keys with escapes, arrays and nesting at every level.
 const TEXT = `{
@@ -62,5 +64,39 @@ describe('json outline', () => {
   it('decodes a key holding an escape that is not before a quote', () => {
     const outline = outlineJson('{ "models": { "a\\u0041": {}, "b\\n": {}, "c\\"": {} } }');
     expect([...outline.root!.get('models')!.members!.keys()]).toEqual(['aA', 'b\n', 'c"']);
+  });
+
+  it('gives the lines and columns positionAt gives, whatever the line endings and indentation', () => {
+    for (const text of [TEXT.replace(/\n/g, '\r\n'), TEXT.replace(/ {2}/g, '\t'), TEXT.replace(/\n/g, '')]) {
+      const { file } = parseConfigFile('/x/backflow.json', 'backflow.json', text);
+      expect(file.outline).toBeDefined();
+      const tree = parseTree(text)!;
+      for (const segments of [['sources'], ['models'], ['models', 'm_1'], ['models', 'm_3'], ['syncs']])
+        for (const key of [false, true])
+          expect(locate(file, segments, key)).toEqual(positionAt(file, nodeAt(tree, segments, key).offset));
+    }
+  });
+
+  it('measures nesting as nestingProblem does: a valid file one level too deep is refused, with its place', () => {
+    const nested = (levels: number) => `{"models": ${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+    expect(outlineJson(nested(MAX_CONFIG_DEPTH)).tooDeep).toBeUndefined();
+    expect(outlineJson(nested(MAX_CONFIG_DEPTH + 1), MAX_CONFIG_DEPTH).tooDeep).toBe(true);
+    expect(
+      parseConfigFile('/x/backflow.json', 'backflow.json', nested(MAX_CONFIG_DEPTH)).file.value,
+    ).toBeDefined();
+    for (const text of [nested(MAX_CONFIG_DEPTH + 1), '\n\n  ' + nested(5000)]) {
+      const { file, diagnostics } = parseConfigFile('/x/backflow.json', 'backflow.json', text);
+      const problem = nestingProblem(text, MAX_CONFIG_DEPTH)!;
+      expect(file.value).toBeUndefined();
+      expect(diagnostics).toEqual([
+        expect.objectContaining({
+          summary: `invalid JSON: ${problem.message}`,
+          path: problem.path,
+          line: problem.line,
+          column: problem.column,
+        }),
+      ]);
+      expect(problem.message).toContain(`deeper than ${MAX_CONFIG_DEPTH} levels`);
+    }
   });
 });
