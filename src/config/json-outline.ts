@@ -56,7 +56,11 @@ export function outlineJson(text: string, maxDepth = Infinity): JsonOutline {
   const stack: Container[] = [];
   let top: Container | undefined;
   let expectKey = false;
-  let pendingKey: { name: string; offset: number; line: number; lineStart: number } | undefined;
+  // The key just read at the top two levels, and where: plain variables, not an object per key.
+  let pendingKey: string | undefined;
+  let pendingOffset = 0;
+  let pendingLine = 0;
+  let pendingLineStart = 0;
   let awaitingValue: MemberOffsets | undefined; // a recorded member whose value offset comes next
   const n = text.length;
   let i = 0;
@@ -76,14 +80,12 @@ export function outlineJson(text: string, maxDepth = Infinity): JsonOutline {
       if (expectKey) {
         expectKey = false;
         if (top?.members !== undefined) {
-          const raw = text.slice(start, i);
+          const inner = text.slice(start + 1, i - 1);
           // Any escape (a newline, \u0041, a quote) needs JSON's decoding; a plain key is its own text.
-          pendingKey = {
-            name: raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1),
-            offset: start,
-            line,
-            lineStart,
-          };
+          pendingKey = inner.includes('\\') ? (JSON.parse(text.slice(start, i)) as string) : inner;
+          pendingOffset = start;
+          pendingLine = line;
+          pendingLineStart = lineStart;
         }
       } else valueStarts(start);
       continue;
@@ -93,14 +95,14 @@ export function outlineJson(text: string, maxDepth = Infinity): JsonOutline {
         members++;
         if (pendingKey !== undefined && top?.members !== undefined) {
           const entry: MemberOffsets = {
-            key: pendingKey.offset,
+            key: pendingOffset,
             value: -1,
-            keyLine: pendingKey.line,
-            keyColumn: pendingKey.offset - pendingKey.lineStart + 1,
+            keyLine: pendingLine,
+            keyColumn: pendingOffset - pendingLineStart + 1,
             valueLine: 0,
             valueColumn: 0,
           };
-          top.members.set(pendingKey.name, entry); // the last of a name wins, as in JSON.parse
+          top.members.set(pendingKey, entry); // the last of a name wins, as in JSON.parse
           awaitingValue = entry;
           pendingKey = undefined;
         }

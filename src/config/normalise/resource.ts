@@ -12,6 +12,7 @@ import { dependenciesOf, stripAddressPrefixes } from './references';
 import { canonicalSchedule } from './schedule';
 import { SECRET_FIELDS } from './secret-fields';
 import { extractSecrets } from './secrets';
+import type { SecretValues } from '../secrets';
 
 export interface NormaliseOptions {
   configDir: string;
@@ -45,7 +46,7 @@ export function normaliseResource(
 
   let secrets: DesiredResource['secrets'];
   const fields = SECRET_FIELDS[decl.type];
-  if (fields.length === 0) secrets = new Map();
+  if (fields.length === 0) secrets = NO_SECRETS;
   else {
     const where = (attrPath: Segment[]) => {
       const segments = [...decl.segments, ...attrPath];
@@ -92,7 +93,26 @@ function withoutLifecycle(value: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
+/**
+ * What a resource of a type without secret fields (models, syncs) holds: one map for all of them, which
+ * refuses to be written to (the map of each resource that has secret fields is its own).
+ */
+class NoSecrets extends Map<string, string> {
+  override set(): this {
+    throw new Error('internal: a resource type without secret fields was given a secret');
+  }
+  override delete(): boolean {
+    return false;
+  }
+  override clear(): void {}
+}
+const NO_SECRETS: SecretValues = new NoSecrets();
+
+/** Most resources write no lifecycle: they share this one (read-only: frozen). */
+const DEFAULT_LIFECYCLE: Lifecycle = Object.freeze({ prevent_destroy: false, on_attached_change: 'fail' });
+
 function lifecycleOf(written: unknown): Lifecycle {
+  if (written === undefined) return DEFAULT_LIFECYCLE;
   const l = (written ?? {}) as Partial<Lifecycle>;
   // Every type has both fields; only models act on `on_attached_change` (the schema allows it only there).
   return { prevent_destroy: l.prevent_destroy ?? false, on_attached_change: l.on_attached_change ?? 'fail' };
