@@ -88,19 +88,19 @@ export function resourceBlock(rc: JsonResourceChange, symbol: LineSymbol): DiffL
 type Kind = 'object' | 'array';
 
 function children(ctx: Ctx, b: Side, a: Side, path: string[], depth: number, kind: Kind): DiffLine[] {
-  const shown: { key: string; b: Side; a: Side }[] = [];
+  const shown: { key: string; b: Side; a: Side; path: string[] }[] = [];
   let hidden = 0;
   for (const key of kind === 'object' ? objectKeys(b, a) : arrayKeys(b, a)) {
     const cb = child(b, key);
     const ca = child(a, key);
     if (!cb.present && !ca.present) continue;
-    if (cb.present && ca.present && same(ctx, cb, ca, [...path, key])) hidden++;
-    else shown.push({ key, b: cb, a: ca });
+    const at = [...path, key];
+    if (cb.present && ca.present && same(ctx, cb, ca, at)) hidden++;
+    else shown.push({ key, b: cb, a: ca, path: at });
   }
   const width = Math.max(0, ...shown.map((s) => formatKey(s.key).length));
   const lines: DiffLine[] = [];
-  for (const s of shown)
-    lines.push(...node(ctx, label(kind, s.key, width), s.b, s.a, [...path, s.key], depth));
+  for (const s of shown) lines.push(...node(ctx, label(kind, s.key, width), s.b, s.a, s.path, depth));
   if (hidden > 0) {
     const what = kind === 'object' ? 'unchanged attribute' : 'unchanged element';
     lines.push({ depth, symbol: ' ', text: `# (${plural(hidden, what)} hidden)` });
@@ -231,11 +231,15 @@ function objectKeys(...sides: Side[]): string[] {
   const keys = new Set<string>();
   for (const s of sides) {
     if (isPlainObject(s.value)) for (const k of Object.keys(s.value)) keys.add(k);
-    for (const mask of [s.sensitive, s.unknown]) {
-      if (isPlainObject(mask)) for (const [k, m] of Object.entries(mask)) if (m === true) keys.add(k);
-    }
+    addTrueKeys(keys, s.sensitive);
+    addTrueKeys(keys, s.unknown);
   }
   return [...keys].sort();
+}
+
+function addTrueKeys(keys: Set<string>, mask: unknown): void {
+  if (!isPlainObject(mask)) return;
+  for (const k of Object.keys(mask)) if (mask[k] === true) keys.add(k);
 }
 
 function arrayKeys(...sides: Side[]): string[] {

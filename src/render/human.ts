@@ -42,7 +42,8 @@ export function renderHuman(plan: Plan, opts: HumanOptions): string {
 export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string> {
   const c = createColors(opts.color);
 
-  if (plan.resource_drift.length > 0) yield* driftSection(c, plan.resource_drift, plan.mode);
+  const view = newView(c);
+  if (plan.resource_drift.length > 0) yield* driftSection(view, plan.resource_drift, plan.mode);
 
   const changes = plan.resource_changes.filter((rc) => rc.action !== 'no-op');
   if (changes.length > 0) {
@@ -52,7 +53,6 @@ export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string
     );
     yield ['Resource actions are indicated with the following symbols:', ...legend].join('\n');
     yield c.bold('Backflow will perform the following actions:');
-    const view = newView(c);
     for (const rc of changes) yield changeText(view, rc);
   }
 
@@ -65,18 +65,20 @@ export function* humanSections(plan: Plan, opts: HumanOptions): Generator<string
 
 interface View {
   c: Colors;
-  /** The symbol columns of whole-block lines, coloured once. */
-  marks: BlockMarks;
+  /** Each symbol's three columns, coloured once rather than once per line. */
+  marks: Record<LineSymbol, string> & BlockMarks;
 }
 
 function newView(c: Colors): View {
-  return { c, marks: { '+': symbol(c, '+'), '-': symbol(c, '-'), ' ': symbol(c, ' ') } };
+  const marks = {} as Record<LineSymbol, string>;
+  for (const s of ['+', '-', '~', '-/+', ' '] as const) marks[s] = symbol(c, s);
+  return { c, marks };
 }
 
 /** One change's section: a create or destroy (nearly all of a large plan) straight from its values. */
 function changeText(view: View, rc: ResourceChange): string {
   const body = wholeBlockText(rc, view.marks);
-  if (body === undefined) return changeSection(view.c, toJsonResourceChange(rc));
+  if (body === undefined) return changeSection(view, toJsonResourceChange(rc));
   return changeHead(view.c, rc.address, rc.action, rc.reason, rc.pause_syncs, computedNotes(rc)) + body;
 }
 
@@ -87,14 +89,14 @@ export function renderChange(rc: ResourceChange, opts: HumanOptions): string {
 
 /** The same section always through the JSON plan: the general path `renderChange` must agree with. */
 export function renderChangeViaJsonPlan(rc: ResourceChange, opts: HumanOptions): string {
-  return changeSection(createColors(opts.color), toJsonResourceChange(rc));
+  return changeSection(newView(createColors(opts.color)), toJsonResourceChange(rc));
 }
 
-function changeSection(c: Colors, rc: JsonResourceChange): string {
+function changeSection(view: View, rc: JsonResourceChange): string {
   const action = actionFromList(rc.change.actions);
-  const head = changeHead(c, rc.address, action, rc.action_reason, rc.pause_syncs, rc.notes ?? []);
+  const head = changeHead(view.c, rc.address, action, rc.action_reason, rc.pause_syncs, rc.notes ?? []);
   let out = head;
-  for (const l of resourceBlock(rc, ACTION_STYLES[action].symbol)) out += '\n' + line(c, l);
+  for (const l of resourceBlock(rc, ACTION_STYLES[action].symbol)) out += '\n' + line(view, l);
   return out;
 }
 
@@ -115,14 +117,15 @@ function changeHead(
   return out;
 }
 
-function* driftSection(c: Colors, drift: readonly DriftEntry[], mode: Plan['mode']): Generator<string> {
+function* driftSection(view: View, drift: readonly DriftEntry[], mode: Plan['mode']): Generator<string> {
+  const c = view.c;
   yield c.bold('Note: Objects have changed outside of Backflow');
   yield 'Backflow detected the following changes made outside of Backflow since the last "backflow apply" which may have affected this plan:';
   for (const entry of drift) {
     const rc = toJsonDrift(entry);
     const style = DRIFT_STYLES[driftKindFromList(rc.change.actions)];
     const head = `  ${c.bold(`# ${sanitize(rc.address)}`)} ${style.phrase}`;
-    yield [head, ...resourceBlock(rc, style.symbol).map((l) => line(c, l))].join('\n');
+    yield [head, ...resourceBlock(rc, style.symbol).map((l) => line(view, l))].join('\n');
   }
   yield mode === 'refresh-only'
     ? 'This is a refresh-only plan, so Backflow will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the Backflow state without changing any remote objects.'
@@ -130,9 +133,9 @@ function* driftSection(c: Colors, drift: readonly DriftEntry[], mode: Plan['mode
 }
 
 /** Terraform's layout: the symbol right-aligned in three columns after four spaces per level. */
-function line(c: Colors, l: DiffLine): string {
-  const text = l.note === undefined ? l.text : `${l.text} ${c.red(l.note)}`;
-  const out = `${'    '.repeat(l.depth)}${symbol(c, l.symbol)} ${text}`;
+function line(view: View, l: DiffLine): string {
+  const text = l.note === undefined ? l.text : `${l.text} ${view.c.red(l.note)}`;
+  const out = `${'    '.repeat(l.depth)}${view.marks[l.symbol]} ${text}`;
   return l.text === '' ? out.trimEnd() : out;
 }
 
