@@ -74,8 +74,12 @@ export function planWebhooks(
   world: World,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  for (const change of changes.values()) {
-    if (change.type !== 'dbt_cloud') continue;
+  // The links first, by forEach: no iterator result per change of a 20,000-resource plan.
+  const links: ResourceChange[] = [];
+  changes.forEach((c) => {
+    if (c.type === 'dbt_cloud') links.push(c);
+  });
+  for (const change of links) {
     const prior = webhookRecord(state.resources[change.address]?.computed.webhook);
     if (change.action === 'delete') {
       if (prior?.id)

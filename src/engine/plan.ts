@@ -82,7 +82,8 @@ export interface Plan {
 
 export function summarize(changes: readonly ResourceChange[]): PlanSummary {
   const s: PlanSummary = { add: 0, change: 0, destroy: 0 };
-  for (const c of changes) {
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i];
     if (c.action === 'create') s.add++;
     else if (c.action === 'update') s.change++;
     else if (c.action === 'delete') s.destroy++;

@@ -86,7 +86,9 @@ export function parseState(
   if (typeof raw.salt !== 'string' || !/^[0-9a-f]{2,}$/i.test(raw.salt)) throw corrupt('salt is not hex');
   if (!isObject(raw.resources)) throw corrupt('resources is not an object');
   const resources = raw.resources;
-  for (const address of Object.keys(resources)) {
+  const addresses = Object.keys(resources);
+  for (let i = 0; i < addresses.length; i++) {
+    const address = addresses[i];
     const problem = resourceProblem(address, resources[address]);
     if (problem !== undefined) throw corrupt(`resource ${address}: ${problem}`);
   }
