@@ -38,15 +38,20 @@ export interface JsonOutline {
 
 const { QUOTE, COLON, COMMA, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
 const NEWLINE = 10;
+const SPACE = 32;
 
 interface Container {
   object: boolean;
   /** Where this object's members are recorded (top two levels only). */
-  members?: Map<string, MemberOffsets>;
+  members: Map<string, MemberOffsets> | undefined;
   depth: number;
 }
 
-/** Outline of `text`, which must be valid JSON (call after JSON.parse succeeded). */
+/**
+ * Outline of `text`, which must be valid JSON (call after JSON.parse succeeded). One loop with no call per
+ * character: it reads every character of a config of 20,000 resources, and runs before V8 has optimised
+ * anything.
+ */
 export function outlineJson(text: string, maxDepth = Infinity): JsonOutline {
   let members = 0;
   let depth = 0; // as nestingProblem counts: every open bracket up, every close down
@@ -64,22 +69,23 @@ export function outlineJson(text: string, maxDepth = Infinity): JsonOutline {
   let awaitingValue: MemberOffsets | undefined; // a recorded member whose value offset comes next
   const n = text.length;
   let i = 0;
-  const valueStarts = (at: number): void => {
-    if (awaitingValue !== undefined) {
-      awaitingValue.value = at;
-      awaitingValue.valueLine = line;
-      awaitingValue.valueColumn = at - lineStart + 1;
-      awaitingValue = undefined;
-    }
-  };
   while (i < n) {
     const c = text.charCodeAt(i);
+    if (c <= SPACE) {
+      // Whitespace: most of a pretty-printed file.
+      if (c === NEWLINE) {
+        line++;
+        lineStart = i + 1;
+      }
+      i++;
+      continue;
+    }
     if (c === QUOTE) {
       const start = i;
       i = stringEnd(text, start) + 1;
       if (expectKey) {
         expectKey = false;
-        if (top?.members !== undefined) {
+        if (top !== undefined && top.members !== undefined) {
           const inner = text.slice(start + 1, i - 1);
           // Any escape (a newline, \u0041, a quote) needs JSON's decoding; a plain key is its own text.
           pendingKey = inner.includes('\\') ? (JSON.parse(text.slice(start, i)) as string) : inner;
@@ -87,62 +93,58 @@ export function outlineJson(text: string, maxDepth = Infinity): JsonOutline {
           pendingLine = line;
           pendingLineStart = lineStart;
         }
-      } else valueStarts(start);
+      } else if (awaitingValue !== undefined) {
+        awaitingValue.value = start;
+        awaitingValue.valueLine = line;
+        awaitingValue.valueColumn = start - lineStart + 1;
+        awaitingValue = undefined;
+      }
       continue;
     }
-    switch (c) {
-      case COLON:
-        members++;
-        if (pendingKey !== undefined && top?.members !== undefined) {
-          const entry: MemberOffsets = {
-            key: pendingOffset,
-            value: -1,
-            keyLine: pendingLine,
-            keyColumn: pendingOffset - pendingLineStart + 1,
-            valueLine: 0,
-            valueColumn: 0,
-          };
-          top.members.set(pendingKey, entry); // the last of a name wins, as in JSON.parse
-          awaitingValue = entry;
-          pendingKey = undefined;
-        }
-        break;
-      case COMMA:
-        if (top?.object) expectKey = true;
-        break;
-      case OPEN_BRACE: {
-        if (++depth > maxDepth) return { members, root, tooDeep: true };
-        const level = (top?.depth ?? 0) + 1;
-        let recorded: Map<string, MemberOffsets> | undefined;
-        if (level === 1) recorded = root = new Map();
-        else if (level === 2 && awaitingValue !== undefined) recorded = awaitingValue.members = new Map();
-        valueStarts(i);
-        top = { object: true, members: recorded, depth: level };
-        stack.push(top);
-        expectKey = true;
-        break;
+    if (c === COLON) {
+      members++;
+      if (pendingKey !== undefined && top !== undefined && top.members !== undefined) {
+        const entry: MemberOffsets = {
+          key: pendingOffset,
+          value: -1,
+          keyLine: pendingLine,
+          keyColumn: pendingOffset - pendingLineStart + 1,
+          valueLine: 0,
+          valueColumn: 0,
+          members: undefined,
+        };
+        top.members.set(pendingKey, entry); // the last of a name wins, as in JSON.parse
+        awaitingValue = entry;
+        pendingKey = undefined;
       }
-      case OPEN_BRACKET:
+    } else if (c === COMMA) {
+      if (top !== undefined && top.object) expectKey = true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      stack.pop();
+      top = stack.length > 0 ? stack[stack.length - 1] : undefined;
+      expectKey = false;
+    } else {
+      // A value starts here: an object, an array, a number, true, false or null.
+      const entry = awaitingValue;
+      if (entry !== undefined) {
+        entry.value = i;
+        entry.valueLine = line;
+        entry.valueColumn = i - lineStart + 1;
+        awaitingValue = undefined;
+      }
+      if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         if (++depth > maxDepth) return { members, root, tooDeep: true };
-        valueStarts(i);
-        top = { object: false, depth: (top?.depth ?? 0) + 1 };
-        stack.push(top);
-        expectKey = false;
-        break;
-      case CLOSE_BRACE:
-      case CLOSE_BRACKET:
-        depth--;
-        stack.pop();
-        top = stack[stack.length - 1];
-        expectKey = false;
-        break;
-      default:
-        // Numbers, true/false/null start a value; whitespace does not.
-        if (c > 32) valueStarts(i);
-        else if (c === NEWLINE) {
-          line++;
-          lineStart = i + 1;
+        const level = (top === undefined ? 0 : top.depth) + 1;
+        let recorded: Map<string, MemberOffsets> | undefined;
+        if (c === OPEN_BRACE) {
+          if (level === 1) recorded = root = new Map();
+          else if (level === 2 && entry !== undefined) recorded = entry.members = new Map();
         }
+        top = { object: c === OPEN_BRACE, members: recorded, depth: level };
+        stack.push(top);
+        expectKey = c === OPEN_BRACE;
+      }
     }
     i++;
   }
