@@ -37,37 +37,33 @@ const DONE = 2;
 
 /**
  * Whether following `dependsOn` (edges to addresses that are not resources ignored, as topoSort ignores
- * them) ever comes back to a resource still on the path: an iterative depth-first walk.
+ * them) ever comes back to a resource still on the path: an iterative depth-first walk. Progress is kept
+ * by resource object, not by address: an address is looked up once per edge, not three times.
  */
 export function hasCycle(resources: ReadonlyMap<string, DesiredResource>): boolean {
-  const state = new Map<string, number>();
-  const edges: (readonly string[])[] = [];
+  const state = new Map<DesiredResource, number>();
+  const path: DesiredResource[] = [];
   const next: number[] = [];
-  const names: string[] = [];
-  for (const [root, resource] of resources) {
+  for (const root of resources.values()) {
     if (state.has(root)) continue;
     state.set(root, VISITING);
-    names.push(root);
-    edges.push(resource.dependsOn);
+    path.push(root);
     next.push(0);
-    while (names.length > 0) {
-      const top = names.length - 1;
-      const deps = edges[top];
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const deps = path[top].dependsOn;
       if (next[top] < deps.length) {
-        const dep = deps[next[top]++];
-        const seen = state.get(dep);
+        const target = resources.get(deps[next[top]++]);
+        if (target === undefined) continue;
+        const seen = state.get(target);
         if (seen === VISITING) return true;
         if (seen !== undefined) continue;
-        const target = resources.get(dep);
-        if (target === undefined) continue;
-        state.set(dep, VISITING);
-        names.push(dep);
-        edges.push(target.dependsOn);
+        state.set(target, VISITING);
+        path.push(target);
         next.push(0);
       } else {
-        state.set(names[top], DONE);
-        names.pop();
-        edges.pop();
+        state.set(path[top], DONE);
+        path.pop();
         next.pop();
       }
     }
