@@ -11,7 +11,7 @@ export const FAST = { baseMs: 1, maxWaitMs: 20, maxRateLimitedMs: 3000 };
 
 export interface Delivered extends DeliveryResult {
   outcomes: RowOutcome[];
-  retries: { reason: string; rateLimited: boolean }[];
+  retries: { reason: string; rateLimited: boolean; waitMs: number }[];
 }
 
 export function rows(n: number, values: (i: number) => Record<string, unknown>): PlannedRow[] {
@@ -44,7 +44,9 @@ export async function deliverRows(
       destination,
       mapping,
       policy,
-      events: { onRetry: (reason, _ms, rateLimited) => retries.push({ reason, rateLimited }) },
+      events: {
+        onRetry: (reason, waitMs, rateLimited) => retries.push({ reason, rateLimited, waitMs }),
+      },
     },
   );
   return { ...result, outcomes: outcomes.sort((a, b) => a.seq - b.seq), retries };

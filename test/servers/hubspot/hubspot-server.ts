@@ -2,8 +2,9 @@
  * A protocol-level HubSpot CRM v3 batch upsert for tests, on 127.0.0.1:0:
  * `POST /crm/v3/objects/{objectType}/batch/upsert` (see README.md here for sources and what is left out).
  * Validates inputs against per-object property definitions, upserts by `idProperty`, answers 200 or 207
- * with `errors[]`, rate-limits per rolling window with HubSpot's headers and 429 body, and logs every
- * input it writes so tests count losses and duplicates.
+ * with `errors[]`, rate-limits with HubSpot's headers and 429 body (a window counted in requests, so the
+ * limit is reached however slowly the client runs), and logs every input it writes so tests count losses
+ * and duplicates.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -47,9 +48,17 @@ export interface HubspotServerOptions {
   tokens: string[];
   /** Object type → property name → definition. Default: contacts and companies with a few properties. */
   schemas?: Record<string, Record<string, PropertyDefinition>>;
-  /** Requests per rolling window (HubSpot: 100 or 190 per 10 s by tier). Default 100. */
+  /**
+   * Requests per window (HubSpot: 100 or 190 per 10 s by tier). Default 100. The window is counted in
+   * requests: the request after the `maxPerWindow`th is always answered 429, however long the client took
+   * to send them (a time-based window let a slow client on a loaded machine never reach the limit).
+   */
   maxPerWindow?: number;
-  /** Window length in ms. Default 10000. */
+  /**
+   * How long the limit holds once reached, in ms (announced in `X-HubSpot-RateLimit-Interval-Milliseconds`):
+   * every request is answered 429 until this long after the first 429, then a new window opens. Default
+   * 10000.
+   */
   windowMs?: number;
   /** Requests per day, when set (then a 429 with policy DAILY). */
   dailyLimit?: number;
@@ -65,9 +74,10 @@ export interface HubspotServer {
   traceCounts: Map<string, number>;
   /** Objects by type, by HubSpot id. */
   objects: Map<string, Map<string, HubspotObject>>;
-  /** Requests received, and answered 429. */
+  /** Requests received, and answered 429 (`limitsReached` of those opened a closed window). */
   requests: number;
   rateLimited: number;
+  limitsReached: number;
   /** Largest number of inputs seen in one request. */
   maxInputs: number;
   faults: HubspotFault[];
@@ -154,8 +164,9 @@ export async function startHubspotServer(
   options: HubspotServerOptions = { tokens: ['pat-test'] },
 ): Promise<HubspotServer> {
   let nextId = 1001;
-  let windowStart = Date.now();
   let windowCount = 0;
+  /** When the current window's limit was reached (its first 429), or undefined while it is open. */
+  let limitedSince: number | undefined;
   let dayCount = 0;
   const state: HubspotServer = {
     url: '',
@@ -165,6 +176,7 @@ export async function startHubspotServer(
     objects: new Map(),
     requests: 0,
     rateLimited: 0,
+    limitsReached: 0,
     maxInputs: 0,
     faults: [],
     options,
@@ -184,9 +196,11 @@ export async function startHubspotServer(
       state.objects.clear();
       state.requests = 0;
       state.rateLimited = 0;
+      state.limitsReached = 0;
       state.maxInputs = 0;
       state.faults.length = 0;
       windowCount = 0;
+      limitedSince = undefined;
       dayCount = 0;
     },
     close: () => http.close(),
@@ -279,10 +293,11 @@ export async function startHubspotServer(
         'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
       );
     }
-    // Rolling window per token, as HubSpot counts per app and account.
-    const now = Date.now();
-    if (now - windowStart >= windowMs()) {
-      windowStart = now;
+    // One window per server, as HubSpot counts per app and account. It closes after maxPerWindow
+    // requests (not after a time), and reopens windowMs after its first 429: a test reaches the limit
+    // whatever the machine's load, and a client that does not wait keeps being refused.
+    if (limitedSince !== undefined && Date.now() - limitedSince >= windowMs()) {
+      limitedSince = undefined;
       windowCount = 0;
     }
     if (options.dailyLimit !== undefined && dayCount >= options.dailyLimit) {
@@ -298,6 +313,10 @@ export async function startHubspotServer(
     }
     if (windowCount >= maxPerWindow()) {
       state.rateLimited += 1;
+      if (limitedSince === undefined) {
+        limitedSince = Date.now();
+        state.limitsReached += 1;
+      }
       return answer(res, 429, {
         status: 'error',
         message: 'You have reached your ten_secondly_rolling limit.',
