@@ -9,6 +9,7 @@ import { plannedAttributes } from './fingerprint';
 import type { Action, ResourceChange } from './plan';
 import type { ResourceType } from '../graph/address';
 import { FORCE_NEW } from './resource-rules';
+import { sortStrings } from './sort-strings';
 
 export function diffResource(
   desired: DesiredResource | undefined,
@@ -20,7 +21,15 @@ export function diffResource(
   // spread of a shared base per resource of a 20,000-resource plan.
   if (desired && !prior) {
     const after = plannedAttributes(desired, salt);
-    return change(address, desired.type, desired.name, 'create', null, after, Object.keys(after).sort());
+    return change(
+      address,
+      desired.type,
+      desired.name,
+      'create',
+      null,
+      after,
+      sortStrings(Object.keys(after)),
+    );
   }
   if (!desired && prior) {
     const c = change(address, prior.type, prior.name, 'delete', prior.attributes, null, []);

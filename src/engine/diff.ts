@@ -2,6 +2,7 @@
  * Attribute comparison: deep equality of plain JSON values and the list of top-level attributes that
  * differ. SensitiveValue markers compare by reference and fingerprint, so a rotated secret is a change.
  */
+import { sortStrings } from './sort-strings';
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -38,7 +39,7 @@ export function changedAttributes(before: Record<string, unknown>, after: Record
   for (const k in after) {
     if (hasOwn.call(after, k) && !hasOwn.call(before, k) && after[k] !== undefined) changed.push(k);
   }
-  return changed.length > 1 ? changed.sort() : changed;
+  return sortStrings(changed);
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;

@@ -16,6 +16,7 @@ import { validateModels, modelsToCheck } from './validate-models';
 import { planWebhooks } from './dbt-cloud-webhooks';
 import type { World } from './world';
 import { pushTo } from '../graph/multimap';
+import { sortStrings } from './sort-strings';
 
 /** dbt Cloud checks (and the dbt Cloud client they import) load only when refresh observed dbt Cloud. */
 const loadValidateDbtCloud = () => require('./validate-dbt-cloud') as typeof import('./validate-dbt-cloud');
@@ -143,11 +144,14 @@ function addDependencyEdges(
   desired: DesiredState,
   dependents: () => ReadonlyMap<string, readonly string[]>,
 ): void {
+  // Collected in one scratch list, then copied out at their number, sorted and made unique: no Set per
+  // change (a delete of a source has as many dependents as the workspace has models), and no list grown
+  // push by push for each of 20,000 new resources.
+  const deps: string[] = [];
   changes.forEach((change) => {
     if (change.action === 'no-op') return;
-    // Collected in a list, then sorted and made unique: no Set per change (a delete of a source has as
-    // many dependents as the workspace has models).
-    const deps = change.depends_on.slice();
+    deps.length = 0;
+    for (let i = 0; i < change.depends_on.length; i++) deps.push(change.depends_on[i]);
     if (change.action === 'create' || change.action === 'update' || change.action === 'replace') {
       const dependsOn = desired.resources.get(change.address)?.dependsOn ?? [];
       for (let i = 0; i < dependsOn.length; i++) {
@@ -164,14 +168,14 @@ function addDependencyEdges(
         if (dc && (dc.action === 'delete' || dc.action === 'replace') && d !== change.address) deps.push(d);
       }
     }
-    change.depends_on = sortedUnique(deps);
+    change.depends_on = sortedUnique(deps.slice());
   });
 }
 
 /** `list` sorted (default string order) without repeats, in place. */
 function sortedUnique(list: string[]): string[] {
   if (list.length < 2) return list;
-  list.sort();
+  sortStrings(list);
   let kept = 1;
   for (let i = 1; i < list.length; i++) if (list[i] !== list[kept - 1]) list[kept++] = list[i];
   list.length = kept;
