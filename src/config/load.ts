@@ -98,8 +98,14 @@ export function buildDesired(
   const collected = collectDeclarations(files);
   diagnostics.push(...collected.diagnostics);
 
+  const declared = new Map<string, Map<string, string>>();
+  for (const { type, name, address } of collected.declarations) {
+    let names = declared.get(type);
+    if (names === undefined) declared.set(type, (names = new Map()));
+    names.set(name, address);
+  }
   const resources = new Map<string, DesiredResource>();
-  const normalise = { configDir, env, readSecrets };
+  const normalise = { configDir, env, readSecrets, declared };
   for (const decl of collected.declarations) {
     if (invalid.size > 0 && invalid.has(decl.address)) continue;
     resources.set(decl.address, normaliseResource(decl, normalise, diagnostics));

@@ -25,11 +25,20 @@ function hasPrefix(value: string, target: string): boolean {
 
 const DOT = 46;
 
-/** Addresses `attributes` reference by name, in field order, without duplicates or the resource itself. */
+/** Declared addresses by type and name: see dependenciesOf. */
+export type AddressIndex = ReadonlyMap<string, ReadonlyMap<string, string>>;
+
+/**
+ * Addresses `attributes` reference by name, in field order, without duplicates or the resource itself.
+ * With `declared`, a reference to a declared resource is that resource's own address string, not a copy
+ * built from its parts: every later lookup by it (cycle check, ordering, diff) then finds the string's hash
+ * already computed, where 30,000 fresh copies in a 20,000-resource config would each be hashed again.
+ */
 export function dependenciesOf(
   type: ResourceType,
   name: string,
   attributes: Record<string, unknown>,
+  declared?: AddressIndex,
 ): string[] {
   const out: string[] = [];
   for (const { path, target } of REFERENCE_FIELDS[type]) {
@@ -38,7 +47,7 @@ export function dependenciesOf(
     // A sync scheduled after itself is reported by a rule of its own, not as a cycle. (Type names and the
     // value hold no dot, so this is `${target}.${value}` === `${type}.${name}`.)
     if (target === type && value === name) continue;
-    const address = `${target}.${value}`;
+    const address = declared?.get(target)?.get(value) ?? `${target}.${value}`;
     if (!out.includes(address)) out.push(address);
   }
   return out;

@@ -8,7 +8,7 @@ import { locate, type Segment } from '../config-file';
 import type { Declaration } from '../declarations';
 import type { DesiredResource, Lifecycle } from '../desired';
 import { defaultProtocol } from './git-sync';
-import { dependenciesOf, stripAddressPrefixes } from './references';
+import { dependenciesOf, stripAddressPrefixes, type AddressIndex } from './references';
 import { canonicalSchedule } from './schedule';
 import { SECRET_FIELDS } from './secret-fields';
 import { extractSecrets } from './secrets';
@@ -18,6 +18,8 @@ export interface NormaliseOptions {
   configDir: string;
   env: NodeJS.ProcessEnv;
   readSecrets: boolean;
+  /** Every declared address by type and name, to reuse as dependencies (see dependenciesOf). */
+  declared?: AddressIndex;
 }
 
 /** Adjustments a type needs beyond schema defaults. */
@@ -70,7 +72,7 @@ export function normaliseResource(
     name: decl.name,
     attributes,
     lifecycle: lifecycleOf(value.lifecycle),
-    dependsOn: dependenciesOf(decl.type, decl.name, attributes),
+    dependsOn: dependenciesOf(decl.type, decl.name, attributes, opts.declared),
     origin: { file: decl.file.displayPath, path: jsonPath(decl.segments), line, column },
     secrets,
   };
