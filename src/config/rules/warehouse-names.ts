@@ -63,6 +63,15 @@ function size(name: string, rules: NameRules): number {
   return rules.unit === 'bytes' ? Buffer.byteLength(name, 'utf8') : Array.from(name).length;
 }
 
+/**
+ * Whether `prefix_name` fits where names are stored as written (no fold, so no collision to look for:
+ * see Place.tables), worked out without building the name: the prefixes are ASCII, one byte and one
+ * character each. False means "check it".
+ */
+function surelyFits(where: Place, prefix: string, name: string): boolean {
+  return where.tables === undefined && prefix.length + 1 + size(name, where.rules) <= where.rules.max;
+}
+
 /** The part of a source's settings that says which database its managed schema lives in. */
 function databaseOf(settings: Record<string, unknown>): string {
   const keys = ['host', 'port', 'account', 'database', 'project_id', 'catalog', 'http_path'];
@@ -181,14 +190,15 @@ export function warehouseNamesFit(ctx: RuleContext): Diagnostic[] {
     if (typeof source !== 'string') continue;
     modelSource.set(model.name, source);
     const where = schemaOf(source);
-    if (where) check(where, { address: model.address, written: `${SNAPSHOT_TABLE}_${model.name}` }, source);
+    if (where === undefined || surelyFits(where, SNAPSHOT_TABLE, model.name)) continue;
+    check(where, { address: model.address, written: `${SNAPSHOT_TABLE}_${model.name}` }, source);
   }
   for (const sync of resourcesOf(ctx, 'sync')) {
     const model = attr(sync, 'model');
     const source = typeof model === 'string' ? modelSource.get(model) : undefined;
     if (source === undefined) continue;
     const where = schemaOf(source);
-    if (where === undefined) continue;
+    if (where === undefined || surelyFits(where, SYNC_TABLES[0], sync.name)) continue;
     // Only the longest prefix can be cut (it goes first); every prefix can fold into another sync's table.
     // Where names are stored as written, the longest is the only one to look at (see Place.tables).
     for (const prefix of where.tables === undefined ? LONGEST_SYNC_TABLE : SYNC_TABLES) {

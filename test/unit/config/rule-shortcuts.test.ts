@@ -175,6 +175,8 @@ describe('tracking tables', () => {
   it('no table prefix starts another, and the longest sync table comes first', () => {
     expect(TABLE_PREFIXES_DISTINCT).toBe(true);
     expect(Math.max(...SYNC_TABLES.map((p) => p.length))).toBe(SYNC_TABLES[0].length);
+    // Lengths are worked out as prefix + 1 + name: one byte and one character per prefix letter.
+    for (const prefix of SYNC_TABLES) expect(prefix).toMatch(/^[a-z]+$/);
   });
 });
 
