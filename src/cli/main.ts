@@ -6,9 +6,11 @@ import type { CommanderError } from 'commander';
 import { UserError } from '../errors';
 import { normalizeArgv } from './argv';
 import { printError, useColor } from './output';
+import { watchBrokenPipes } from './signals';
 
 export function main(argv: string[]): void {
   const color = useColor(argv.includes('--no-color') || argv.includes('-no-color'), process.stderr);
+  watchBrokenPipes();
   let args = normalizeArgv(argv.slice(2));
   // Terraform's global `-chdir=DIR`, before the command: run as if started in DIR.
   const chdir = /^--chdir(?:=(.*))?$/.exec(args[0] ?? '');

@@ -42,6 +42,24 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 /**
+ * stdout or stderr closed by its reader (`backflow plan | head`): what SIGPIPE does to Terraform, a Go
+ * program, without dying mid-write. Handled like a signal: the lock is released and the process exits
+ * 141 (128 + SIGPIPE), before anything after the output (a `-out` plan file) is written; during an apply,
+ * the running actions finish and are recorded first, as on SIGINT.
+ */
+export function watchBrokenPipes(): void {
+  let broken = false;
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      // Every later write fails the same way: one broken pipe is one signal, not a second "stop at once".
+      if (broken) return;
+      broken = true;
+      onSignal('SIGPIPE');
+    });
+}
+
+/**
  * Watches the signals until the returned function is called; `cleanup` runs (synchronously) before an
  * immediate exit, to release the lock.
  */
