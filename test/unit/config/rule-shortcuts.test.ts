@@ -1,69 +1,17 @@
 /**
  * The shortcuts the config rules take at scale (issue 16) give the answers of the long way round: the
- * cycle check before topoSort, time zones judged without the whole alias list, UTC cron gaps without Intl,
+ * time zones judged without the whole alias list, UTC cron gaps without Intl,
  * tracking-table collisions looked for only where a warehouse folds names, one verdict per cron schedule,
  * resources normalised in place of their parsed value instead of a copy of it.
  */
 import { Cron } from 'croner';
-import type { DesiredResource } from '../../../src/config/desired';
 import { CRON_OPTIONS } from '../../../src/config/cron';
-import { hasCycle } from '../../../src/config/rules/cycles';
 import { zone } from '../../../src/config/rules/cron-gap';
 import { isKnownTimezone, knownTimezones } from '../../../src/config/rules/timezone';
 import { SYNC_TABLES, TABLE_PREFIXES_DISTINCT } from '../../../src/config/rules/warehouse-names';
-import { topoSort } from '../../../src/graph/order';
 import { baseConfig, cleanFixtures, fixture, load, positionOf, problems, summaries } from './fixtures';
 
 afterEach(cleanFixtures);
-
-function graph(edges: Record<string, string[]>): Map<string, DesiredResource> {
-  const out = new Map<string, DesiredResource>();
-  for (const [address, dependsOn] of Object.entries(edges))
-    out.set(address, { address, dependsOn } as unknown as DesiredResource);
-  return out;
-}
-
-const topoFindsCycle = (g: Map<string, DesiredResource>): boolean =>
-  topoSort([...g.keys()], (a) => g.get(a)?.dependsOn ?? []).cycles.length > 0;
-
-describe('hasCycle', () => {
-  it.each<[string, Record<string, string[]>, boolean]>([
-    ['no edges', { a: [], b: [] }, false],
-    ['a chain', { a: ['b'], b: ['c'], c: [] }, false],
-    ['a diamond', { a: ['b', 'c'], b: ['d'], c: ['d'], d: [] }, false],
-    ['a self edge', { a: ['a'] }, true],
-    ['a ring of three', { a: ['b'], b: ['c'], c: ['a'] }, true],
-    ['a ring reached late', { x: ['y'], y: [], a: ['x', 'b'], b: ['a'] }, true],
-    ['edges to undeclared nodes', { a: ['gone'], b: ['a', 'gone'] }, false],
-  ])('%s', (_, edges, expected) => {
-    expect(hasCycle(graph(edges))).toBe(expected);
-    expect(topoFindsCycle(graph(edges))).toBe(expected);
-  });
-
-  it('agrees with topoSort on random graphs', () => {
-    let seed = 16;
-    const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    let cyclic = 0;
-    for (let round = 0; round < 400; round++) {
-      const n = 1 + random(12);
-      const edges: Record<string, string[]> = {};
-      for (let i = 0; i < n; i++) {
-        // Mostly edges to earlier nodes (acyclic), sometimes any node or one that is not declared.
-        edges[`n${i}`] = Array.from({ length: random(3) }, () =>
-          random(8) === 0 ? `n${random(n + 2)}` : `n${random(i + 1) - 1}`,
-        );
-      }
-      const g = graph(edges);
-      expect(hasCycle(g)).toBe(topoFindsCycle(g));
-      if (topoFindsCycle(g)) cyclic++;
-    }
-    expect(cyclic).toBeGreaterThan(20);
-    expect(cyclic).toBeLessThan(380);
-  });
-});
 
 describe('isKnownTimezone', () => {
   // What it answered before it stopped building the alias list up front.
