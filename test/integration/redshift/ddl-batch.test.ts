@@ -12,6 +12,7 @@ import type { WarehouseAdapter } from '../../../src/adapters/warehouse/warehouse
 import { UserError } from '../../../src/errors';
 import { quoteIdent, type TestRole } from '../../helpers/pg';
 import { createRedshiftDatabase, type RedshiftDatabase } from '../../helpers/redshift';
+import { recordSentSql, type SentSql } from '../../helpers/sent-sql';
 import { waitFor } from '../../helpers/wait';
 
 const SCHEMA = '__backflow';
@@ -19,26 +20,23 @@ const SCHEMA = '__backflow';
 let db: RedshiftDatabase;
 let role: TestRole;
 let adapter: WarehouseAdapter & { readonly roundTrips: number };
-const sent: string[] = [];
-let spy: jest.SpyInstance;
+let recorded: SentSql | undefined;
+/** The messages the adapter (the role) sent. */
+let sent: string[] = [];
 
 beforeAll(async () => {
   db = await createRedshiftDatabase('redshift_ddl');
   role = await db.createRole();
   await db.query(`grant create on database ${quoteIdent(db.name)} to ${quoteIdent(role.name)}`);
-  const original = Client.prototype.query;
-  spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: any[]) {
-    const text = typeof args[0] === 'string' ? args[0] : args[0]?.text;
-    if ((this as any).connectionParameters?.user === role.name && typeof text === 'string') sent.push(text);
-    return (original as any).apply(this, args);
-  });
+  recorded = recordSentSql((_text, user) => user === role.name);
+  sent = recorded.sent;
   adapter = (await getDialect('redshift').connect(role.settings)) as typeof adapter;
   await adapter.ensureManagedSchema(SCHEMA);
   await adapter.createSnapshot(SCHEMA, 'gate');
 });
 
 afterAll(async () => {
-  spy?.mockRestore();
+  recorded?.restore();
   await adapter?.close();
   await db?.drop();
 });

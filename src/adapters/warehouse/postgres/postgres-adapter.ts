@@ -16,6 +16,7 @@ import type {
   WarehouseAdapter,
 } from '../warehouse';
 import { snapshotTableName } from '../warehouse';
+import { advisoryLock, batchedDdl, type RunDdl } from './postgres-ddl';
 import type { PgModule, PostgresSession } from './postgres-driver';
 import { PostgresDriver } from './postgres-driver';
 import { connectionError, queryError } from './postgres-errors';
@@ -23,7 +24,7 @@ import { GRANTS_QUERY, missingGrants, type GrantsRow } from './postgres-grants';
 import { PostgresIntrospector } from './postgres-introspector';
 import { PrimaryKeyChecks } from './postgres-primary-keys';
 import type { PostgresSettings } from './postgres-settings';
-import { asSubquery, fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from './postgres-sql';
+import { asSubquery, fitIdentifier, qualifiedName, quoteIdent } from './postgres-sql';
 import { BUILTIN_TYPE_NAMES, jsonSafeTypes } from './postgres-values';
 import { assertPreviewLimit } from '../preview-limit';
 import { SnapshotDdl, SnapshotTables } from '../snapshot-ddl';
@@ -47,6 +48,7 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
   private readonly driver: PostgresDriver;
   private readonly introspector: PostgresIntrospector;
   private readonly keys: PrimaryKeyChecks;
+  private readonly ddl: RunDdl;
 
   constructor(
     private readonly pg: PgModule,
@@ -58,6 +60,7 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
     this.keys = new PrimaryKeyChecks(this.driver, primaryKeySql, (err, doing) =>
       queryError(err, settings, doing),
     );
+    this.ddl = batchedDdl(this.driver, (err, doing) => queryError(err, settings, doing));
   }
 
   get roundTrips(): number {
@@ -129,15 +132,9 @@ export class PostgresAdapter extends SnapshotTables implements WarehouseAdapter 
    * instead of racing it (a drop that ran first would let the late create orphan the table).
    */
   protected readonly snapshots = new SnapshotDdl(
-    (doing, sql, { schema, model }) => {
-      const key = quoteLiteral(`backflow:${schema}.${this.snapshotTable(model)}`);
-      // Batched: the snapshot tables of many new models, asked for together, commit together.
-      return this.driver
-        .batchedWrite(`select pg_advisory_xact_lock(hashtextextended(${key}, 0)); ${sql}`)
-        .catch((err) => {
-          throw queryError(err, this.settings, doing);
-        });
-    },
+    // Batched: the snapshot tables of many new models, asked for together, commit together.
+    (doing, sql, { schema, model }) =>
+      this.ddl([advisoryLock(`${schema}.${this.snapshotTable(model)}`), sql], doing),
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );

@@ -13,8 +13,11 @@
  * - A batch's outcomes are committed in one statement: records, rejections and the plan's outcome
  *   column move together, so a crash leaves either all of a batch recorded or none of it.
  * - DDL on the shared ledger runs under a transaction advisory lock, so two syncs starting at once do not
- *   race `create table if not exists`.
+ *   race `create table if not exists`; a sync's tables are dropped under one on the sync's name. Creating
+ *   and dropping are one message each (postgres-ddl.ts, shared with Redshift), batched by the driver with
+ *   the DDL of other syncs and models asked for at the same time.
  */
+import { advisoryLock, batchedDdl, type RunDdl } from './postgres-ddl';
 import type { PgModule, PostgresDriver, PostgresSession } from './postgres-driver';
 import { asSubquery, fitIdentifier, qualifiedName, quoteIdent, quoteLiteral } from './postgres-sql';
 import { jsonSafeTypes } from './postgres-values';
@@ -62,11 +65,15 @@ interface LedgerRow {
 }
 
 export class PostgresTracking implements SyncTracking {
+  private readonly ddl: RunDdl;
+
   constructor(
     private readonly driver: PostgresDriver,
     private readonly pg: PgModule,
     private readonly onError: OnError,
-  ) {}
+  ) {
+    this.ddl = batchedDdl(driver, onError);
+  }
 
   get statements(): number {
     return this.driver.roundTrips;
@@ -107,10 +114,6 @@ export class PostgresTracking implements SyncTracking {
       });
   }
 
-  private async lockName(s: PostgresSession, name: string): Promise<void> {
-    await s.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`backflow:${name}`]);
-  }
-
   async missingTables(t: TrackingTarget): Promise<string[]> {
     const wanted = [recordsTableName(t.sync), rejectionsTableName(t.sync)];
     const tables = [this.records(t), this.rejectionsTable(t)];
@@ -134,11 +137,10 @@ export class PostgresTracking implements SyncTracking {
    * exists`. The driver commits the tables of syncs an apply creates together in one transaction.
    */
   async ensureTables(t: TrackingTarget): Promise<void> {
-    const lock = quoteLiteral(`backflow:${t.schema}.${RUNS_TABLE}`);
-    await this.driver
-      .batchedWrite(
-        `select pg_advisory_xact_lock(hashtextextended(${lock}, 0));
-create table if not exists ${this.ledger(t.schema)} (
+    await this.ddl(
+      [
+        advisoryLock(`${t.schema}.${RUNS_TABLE}`),
+        `create table if not exists ${this.ledger(t.schema)} (
   run_id text primary key,
   sync text not null,
   trigger text not null,
@@ -149,36 +151,43 @@ ${COUNT_COLUMNS.map((c) => `  ${c} bigint not null default 0,`).join('\n')}
   null_keys bigint not null default 0,
   duplicate_keys bigint not null default 0,
   error text
-);
-create index if not exists ${quoteIdent(`${RUNS_TABLE}_sync_started`)} on ${this.ledger(t.schema)} (sync, started_at desc);
-create table if not exists ${this.records(t)} (
+)`,
+        `create index if not exists ${quoteIdent(`${RUNS_TABLE}_sync_started`)} on ${this.ledger(t.schema)} (sync, started_at desc)`,
+        `create table if not exists ${this.records(t)} (
   record_id text primary key,
   checksum text,
   status text not null default 'synced',
   last_error text,
   updated_at timestamptz not null default now()
-);
-create table if not exists ${this.rejectionsTable(t)} (
+)`,
+        `create table if not exists ${this.rejectionsTable(t)} (
   run_id text not null,
   record_id text not null,
   op text not null,
   reason text not null,
   rejected_at timestamptz not null default now()
-);
-create index if not exists ${quoteIdent(fitIdentifier(`${rejectionsTableName(t.sync)}_run`))} on ${this.rejectionsTable(t)} (run_id)`,
-      )
-      .catch((err) => {
-        throw this.onError(err, `creating the tracking tables of sync ${JSON.stringify(t.sync)}`);
-      });
+)`,
+        `create index if not exists ${quoteIdent(fitIdentifier(`${rejectionsTableName(t.sync)}_run`))} on ${this.rejectionsTable(t)} (run_id)`,
+      ],
+      `creating the tracking tables of sync ${JSON.stringify(t.sync)}`,
+    );
   }
 
+  /**
+   * One message, one implicit transaction (was four round trips: begin, lock, drops, commit): the sync's
+   * advisory lock, then its three `drop table if exists`. Syncs an apply destroys together are dropped in
+   * one transaction; if that fails, each sync's drop runs again alone and fails or succeeds on its own.
+   */
   async dropTables(t: TrackingTarget): Promise<void> {
-    await this.transaction(`dropping the tracking tables of sync ${JSON.stringify(t.sync)}`, async (s) => {
-      await this.lockName(s, `${t.schema}.${t.sync}`);
-      await s.multi(
-        `drop table if exists ${this.records(t)}; drop table if exists ${this.rejectionsTable(t)}; drop table if exists ${this.plan(t)}`,
-      );
-    });
+    await this.ddl(
+      [
+        advisoryLock(`${t.schema}.${t.sync}`),
+        ...[this.records(t), this.rejectionsTable(t), this.plan(t)].map(
+          (table) => `drop table if exists ${table}`,
+        ),
+      ],
+      `dropping the tracking tables of sync ${JSON.stringify(t.sync)}`,
+    );
   }
 
   async resetTracking(t: TrackingTarget): Promise<void> {

@@ -4,6 +4,7 @@
  * the grants check, the literals and the DDL are Redshift's own (see redshift-introspector.ts).
  */
 import { UserError } from '../../../errors';
+import { batchedDdl, type RunDdl } from '../postgres/postgres-ddl';
 import { PostgresDriver, type PgModule } from '../postgres/postgres-driver';
 import { jsonSafeTypes } from '../postgres/postgres-values';
 import { PrimaryKeyChecks } from '../postgres/postgres-primary-keys';
@@ -55,6 +56,7 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
   private readonly driver: PostgresDriver;
   private readonly introspector: RedshiftIntrospector;
   private readonly keys: PrimaryKeyChecks;
+  private readonly ddl: RunDdl;
 
   constructor(
     private readonly pg: PgModule,
@@ -66,6 +68,7 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
     this.keys = new PrimaryKeyChecks(this.driver, primaryKeySql, (err, doing) =>
       queryError(err, settings, doing),
     );
+    this.ddl = batchedDdl(this.driver, (err, doing) => queryError(err, settings, doing));
   }
 
   get roundTrips(): number {
@@ -150,7 +153,7 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
    */
   protected readonly snapshots = new SnapshotDdl(
     (doing, sql, _target, statement) =>
-      statement === 'reset' ? this.run(doing, sql) : this.batchedWrite(doing, sql),
+      statement === 'reset' ? this.run(doing, sql) : this.ddl([sql], doing),
     (schema, model) => this.snapshotRelation(schema, model),
     SNAPSHOT_COLUMNS,
   );
@@ -187,14 +190,6 @@ export class RedshiftAdapter extends SnapshotTables implements WarehouseAdapter 
   ) {
     try {
       return await this.driver.read<R & Record<string, unknown>>(text, params);
-    } catch (err) {
-      throw queryError(err, this.settings, doing);
-    }
-  }
-
-  private async batchedWrite(doing: string, sql: string): Promise<void> {
-    try {
-      await this.driver.batchedWrite(sql);
     } catch (err) {
       throw queryError(err, this.settings, doing);
     }

@@ -12,6 +12,7 @@
  * longer than 65535 bytes cannot be staged (Redshift refuses it) and the run fails saying so.
  */
 import type { QueryResultRow } from 'pg';
+import { batchedDdl } from '../postgres/postgres-ddl';
 import type { PgModule, PostgresDriver, PostgresSession } from '../postgres/postgres-driver';
 import { jsonSafeTypes } from '../postgres/postgres-values';
 import { SqlTracking, type Query, type Row, type TrackingDialect } from '../sql-tracking';
@@ -45,12 +46,9 @@ export function redshiftTracking(
           throw fail(err, doing);
         }),
     // One message, one implicit transaction (Redshift DDL is transactional); DDL asked for together, as an
-    // apply creating many syncs does, commits together (PostgresDriver.batchedWrite). No advisory lock:
+    // apply creating many syncs does, commits together (postgres-ddl.ts, as on Postgres). No advisory lock:
     // Redshift has none, and the driver already runs writes one at a time, in the order asked.
-    ddl: (statements, doing) =>
-      driver.batchedWrite(statements.join(';\n')).catch((err) => {
-        throw fail(err, doing);
-      }),
+    ddl: batchedDdl(driver, fail),
     transaction: (_kind, doing, fn, undo = false) =>
       driver
         .exclusive(async (s) => {
