@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import { runCli, expectNoErrorOutput, type CliResult } from '../helpers/cli';
 import { createWorkRepo } from '../helpers/git-repo';
 import { adminUrl, createTestDatabase, quoteIdent, uniqueName, type TestDatabase } from '../helpers/pg';
-import { SECRETS, scratchDir, writeConfig } from '../helpers/workspace';
+import { SECRETS, scratchDir, sourceConfig, writeConfig } from '../helpers/workspace';
 
 let db: TestDatabase;
 let dir: string;
@@ -43,19 +43,7 @@ beforeAll(async () => {
   await createWorkRepo(repo, { branch: 'main', files: PROJECT });
   dir = scratchDir('backflow-setup-sql-');
   config = {
-    sources: {
-      warehouse: {
-        warehouse: 'postgres',
-        settings: {
-          host: db.settings.host,
-          port: db.settings.port,
-          database: db.settings.database,
-          user,
-          password: { env: 'WAREHOUSE_PASSWORD' },
-          sslmode: 'disable',
-        },
-      },
-    },
+    sources: { warehouse: sourceConfig(db.settings, user) },
     git_syncs: {
       analytics: {
         source: 'warehouse',
