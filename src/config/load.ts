@@ -130,7 +130,7 @@ function ruleContext(
 ): RuleContext {
   return {
     resources,
-    declared: new KeySet(declarations),
+    declared: declarations,
     at(address, attrPath = []) {
       const decl = declarations.get(address);
       if (decl === undefined) return { address };
@@ -143,32 +143,6 @@ function ruleContext(
       };
     },
   };
-}
-
-/** The keys of a map as a read-only set, without copying 20,000 addresses into a Set of their own. */
-class KeySet implements ReadonlySet<string> {
-  constructor(private readonly map: ReadonlyMap<string, unknown>) {}
-  get size(): number {
-    return this.map.size;
-  }
-  has(key: string): boolean {
-    return this.map.has(key);
-  }
-  keys(): SetIterator<string> {
-    return this.map.keys();
-  }
-  values(): SetIterator<string> {
-    return this.map.keys();
-  }
-  *entries(): SetIterator<[string, string]> {
-    for (const key of this.map.keys()) yield [key, key];
-  }
-  forEach(fn: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
-    for (const key of this.map.keys()) fn.call(thisArg, key, key, this);
-  }
-  [Symbol.iterator](): SetIterator<string> {
-    return this.map.keys();
-  }
 }
 
 const TYPE_OF_KEY = new Map<Segment, string>(RESOURCE_TYPES.map((t) => [CONFIG_KEYS[t], t]));

@@ -11,7 +11,8 @@ export type Location = Omit<Diagnostic, 'severity' | 'summary' | 'detail'>;
 
 export interface RuleContext {
   resources: ReadonlyMap<string, DesiredResource>;
-  declared: ReadonlySet<string>;
+  /** Every declared address (the keys; the values are the front end's own declarations). */
+  declared: ReadonlyMap<string, unknown>;
   /** Location of an attribute (`['schedule', 'expression']`) of a resource, or of the resource itself. */
   at(address: string, attrPath?: readonly (string | number)[]): Location;
 }

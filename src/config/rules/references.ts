@@ -15,7 +15,9 @@ export function referencesExist(ctx: RuleContext): Diagnostic[] {
   const namesOf = (type: string): string[] => {
     let list = names.get(type);
     if (list === undefined) {
-      list = [...ctx.declared].filter((a) => a.startsWith(`${type}.`)).map((a) => a.slice(type.length + 1));
+      list = [...ctx.declared.keys()]
+        .filter((a) => a.startsWith(`${type}.`))
+        .map((a) => a.slice(type.length + 1));
       names.set(type, list);
     }
     return list;
