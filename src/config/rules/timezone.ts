@@ -22,17 +22,7 @@ const CURRENT_NAMES = [
 ];
 
 export function knownTimezones(): Set<string> {
-  zones ??= new Set([
-    ...canonicalTimezones(),
-    ...CURRENT_NAMES.filter((z) => {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: z });
-        return true;
-      } catch {
-        return false;
-      }
-    }),
-  ]);
+  zones ??= new Set([...canonicalTimezones(), ...CURRENT_NAMES.filter(intlAccepts)]);
   return zones;
 }
 
